@@ -1,0 +1,392 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# frost top-level Makefile (Kbuild style).
+#
+# Theory of operation: every directory that holds sources has a short Kbuild
+# file listing what it contributes (`lib-y += object.o`, `subdir-y += core`,
+# `prog-y += frost-demo`, `test-y += t0000-tap`, `helper-y += tap-fail`,
+# `script-y += t9000-install.sh`). This Makefile walks those lists once,
+# from lib/, tools/ and t/, and derives every object, program and test from
+# them: adding a file is one line in its directory's Kbuild.
+#
+# Objects go to $(objtree), which is the source tree unless O=dir is given
+# (or SANITIZE=kind, which defaults O to build/sanitize-kind so sanitized and
+# plain objects never mix). The configuration ($(objtree)/.config, made from
+# configs/defconfig when missing) becomes include/generated/autoconf.h, which
+# every object force-includes; a change of configuration or of compiler
+# flags rebuilds every object, header dependencies come from -MMD -MP.
+#
+# Output is quiet (`  CC      lib/core/object.o`); V=1 prints commands.
+
+VERSION    := 0
+PATCHLEVEL := 1
+SUBLEVEL   := 0
+FROST_VERSION := $(VERSION).$(PATCHLEVEL).$(SUBLEVEL)
+
+MAKEFLAGS += --no-print-directory -rR
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.DEFAULT_GOAL := all
+
+srctree := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+
+ifneq ($(SANITIZE),)
+  ifeq ($(filter $(SANITIZE),address thread undefined),)
+    $(error SANITIZE must be one of address, thread, undefined (got '$(SANITIZE)'))
+  endif
+  O ?= $(srctree)/build/sanitize-$(SANITIZE)
+endif
+ifneq ($(O),)
+  objtree := $(abspath $(O))
+else
+  objtree := $(srctree)
+endif
+
+ifeq ($(V),1)
+  Q :=
+  quiet :=
+else
+  Q := @
+  quiet := quiet_
+endif
+# $(call cmd,name): print quiet_cmd_name (or the command itself with V=1), run cmd_name.
+cmd = @$(if $($(quiet)cmd_$(1)),echo '  $(call escsq,$($(quiet)cmd_$(1)))';,echo '$(call escsq,$(cmd_$(1)))';) $(cmd_$(1))
+escsq = $(subst ','\'',$(1))
+# Path of a target as the user sees it: relative to the object tree.
+rel = $(patsubst $(objtree)/%,%,$(1))
+
+# ---------------------------------------------------------------------------
+# Toolchain and flags
+
+CC      ?= cc
+ifeq ($(origin CC),default)
+  CC := cc
+endif
+AR      ?= ar
+ifeq ($(origin AR),default)
+  AR := ar
+endif
+PKG_CONFIG ?= pkg-config
+SPARSE  ?= sparse
+PROVE   ?= prove
+KCONFIG_CONF  ?= kconfig-conf
+KCONFIG_MCONF ?= kconfig-mconf
+
+DEP_PKGS := liburcu-qsbr liburcu-cds ck
+# Dependency headers are reached as system headers (-isystem): their
+# transparent unions and casts would otherwise trip our warnings.
+DEP_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(DEP_PKGS) 2>/dev/null))
+DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(DEP_PKGS) 2>/dev/null)
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	    -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
+	    -Wno-unused-parameter
+
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR     ?= $(PREFIX)/bin
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+OPTFLAGS ?= -O2
+autoconf := $(objtree)/include/generated/autoconf.h
+
+FROST_CFLAGS := -std=gnu11 $(OPTFLAGS) -g -fPIC -fvisibility=hidden \
+	-D_GNU_SOURCE -D_LGPL_SOURCE $(WARNINGS) \
+	-include $(autoconf) \
+	-I$(srctree)/include -I$(objtree)/include -I$(srctree)/lib \
+	$(DEP_CFLAGS)
+
+SAN_FLAGS_address   := -fsanitize=address -fno-omit-frame-pointer
+SAN_FLAGS_thread    := -fsanitize=thread
+SAN_FLAGS_undefined := -fsanitize=undefined -fno-sanitize-recover=all
+SAN_FLAGS := $(SAN_FLAGS_$(SANITIZE))
+
+ALL_CFLAGS  = $(FROST_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+LIBS_ALL    = $(DEP_LIBS) -lpthread $(LDLIBS)
+
+# Tests and tools may also include the internal headers of lib/ and t/.
+TEST_CFLAGS = -I$(srctree)/t
+
+# ---------------------------------------------------------------------------
+# Walk the Kbuild lists.
+
+LIB_OBJS :=
+PROGS :=
+TESTS :=
+HELPERS :=
+SCRIPT_TESTS :=
+PROG_OBJS :=
+TEST_OBJS :=
+
+# descend DIR: include DIR/Kbuild and collect what it lists, then recurse
+# into its subdir-y. Per-program object lists use `<prog>-objs := a.o b.o`;
+# a program without one is built from <prog>.o.
+define descend
+lib-y :=
+subdir-y :=
+prog-y :=
+test-y :=
+helper-y :=
+script-y :=
+include $(srctree)/$(1)/Kbuild
+LIB_OBJS += $$(addprefix $(objtree)/$(1)/,$$(lib-y))
+$$(foreach p,$$(prog-y),$$(eval $$(call add-prog,$(1),$$(p),PROGS,PROG_OBJS)))
+$$(foreach p,$$(test-y),$$(eval $$(call add-prog,$(1),$$(p),TESTS,TEST_OBJS,.t)))
+$$(foreach p,$$(helper-y),$$(eval $$(call add-prog,$(1),$$(p),HELPERS,TEST_OBJS)))
+SCRIPT_TESTS += $$(addprefix $(srctree)/$(1)/,$$(script-y))
+__subdirs_$(subst /,_,$(1)) := $$(subdir-y)
+$$(foreach d,$$(__subdirs_$(subst /,_,$(1))),$$(eval $$(call descend,$(1)/$$(d))))
+endef
+
+# add-prog DIR,NAME,LIST,OBJLIST[,SUFFIX]
+define add-prog
+$(3) += $(objtree)/$(1)/$(2)$(5)
+__objs := $$(if $$($(2)-objs),$$($(2)-objs),$(2).o)
+$(objtree)/$(1)/$(2)$(5): $$(addprefix $(objtree)/$(1)/,$$(__objs))
+$(4) += $$(addprefix $(objtree)/$(1)/,$$(__objs))
+endef
+
+$(eval $(call descend,lib))
+$(eval $(call descend,tools))
+$(eval $(call descend,t))
+
+TAP_OBJ := $(objtree)/t/tap.o
+$(TEST_OBJS): EXTRA_TEST_CFLAGS = $(TEST_CFLAGS)
+$(PROG_OBJS): EXTRA_TEST_CFLAGS = $(TEST_CFLAGS)
+
+STATIC_LIB := $(objtree)/libfrost.a
+SONAME     := libfrost.so.$(VERSION)
+SHARED_LIB := $(objtree)/libfrost.so.$(FROST_VERSION)
+SHARED_LINKS := $(objtree)/$(SONAME) $(objtree)/libfrost.so
+PCFILE     := $(objtree)/frost.pc
+VERSION_SCRIPT := $(srctree)/lib/libfrost.map
+
+ALL_OBJS := $(LIB_OBJS) $(PROG_OBJS) $(TEST_OBJS) $(TAP_OBJ)
+DEPS := $(ALL_OBJS:.o=.d)
+
+# ---------------------------------------------------------------------------
+# Configuration
+
+config_goals := defconfig olddefconfig menuconfig savedefconfig
+no_build_goals := clean mrproper help distclean $(config_goals)
+building := $(if $(MAKECMDGOALS),$(filter-out $(no_build_goals),$(MAKECMDGOALS)),all)
+
+KCONFIG_ENV = KCONFIG_CONFIG=$(objtree)/.config
+
+# A build with no .config starts from configs/defconfig; a .config older
+# than Kconfig gets the new symbols' defaults (Kbuild's syncconfig).
+$(objtree)/.config: $(srctree)/Kconfig $(srctree)/configs/defconfig
+	@mkdir -p $(objtree)
+	$(Q)if [ -f $@ ]; then \
+		echo '  CONF    $(call rel,$@) (olddefconfig)'; \
+		cd $(srctree) && $(KCONFIG_ENV) $(KCONFIG_CONF) -s --olddefconfig Kconfig; \
+	else \
+		echo '  CONF    $(call rel,$@) (from configs/defconfig)'; \
+		cd $(srctree) && $(KCONFIG_ENV) $(KCONFIG_CONF) -s --defconfig=configs/defconfig Kconfig; \
+	fi; touch $@
+
+# The header is rewritten only when its contents change (so objects rebuild
+# only then); the stamp records that it was checked against this .config.
+autoconf_stamp := $(objtree)/include/config/autoconf.stamp
+$(autoconf_stamp): $(objtree)/.config $(srctree)/scripts/mkautoconf
+	$(call cmd,autoconf)
+	@mkdir -p $(@D) && touch $@
+quiet_cmd_autoconf = GEN     $(call rel,$(autoconf))
+      cmd_autoconf = $(srctree)/scripts/mkautoconf $< $(autoconf)
+$(autoconf): $(autoconf_stamp) ;
+
+PHONY += defconfig olddefconfig menuconfig savedefconfig
+defconfig:
+	@mkdir -p $(objtree)
+	$(Q)cd $(srctree) && $(KCONFIG_ENV) $(KCONFIG_CONF) --defconfig=configs/defconfig Kconfig
+olddefconfig:
+	@mkdir -p $(objtree)
+	$(Q)cd $(srctree) && $(KCONFIG_ENV) $(KCONFIG_CONF) --olddefconfig Kconfig
+menuconfig:
+	@mkdir -p $(objtree)
+	$(Q)cd $(srctree) && $(KCONFIG_ENV) $(KCONFIG_MCONF) Kconfig
+savedefconfig:
+	$(Q)cd $(srctree) && $(KCONFIG_ENV) $(KCONFIG_CONF) --savedefconfig=$(objtree)/defconfig Kconfig
+	@echo '  GEN     $(call rel,$(objtree)/defconfig)'
+
+# ---------------------------------------------------------------------------
+# Flag tracking: .build-flags holds the compile and link command prefix; it
+# is rewritten only when that changes, and every object depends on it.
+
+flagsfile := $(objtree)/.build-flags
+flags_now := $(CC) $(ALL_CFLAGS) | $(ALL_LDFLAGS) | $(LIBS_ALL)
+# frost.pc depends on the install paths alone, so `make install PREFIX=...`
+# regenerates it without rebuilding any object.
+pcvarsfile := $(objtree)/.pc-vars
+pcvars_now := $(PREFIX) $(LIBDIR) $(INCLUDEDIR) $(DEP_PKGS)
+ifneq ($(building),)
+  ifneq ($(file <$(flagsfile)),$(flags_now))
+    $(shell mkdir -p $(objtree))
+    $(file >$(flagsfile),$(flags_now))
+  endif
+  ifneq ($(file <$(pcvarsfile)),$(pcvars_now))
+    $(shell mkdir -p $(objtree))
+    $(file >$(pcvarsfile),$(pcvars_now))
+  endif
+endif
+
+# ---------------------------------------------------------------------------
+# Rules
+
+quiet_cmd_cc_o_c = CC      $(call rel,$@)
+      cmd_cc_o_c = $(CC) $(ALL_CFLAGS) $(EXTRA_TEST_CFLAGS) -MMD -MP -c -o $@ $<
+
+quiet_cmd_checksrc = CHECK   $(call rel,$<)
+      cmd_checksrc = $(SPARSE) -D__CHECKER__ -Wsparse-all -Wno-declaration-after-statement \
+		     -Wno-unknown-attribute $(filter-out -W% -f% -O% -g -std=%,$(ALL_CFLAGS)) \
+		     $(EXTRA_TEST_CFLAGS) $<
+
+$(objtree)/%.o: $(srctree)/%.c $(autoconf) $(flagsfile)
+	@mkdir -p $(@D)
+	$(if $(filter 1,$(C)),$(call cmd,checksrc))
+	$(call cmd,cc_o_c)
+
+quiet_cmd_ar = AR      $(call rel,$@)
+      cmd_ar = rm -f $@ && $(AR) rcs $@ $(LIB_OBJS)
+$(STATIC_LIB): $(LIB_OBJS)
+	$(call cmd,ar)
+
+quiet_cmd_ld_so = LD      $(call rel,$@)
+      cmd_ld_so = $(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SONAME) \
+		  -Wl,--version-script=$(VERSION_SCRIPT) -Wl,--no-undefined \
+		  -o $@ $(LIB_OBJS) $(LIBS_ALL)
+$(SHARED_LIB): $(LIB_OBJS) $(VERSION_SCRIPT)
+	$(call cmd,ld_so)
+
+$(SHARED_LINKS): $(SHARED_LIB)
+	$(Q)ln -sf $(notdir $<) $@
+
+quiet_cmd_link = LD      $(call rel,$@)
+      cmd_link = $(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(LIBS_ALL)
+$(PROGS): $(STATIC_LIB)
+	$(call cmd,link)
+$(TESTS) $(HELPERS): $(TAP_OBJ) $(STATIC_LIB)
+	$(call cmd,link)
+
+quiet_cmd_pc = GEN     $(call rel,$@)
+      cmd_pc = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		   -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(FROST_VERSION)|' \
+		   -e 's|@REQUIRES@|$(DEP_PKGS)|' $< > $@
+$(PCFILE): $(srctree)/frost.pc.in $(pcvarsfile)
+	$(call cmd,pc)
+
+PHONY += all lib tools tests
+all: lib tools
+	@:
+lib: $(STATIC_LIB) $(SHARED_LIB) $(SHARED_LINKS) $(PCFILE)
+tools: $(PROGS)
+	@:
+tests: $(TESTS) $(HELPERS)
+
+# ---------------------------------------------------------------------------
+# Running
+
+# `make check T="t/t0000-tap.t ..."` runs just those tests.
+PROVE_FLAGS ?= -j2
+CHECK_TESTS = $(if $(T),$(T),$(TESTS) $(SCRIPT_TESTS))
+PHONY += check run
+check: all tests
+	$(Q)FROST_SRCTREE=$(srctree) FROST_OBJTREE=$(objtree) FROST_SANITIZE=$(SANITIZE) \
+		CC='$(CC)' $(PROVE) $(PROVE_FLAGS) $(CHECK_TESTS)
+
+RUN_PROG ?= $(objtree)/tools/frost-demo
+RUN_ARGS ?=
+run: tools
+	$(Q)$(RUN_PROG) $(RUN_ARGS)
+
+# ---------------------------------------------------------------------------
+# Install
+
+PUBLIC_HEADERS := $(wildcard $(srctree)/include/frost/*.h)
+INSTALL ?= install
+
+PHONY += install uninstall
+install: lib
+	$(call cmd,install)
+quiet_cmd_install = INSTALL $(DESTDIR)$(PREFIX)
+      cmd_install = \
+	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/frost $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) && \
+	$(INSTALL) -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/frost/ && \
+	$(INSTALL) -m 644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/ && \
+	$(INSTALL) -m 755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/ && \
+	ln -sf $(notdir $(SHARED_LIB)) $(DESTDIR)$(LIBDIR)/$(SONAME) && \
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libfrost.so && \
+	$(INSTALL) -m 644 $(PCFILE) $(DESTDIR)$(PKGCONFIGDIR)/frost.pc
+
+uninstall:
+	$(call cmd,uninstall)
+quiet_cmd_uninstall = UNINST  $(DESTDIR)$(PREFIX)
+      cmd_uninstall = \
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/frost/,$(notdir $(PUBLIC_HEADERS))) \
+	      $(DESTDIR)$(LIBDIR)/libfrost.a $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED_LIB)) \
+	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libfrost.so \
+	      $(DESTDIR)$(PKGCONFIGDIR)/frost.pc && \
+	rmdir $(DESTDIR)$(INCLUDEDIR)/frost 2>/dev/null || true
+
+# ---------------------------------------------------------------------------
+# Cleaning
+
+PHONY += clean mrproper distclean
+clean:
+	$(Q)rm -f $(ALL_OBJS) $(DEPS) $(STATIC_LIB) $(SHARED_LIB) $(SHARED_LINKS) \
+		$(PCFILE) $(PROGS) $(TESTS) $(HELPERS) $(flagsfile) $(pcvarsfile)
+	$(Q)rm -rf $(srctree)/build
+mrproper distclean: clean
+	$(Q)rm -rf $(objtree)/.config $(objtree)/.config.old $(objtree)/include/generated \
+		$(objtree)/include/config
+
+# ---------------------------------------------------------------------------
+# Help
+
+PHONY += help
+help:
+	@echo 'Cleaning targets:'
+	@echo '  clean           - Remove generated files, keep the configuration'
+	@echo '  mrproper        - Remove all generated files and the configuration'
+	@echo ''
+	@echo 'Configuration targets:'
+	@echo '  defconfig       - New .config from configs/defconfig'
+	@echo '  olddefconfig    - Update .config, new symbols get their defaults'
+	@echo '  menuconfig      - Edit .config with a menu (kconfig-mconf)'
+	@echo '  savedefconfig   - Save the minimal configuration as ./defconfig'
+	@echo ''
+	@echo 'Build targets:'
+	@echo '  all             - Build the libraries and the tools (default)'
+	@echo '  lib             - libfrost.a, libfrost.so.$(FROST_VERSION), frost.pc'
+	@echo '  tools           - tools/ (frost-demo, frost-bench, ...)'
+	@echo '  tests           - The TAP test programs under t/'
+	@echo ''
+	@echo 'Running targets:'
+	@echo '  check           - Build and run the test suite with prove'
+	@echo '  run             - Build and run the main job (tools/frost-demo)'
+	@echo ''
+	@echo 'Install targets:'
+	@echo '  install         - Install headers, libraries, frost.pc'
+	@echo '  uninstall       - Remove what install installed'
+	@echo '                    (PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) DESTDIR=)'
+	@echo ''
+	@echo 'Options:'
+	@echo '  make V=1        - Print full commands'
+	@echo '  make O=dir      - Build in dir (the source tree stays clean)'
+	@echo '  make C=1        - Run sparse over every C file compiled'
+	@echo '  make SANITIZE=address|thread|undefined'
+	@echo '                  - Sanitized build in build/sanitize-<kind> (unless O= is given)'
+	@echo '  make CC=clang   - Build with another compiler'
+	@echo '  make PROVE_FLAGS=-v check - Flags for prove'
+	@echo '  make check T="t/t0000-tap.t" - Run only the given tests'
+
+PHONY += FORCE
+FORCE:
+
+.PHONY: $(PHONY)
+
+ifneq ($(building),)
+-include $(DEPS)
+endif

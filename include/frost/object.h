@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * frost/object.h - the object header, user types and the refcount fast paths.
+ *
+ * Theory of operation. Every frost object starts with struct frost_object: a
+ * 64-bit reference count and a type pointer. The count's top bit splits it
+ * into two ranges:
+ *
+ *   [1, 2^63)        private: an ordinary count, written without atomics,
+ *                    only by the owning sandbox;
+ *   [2^63, 2^64)     immortal: shared (frozen) objects and the static ones
+ *                    (None, True, False, small ints). They are created at
+ *                    FROST_REFCNT_IMMORTAL (3 << 62), the middle of the range.
+ *
+ * The immortality check is one sign test. frost_incref()/frost_decref() of
+ * an immortal object return without writing it, so readers of shared objects
+ * never dirty its cache line (lifetime rule 6). A private count that would
+ * reach 2^63 saturates into the immortal range instead of overflowing: the
+ * object leaks rather than being freed early. (At one increment per
+ * nanosecond that takes 292 years; it is a guard, not a feature.)
+ *
+ * Decref to zero calls frost_dealloc(): the type's finalize runs, children
+ * reached through trace are released, and the memory goes back to the owning
+ * sandbox's free list. Immortal objects are never freed by refcounting:
+ * shared ones are reclaimed by the heap's collector.
+ *
+ * The field layout is public only so that these fast paths can be inline;
+ * treat struct frost_object as opaque.
+ */
+#ifndef __FROST_OBJECT_H
+#define __FROST_OBJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <frost/compiler.h>
+
+struct frost_sandbox;
+
+/**
+ * struct frost_object - header of every frost object (treat as opaque).
+ * @refcnt: reference count; the top bit set means immortal (shared/static).
+ * @type: the object's type; never changes after creation.
+ */
+struct frost_object {
+	uint64_t refcnt;
+	const struct frost_type *type;
+};
+
+/* The count immortal objects are created with: the middle of [2^63, 2^64). */
+#define FROST_REFCNT_IMMORTAL (UINT64_C(3) << 62)
+
+/* A user type whose objects may be frozen (shared). */
+#define FROST_TYPE_IMMUTABLE	0x1u
+/* Flags reserved for frost's built-in types. */
+#define FROST_TYPE_BUILTIN	0x80000000u
+
+/**
+ * typedef frost_visit_fn - visitor called by a type's trace for each child slot.
+ * @slot: address of a child pointer inside the object (may hold NULL).
+ * @arg: the visitor's argument, passed through trace.
+ */
+typedef void (*frost_visit_fn)(struct frost_object **slot, void *arg);
+
+/**
+ * struct frost_type - describes a kind of object (built-in or user).
+ * @name: type name returned by frost_type_name().
+ * @basic_size: object size in bytes, header included, used when
+ *	frost_object_new() is given size 0.
+ * @flags: FROST_TYPE_IMMUTABLE if objects may be frozen.
+ * @trace: visit every slot holding a child object pointer (NULL: no children).
+ *	The same callback serves child release at dealloc, freezing and marking,
+ *	so it must visit every child slot, each exactly once.
+ * @finalize: release non-frost resources before the memory is freed
+ *	(NULL: nothing to do). It must not create or touch frost objects.
+ * @hash: hash of the object (NULL: unhashable; cannot be a map key).
+ * @equal: value equality with another object of the same type
+ *	(NULL: identity).
+ *
+ * A type must stay valid, unchanged, while any of its objects lives.
+ */
+struct frost_type {
+	const char *name;
+	size_t basic_size;
+	unsigned int flags;
+	void (*trace)(struct frost_object *o, frost_visit_fn visit, void *arg);
+	void (*finalize)(struct frost_object *o);
+	uint64_t (*hash)(const struct frost_object *o);
+	bool (*equal)(const struct frost_object *a, const struct frost_object *b);
+};
+
+/**
+ * frost_dealloc() - Free a private object whose count dropped to zero.
+ * @o: the object.
+ *
+ * Called by frost_decref(); not for direct use. Runs the type's finalize,
+ * releases the children that trace visits, and returns the memory to the
+ * owning sandbox's free list.
+ *
+ * Context: the owning sandbox's thread.
+ */
+FROST_API void frost_dealloc(struct frost_object *o);
+
+/**
+ * frost_debug_check_owner() - Abort if @o is another sandbox's private object.
+ * @o: an object about to have its count changed.
+ *
+ * With CONFIG_FROST_DEBUG defined when a program includes this header,
+ * frost_incref()/frost_decref() call it on private objects: a refcount write
+ * from a thread that is not the owner aborts with a message naming both
+ * sandboxes. Programs may call it directly as an assertion.
+ *
+ * Context: any thread.
+ */
+FROST_API void frost_debug_check_owner(const struct frost_object *o);
+
+/**
+ * frost_is_shared() - Is @o immortal (shared or static)?
+ * @o: an object (not NULL).
+ *
+ * Return: true for frozen objects and the static ones (None, True, False,
+ * small ints): they may be used by every sandbox and are never freed by
+ * refcounting. False for private objects.
+ */
+static inline bool frost_is_shared(const struct frost_object *o)
+{
+	return (int64_t)o->refcnt < 0;
+}
+
+/**
+ * frost_incref() - Take a reference to @o.
+ * @o: an object (not NULL).
+ *
+ * A no-op on shared objects: nothing is written, so shared cache lines stay
+ * clean. On private objects, an increment without atomics: only the owner
+ * may call it (lifetime rule 4).
+ *
+ * Context: the owning sandbox for private objects; any sandbox for shared.
+ */
+static inline void frost_incref(struct frost_object *o)
+{
+	uint64_t r = o->refcnt;
+
+	if (frost_unlikely((int64_t)r < 0))
+		return;
+#ifdef CONFIG_FROST_DEBUG
+	frost_debug_check_owner(o);
+#endif
+	/* 2^63 - 1 + 1 lands in the immortal range: saturation, not wrap. */
+	o->refcnt = r + 1;
+}
+
+/**
+ * frost_decref() - Drop a reference to @o; free it when it was the last.
+ * @o: an object (not NULL).
+ *
+ * A no-op on shared objects (no write). On private objects, a decrement
+ * without atomics; at zero the object is finalized, its children released
+ * and its memory returned to the owner's free list.
+ *
+ * Context: the owning sandbox for private objects; any sandbox for shared.
+ */
+static inline void frost_decref(struct frost_object *o)
+{
+	uint64_t r = o->refcnt;
+
+	if (frost_unlikely((int64_t)r < 0))
+		return;
+#ifdef CONFIG_FROST_DEBUG
+	frost_debug_check_owner(o);
+#endif
+	if (--r == 0)
+		frost_dealloc(o);
+	else
+		o->refcnt = r;
+}
+
+/**
+ * frost_type_name() - Name of @o's type.
+ * @o: an object.
+ *
+ * Return: the type's name ("int", "str", "tuple", ... or a user type's
+ * name); NULL with errno EINVAL when @o is NULL.
+ */
+FROST_API const char *frost_type_name(const struct frost_object *o);
+
+/**
+ * frost_hash() - Hash of @o's value, keyed per process.
+ * @o: a hashable object.
+ *
+ * Built-in types hash with SipHash-1-3 under a key drawn from getrandom()
+ * at start-up, so hashes differ between processes and cannot be predicted
+ * from user data. Equal objects have equal hashes.
+ *
+ * Return: the hash; 0 with errno EINVAL when @o is NULL or unhashable
+ * (a list, or a user type without a hash callback). A hash may be 0 too:
+ * set errno to 0 first to tell the cases apart.
+ */
+FROST_API uint64_t frost_hash(const struct frost_object *o);
+
+/**
+ * frost_equal() - Do @a and @b have the same type and value?
+ * @a: an object.
+ * @b: an object.
+ *
+ * Tuples compare element-wise, maps by key set and values, floats by value
+ * with every NaN equal to every NaN (so equality is reflexive) and -0.0
+ * equal to 0.0. Objects of different types are never equal (1 != 1.0).
+ * User types use their equal callback, or identity without one.
+ *
+ * Return: true if equal; false otherwise, or if either is NULL.
+ */
+FROST_API bool frost_equal(const struct frost_object *a, const struct frost_object *b);
+
+/**
+ * frost_object_new() - Create a private object of a user type.
+ * @sb: the calling sandbox.
+ * @type: the type; must outlive every object of it.
+ * @size: object size in bytes including the struct frost_object header;
+ *	0 means @type->basic_size.
+ *
+ * Everything after the header is zeroed, so trace sees NULL child slots
+ * until the caller fills them. The object starts with one reference.
+ *
+ * Context: the sandbox's own thread.
+ * Return: the object; NULL with errno EINVAL (NULL or detached @sb, NULL
+ * @type, size smaller than the header) or ENOMEM.
+ */
+FROST_API struct frost_object *frost_object_new(struct frost_sandbox *sb,
+						const struct frost_type *type, size_t size);
+
+#endif /* __FROST_OBJECT_H */

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * frost/types.h - the built-in types: None, bool, int, float, str, bytes,
+ * tuple, map and list.
+ *
+ * Theory of operation. Constructors take the calling sandbox and return a
+ * new private object holding one reference, except where the value has a
+ * static immortal object: frost_none(), frost_bool() and frost_int_new()
+ * for CONFIG_FROST_SMALLINT_MIN..MAX return the one shared copy and allocate
+ * nothing. Everything but list is immutable once constructed, and its hash
+ * (str, bytes, int, float, tuple, map) is computed at construction, so a
+ * frozen copy is never written again. Containers take a new reference to
+ * each item; accessors return borrowed references, valid while the container
+ * is. Any argument that is another sandbox's private object fails with EPERM.
+ */
+#ifndef __FROST_TYPES_H
+#define __FROST_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <frost/compiler.h>
+#include <frost/object.h>
+
+struct frost_sandbox;
+
+/**
+ * frost_none() - The None object.
+ *
+ * Return: the static immortal None; never NULL.
+ */
+FROST_API struct frost_object *frost_none(void);
+
+/**
+ * frost_bool() - The static True or False object.
+ * @v: the value.
+ *
+ * Return: the static immortal True (@v) or False; never NULL.
+ */
+FROST_API struct frost_object *frost_bool(bool v);
+
+/**
+ * frost_bool_get() - Read a bool object.
+ * @o: True or False.
+ * @v: where to store the value.
+ *
+ * Return: 0; -EINVAL if @o is not a bool or an argument is NULL.
+ */
+FROST_API int frost_bool_get(const struct frost_object *o, bool *v);
+
+/**
+ * frost_int_new() - Make an int object.
+ * @sb: the calling sandbox.
+ * @v: the value.
+ *
+ * Values in CONFIG_FROST_SMALLINT_MIN..MAX (default -5..1024) return the
+ * static immortal small int, the same pointer in every sandbox; nothing is
+ * allocated then and @sb is not used.
+ *
+ * Return: the int; NULL with errno EINVAL (NULL @sb when an allocation is
+ * needed) or ENOMEM.
+ */
+FROST_API struct frost_object *frost_int_new(struct frost_sandbox *sb, int64_t v);
+
+/**
+ * frost_int_get() - Read an int object.
+ * @o: an int.
+ * @v: where to store the value.
+ *
+ * Return: 0; -EINVAL if @o is not an int or an argument is NULL.
+ */
+FROST_API int frost_int_get(const struct frost_object *o, int64_t *v);
+
+/**
+ * frost_float_new() - Make a float object.
+ * @sb: the calling sandbox.
+ * @v: the value (any double, NaN and infinities included).
+ *
+ * Return: the float; NULL with errno EINVAL or ENOMEM.
+ */
+FROST_API struct frost_object *frost_float_new(struct frost_sandbox *sb, double v);
+
+/**
+ * frost_float_get() - Read a float object.
+ * @o: a float.
+ * @v: where to store the value.
+ *
+ * Return: 0; -EINVAL if @o is not a float or an argument is NULL.
+ */
+FROST_API int frost_float_get(const struct frost_object *o, double *v);
+
+/**
+ * frost_str_new() - Make a str from UTF-8 text.
+ * @sb: the calling sandbox.
+ * @utf8: the text (need not be NUL-terminated; may hold NUL characters).
+ * @len: its length in bytes.
+ *
+ * The text is validated strictly: overlong forms, surrogates, code points
+ * above U+10FFFF and truncated sequences are refused. Length in code points
+ * and the hash are computed here, once. The copy is NUL-terminated.
+ *
+ * Return: the str; NULL with errno EINVAL (NULL @sb, NULL @utf8 with
+ * non-zero @len), EILSEQ (invalid UTF-8) or ENOMEM.
+ */
+FROST_API struct frost_object *frost_str_new(struct frost_sandbox *sb, const char *utf8, size_t len);
+
+/**
+ * frost_str_data() - The UTF-8 bytes of a str.
+ * @o: a str.
+ * @len: if not NULL, receives the length in bytes.
+ *
+ * Return: the NUL-terminated text, valid while @o is; NULL with errno
+ * EINVAL if @o is not a str.
+ */
+FROST_API const char *frost_str_data(const struct frost_object *o, size_t *len);
+
+/**
+ * frost_str_length() - Length of a str in code points.
+ * @o: a str.
+ *
+ * Return: the number of code points; -EINVAL if @o is not a str.
+ */
+FROST_API long frost_str_length(const struct frost_object *o);
+
+/**
+ * frost_bytes_new() - Make a bytes object (an immutable byte string).
+ * @sb: the calling sandbox.
+ * @p: the bytes.
+ * @len: how many.
+ *
+ * Return: the bytes object; NULL with errno EINVAL (NULL @sb, NULL @p with
+ * non-zero @len) or ENOMEM.
+ */
+FROST_API struct frost_object *frost_bytes_new(struct frost_sandbox *sb, const void *p, size_t len);
+
+/**
+ * frost_bytes_data() - The contents of a bytes object.
+ * @o: a bytes object.
+ * @len: if not NULL, receives the length.
+ *
+ * Return: the bytes, valid while @o is; NULL with errno EINVAL if @o is not
+ * a bytes object.
+ */
+FROST_API const void *frost_bytes_data(const struct frost_object *o, size_t *len);
+
+/**
+ * frost_tuple_new() - Make a tuple (an immutable sequence).
+ * @sb: the calling sandbox.
+ * @n: number of items.
+ * @items: the items; each gains a reference.
+ *
+ * Return: the tuple; NULL with errno EINVAL (NULL @sb, NULL @items with
+ * non-zero @n, a NULL item), EPERM (an item is another sandbox's private
+ * object) or ENOMEM. On failure no reference is taken.
+ */
+FROST_API struct frost_object *frost_tuple_new(struct frost_sandbox *sb, size_t n,
+					       struct frost_object *const items[]);
+
+/**
+ * frost_tuple_len() - Number of items in a tuple.
+ * @o: a tuple.
+ *
+ * Return: the length; 0 with errno EINVAL if @o is not a tuple.
+ */
+FROST_API size_t frost_tuple_len(const struct frost_object *o);
+
+/**
+ * frost_tuple_get() - Item @i of a tuple (borrowed).
+ * @o: a tuple.
+ * @i: index.
+ *
+ * Return: the item, valid while the tuple is; NULL with errno ERANGE (@i out
+ * of range) or EINVAL (@o is not a tuple).
+ */
+FROST_API struct frost_object *frost_tuple_get(const struct frost_object *o, size_t i);
+
+/**
+ * frost_map_new() - Make a map (an immutable hash map).
+ * @sb: the calling sandbox.
+ * @n: number of key/value pairs.
+ * @keys: the keys; must be hashable.
+ * @vals: the values.
+ *
+ * Built once: with duplicate keys (frost_equal) the last pair wins. Keys and
+ * values gain a reference each.
+ *
+ * Return: the map; NULL with errno EINVAL (NULL @sb, NULL arrays with
+ * non-zero @n, a NULL key or value, an unhashable key), EPERM (another
+ * sandbox's private object) or ENOMEM. On failure no reference is taken.
+ */
+FROST_API struct frost_object *frost_map_new(struct frost_sandbox *sb, size_t n,
+					     struct frost_object *const keys[],
+					     struct frost_object *const vals[]);
+
+/**
+ * frost_map_len() - Number of distinct keys in a map.
+ * @o: a map.
+ *
+ * Return: the length; 0 with errno EINVAL if @o is not a map.
+ */
+FROST_API size_t frost_map_len(const struct frost_object *o);
+
+/**
+ * frost_map_get() - Value for @key in a map (borrowed).
+ * @map: a map.
+ * @key: the key to look up.
+ *
+ * Return: the value, valid while the map is; NULL with errno ENOENT (absent)
+ * or EINVAL (@map is not a map, @key NULL or unhashable).
+ */
+FROST_API struct frost_object *frost_map_get(const struct frost_object *map,
+					     const struct frost_object *key);
+
+/**
+ * frost_map_item() - The @i-th key/value pair of a map, in insertion order.
+ * @map: a map.
+ * @i: index, 0 <= @i < frost_map_len(@map).
+ * @key: receives the key (borrowed); may be NULL.
+ * @val: receives the value (borrowed); may be NULL.
+ *
+ * Duplicate keys keep the position of their first occurrence.
+ *
+ * Return: 0; -ERANGE (@i out of range) or -EINVAL (@map is not a map).
+ */
+FROST_API int frost_map_item(const struct frost_object *map, size_t i,
+			     struct frost_object **key, struct frost_object **val);
+
+/**
+ * frost_list_new() - Make an empty list (mutable; never shareable).
+ * @sb: the calling sandbox.
+ *
+ * Return: the list; NULL with errno EINVAL or ENOMEM.
+ */
+FROST_API struct frost_object *frost_list_new(struct frost_sandbox *sb);
+
+/**
+ * frost_list_append() - Append @item to @list.
+ * @sb: the calling sandbox; must own @list.
+ * @list: a list.
+ * @item: the item; gains a reference.
+ *
+ * Return: 0; -EINVAL (NULL argument, @list not a list), -EPERM (@list or
+ * @item is another sandbox's private object, @list is shared) or -ENOMEM
+ * (the list is unchanged).
+ */
+FROST_API int frost_list_append(struct frost_sandbox *sb, struct frost_object *list,
+				struct frost_object *item);
+
+/**
+ * frost_list_len() - Number of items in a list.
+ * @o: a list.
+ *
+ * Return: the length; 0 with errno EINVAL if @o is not a list.
+ */
+FROST_API size_t frost_list_len(const struct frost_object *o);
+
+/**
+ * frost_list_get() - Item @i of a list (borrowed).
+ * @o: a list.
+ * @i: index.
+ *
+ * Return: the item, valid until the list changes or dies; NULL with errno
+ * ERANGE or EINVAL.
+ */
+FROST_API struct frost_object *frost_list_get(const struct frost_object *o, size_t i);
+
+#endif /* __FROST_TYPES_H */

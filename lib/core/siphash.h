@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * SipHash keyed pseudo-random function (internal).
+ *
+ * Theory of operation: SipHash-c-d keeps four 64-bit lanes seeded from a
+ * 128-bit key.  The message is consumed in little-endian 64-bit words, each
+ * mixed in with c "SipRounds"; the final word also carries the message
+ * length.  After d more rounds the four lanes are folded to a 64-bit tag.
+ * frost uses SipHash-1-3 for hash tables (fast, flood resistant with a
+ * secret key); SipHash-2-4 is provided to check against reference vectors.
+ */
+#ifndef __FROST_SIPHASH_H
+#define __FROST_SIPHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/**
+ * struct __frost_sipkey - 128-bit SipHash key
+ * @k0: first 64 bits (little-endian bytes 0..7 of the key)
+ * @k1: second 64 bits (little-endian bytes 8..15 of the key)
+ */
+struct __frost_sipkey {
+	uint64_t k0, k1;
+};
+
+uint64_t __frost_siphash13(const struct __frost_sipkey *key, const void *data,
+			   size_t len);
+uint64_t __frost_siphash13_u64(const struct __frost_sipkey *key, uint64_t v);
+uint64_t __frost_siphash24(const struct __frost_sipkey *key, const void *data,
+			   size_t len);
+
+#endif /* __FROST_SIPHASH_H */

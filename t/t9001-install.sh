@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# t9001-install: `make install DESTDIR=tmp` installs headers, both libraries,
+# the soname link and frost.pc; a program compiled with
+# `pkg-config --cflags --libs frost` against that tree links and runs, both
+# against the shared library and statically (`--static`); uninstall removes
+# everything again.
+. "$(dirname "$0")/lib-tap.sh"
+
+[ -z "${FROST_SANITIZE:-}" ] || skip_all "install is tested on the plain build"
+command -v pkg-config >/dev/null || skip_all "pkg-config not installed"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+dest=$tmp/root
+mk() { make -s -C "$FROST_SRCTREE" O="$FROST_OBJTREE" DESTDIR="$dest" "$@"; }
+export PKG_CONFIG_SYSROOT_DIR="$dest"
+export PKG_CONFIG_PATH="$dest/usr/local/lib/pkgconfig"
+
+ok "make install DESTDIR succeeds" -- mk install
+for f in include/frost/frost.h lib/libfrost.a lib/libfrost.so.0 lib/libfrost.so \
+	 lib/pkgconfig/frost.pc; do
+	ok "installed usr/local/$f" -- test -e "$dest/usr/local/$f"
+done
+ok "libfrost.so.0 links to the versioned library" -- \
+	sh -c "readlink '$dest/usr/local/lib/libfrost.so.0' | grep -q '^libfrost.so.0\.'"
+
+cat > "$tmp/prog.c" <<'EOC'
+#include <stdio.h>
+#include <string.h>
+#include <frost/frost.h>
+int main(void)
+{
+	char want[32];
+
+	snprintf(want, sizeof(want), "%d.%d.%d", FROST_VERSION_MAJOR,
+		 FROST_VERSION_MINOR, FROST_VERSION_PATCH);
+	printf("%s\n", frost_version());
+	return strcmp(frost_version(), want) != 0;
+}
+EOC
+cc=${CC:-cc}
+build_shared() {
+	$cc -o "$tmp/prog" "$tmp/prog.c" $(pkg-config --cflags --libs frost)
+}
+run_shared() {
+	LD_LIBRARY_PATH="$dest/usr/local/lib" "$tmp/prog"
+}
+links_installed_so() {
+	LD_LIBRARY_PATH="$dest/usr/local/lib" ldd "$tmp/prog" | grep -q "$dest/usr/local/lib/libfrost.so.0"
+}
+build_static() {
+	$cc -static-libgcc -o "$tmp/prog-static" "$tmp/prog.c" \
+		$(pkg-config --cflags frost) "$dest/usr/local/lib/libfrost.a" \
+		$(pkg-config --static --libs-only-l frost | sed 's/-lfrost//')
+}
+ok "program builds with pkg-config --cflags --libs frost" -- build_shared
+ok "program runs against the installed libfrost.so.0" -- run_shared
+ok "program resolves the installed soname" -- links_installed_so
+ok "program links the installed static library" -- build_static
+ok "static program runs" -- "$tmp/prog-static"
+ok "make uninstall succeeds" -- mk uninstall
+ok "uninstall removed the headers and libraries" -- \
+	sh -c "! ls '$dest/usr/local/lib/' | grep -q frost && ! test -e '$dest/usr/local/include/frost'"
+done_testing

@@ -1,0 +1,75 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# t9002-build: the build system's promises. An out-of-tree build (O=dir)
+# writes nothing into the source tree; output is quiet (`  CC      path`) and
+# V=1 prints full command lines; a second make has nothing to do; a changed
+# compiler flag or .config rebuilds the objects; `make help` lists the
+# targets; a deliberately failing test makes `make check` fail.
+. "$(dirname "$0")/lib-tap.sh"
+
+[ -z "${FROST_SANITIZE:-}" ] || skip_all "the build system is tested on the plain build"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+src=$FROST_SRCTREE
+mk() { make -C "$src" O="$tmp/o" "$@"; }
+
+before=""
+if git -C "$src" rev-parse 2>/dev/null; then
+	before=$(git -C "$src" status --porcelain --ignored)
+fi
+
+quiet_build() {
+	mk lib > "$tmp/quiet.log" 2>&1 &&
+	grep -q '^  CC      lib/core/version.o$' "$tmp/quiet.log" &&
+	grep -q '^  AR      libfrost.a$' "$tmp/quiet.log" &&
+	grep -q '^  LD      libfrost.so.0.1.0$' "$tmp/quiet.log" &&
+	! grep -q -- '-Wall' "$tmp/quiet.log"
+}
+second_make_idle() {
+	out=$(mk lib 2>&1) && ! printf '%s' "$out" | grep -q '  CC '
+}
+verbose_build() {
+	rm -f "$tmp/o/lib/core/version.o"
+	mk V=1 lib > "$tmp/v.log" 2>&1 && grep -q -- '-c -o .*lib/core/version.o .*version.c' "$tmp/v.log"
+}
+flags_rebuild() {
+	out=$(mk EXTRA_CFLAGS=-DFROST_T9002 lib 2>&1) &&
+	printf '%s' "$out" | grep -q 'CC      lib/core/version.o'
+}
+config_rebuild() {
+	mk EXTRA_CFLAGS=-DFROST_T9002 lib >/dev/null 2>&1 &&
+	sed -i 's/^CONFIG_FROST_SMALLINT_MAX=.*/CONFIG_FROST_SMALLINT_MAX=77/' "$tmp/o/.config" &&
+	out=$(mk EXTRA_CFLAGS=-DFROST_T9002 lib 2>&1) &&
+	printf '%s' "$out" | grep -q 'CC      lib/core/version.o' &&
+	grep -q 'define CONFIG_FROST_SMALLINT_MAX 77' "$tmp/o/include/generated/autoconf.h"
+}
+source_tree_clean() {
+	[ -z "$before" ] && return 0
+	after=$(git -C "$src" status --porcelain --ignored)
+	[ "$before" = "$after" ] || { printf 'before:\n%s\nafter:\n%s\n' "$before" "$after"; return 1; }
+}
+help_lists_targets() {
+	out=$(make -s -C "$src" help) &&
+	for t in all check run install uninstall clean mrproper defconfig olddefconfig menuconfig \
+		 'V=1' 'O=dir' 'C=1' 'SANITIZE='; do
+		printf '%s' "$out" | grep -q -- "$t" || { echo "help lacks $t"; return 1; }
+	done
+}
+failing_check_fails() {
+	# T= narrows `make check` to the given tests; a failing one must make
+	# the whole target fail, with prove's verdict.
+	! make -C "$src" O="$FROST_OBJTREE" check T="$FROST_OBJTREE/t/helpers/tap-fail" \
+		> "$tmp/prove.log" 2>&1 &&
+	grep -q 'Result: FAIL' "$tmp/prove.log"
+}
+
+ok "quiet output names each object" -- quiet_build
+ok "a second make compiles nothing" -- second_make_idle
+ok "V=1 prints full command lines" -- verbose_build
+ok "a changed flag rebuilds objects" -- flags_rebuild
+ok "a changed .config regenerates autoconf.h and rebuilds" -- config_rebuild
+ok "O=dir leaves the source tree unchanged" -- source_tree_clean
+ok "make help lists targets and knobs" -- help_lists_targets
+ok "make check fails when a test fails" -- failing_check_fails
+done_testing
