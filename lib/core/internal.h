@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/core/internal.h - definitions shared by the library's subsystems.
+ *
+ * Theory of operation. Public functions validate their arguments with the
+ * helpers here and report errors the one way the API promises: negative
+ * errno for int/long returns, NULL plus errno for pointer returns
+ * (frost_err_null()). Objects are allocated through __frost_object_alloc(),
+ * which takes memory from the sandbox's private arena (lib/mm/private.c) and
+ * fills in the header. __frost_check_object() is the ownership check of
+ * lifetime rule 4: a private object is usable only by the sandbox whose page
+ * header names it; shared and static objects by everyone.
+ *
+ * Assertions are graded (mimalloc's model): frost_bug_on() is always on and
+ * aborts on API misuse that cannot be reported as an error; frost_assert()
+ * checks internal invariants only with CONFIG_FROST_DEBUG.
+ */
+#ifndef __FROST_CORE_INTERNAL_H
+#define __FROST_CORE_INTERNAL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <frost/frost.h>
+#include "core/siphash.h"
+
+#define likely(x)   frost_likely(x)
+#define unlikely(x) frost_unlikely(x)
+
+#define __frost_container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+/* Abort with a message: for broken invariants and unreportable misuse. */
+__attribute__((noreturn, format(printf, 1, 2)))
+void __frost_panic(const char *fmt, ...);
+
+#define frost_bug_on(cond)							\
+	do {									\
+		if (unlikely(cond))						\
+			__frost_panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond); \
+	} while (0)
+
+#ifdef CONFIG_FROST_DEBUG
+#define frost_assert(cond) frost_bug_on(!(cond))
+#else
+#define frost_assert(cond) do { (void)sizeof(cond); } while (0)
+#endif
+
+/* Return NULL from a pointer-returning API function with errno set. */
+static inline void *frost_err_null(int err)
+{
+	errno = err;
+	return NULL;
+}
+
+/* The per-process hash key, drawn from getrandom() before main(). */
+extern struct __frost_sipkey __frost_hash_key;
+
+static inline uint64_t __frost_hash_bytes(const void *p, size_t len)
+{
+	return __frost_siphash13(&__frost_hash_key, p, len);
+}
+
+static inline uint64_t __frost_hash_u64(uint64_t v)
+{
+	return __frost_siphash13_u64(&__frost_hash_key, v);
+}
+
+/*
+ * __frost_hash_checked() - hash of @o, or -EINVAL if it is unhashable.
+ * Containers use it to hash their items; frost_hash() wraps it.
+ */
+int __frost_hash_checked(const struct frost_object *o, uint64_t *hash);
+
+/* 0 if @sb is an attached sandbox, -EINVAL otherwise (NULL, detached). */
+int __frost_check_sandbox(const struct frost_sandbox *sb);
+
+/*
+ * __frost_check_object() - may sandbox @sb use object @o?
+ * Return: 0 if @o is shared/static or a private object of @sb; -EPERM if it
+ * is another sandbox's private object; -EINVAL if @o is NULL.
+ */
+int __frost_check_object(const struct frost_sandbox *sb, const struct frost_object *o);
+
+/* The sandbox that owns private object @o (from its page header). */
+struct frost_sandbox *__frost_object_owner(const struct frost_object *o);
+
+/*
+ * __frost_object_alloc() - allocate a private object of @size bytes
+ * (header included) for @sb: refcount 1, type set, body uninitialised.
+ * Return: the object or NULL (errno ENOMEM).
+ */
+struct frost_object *__frost_object_alloc(struct frost_sandbox *sb,
+					  const struct frost_type *type, size_t size);
+
+/* Free a private object's memory (no finalize, no child release). */
+void __frost_object_free(struct frost_object *o);
+
+/* Is @o of built-in type @type? (NULL-safe) */
+static inline bool __frost_is(const struct frost_object *o, const struct frost_type *type)
+{
+	return o && o->type == type;
+}
+
+/* Initialiser for a static immortal object header. */
+#define FROST_STATIC_OBJECT_HEAD(typ) { .refcnt = FROST_REFCNT_IMMORTAL, .type = (typ) }
+
+#endif /* __FROST_CORE_INTERNAL_H */

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/core/object.c - object allocation, deallocation and ownership checks.
+ *
+ * Theory of operation. A private object is allocated from its sandbox's
+ * arena with one reference. When frost_decref() drops the count to zero it
+ * calls frost_dealloc(), which releases the object's children (trace with a
+ * decref visitor), runs the type's finalize and frees the memory.
+ *
+ * Deallocation is iterative, not recursive: an object whose count reaches
+ * zero while a dealloc is already running on its sandbox is pushed onto the
+ * sandbox's pending list (linked through its now-unused refcnt word) and
+ * freed by the outer loop. Dropping the head of a million-deep chain of
+ * tuples therefore uses constant stack. Children are released before the
+ * parent's finalize runs, but they are freed only after it, so a finalizer
+ * may still read its children.
+ *
+ * Ownership: a private object's page header names its sandbox. Every API
+ * call that takes an object and a sandbox checks it with
+ * __frost_check_object() before changing anything (lifetime rule 4).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/internal.h"
+#include "mm/private.h"
+#include "sandbox/sandbox.h"
+
+void __frost_panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("frost: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+int __frost_check_sandbox(const struct frost_sandbox *sb)
+{
+	if (unlikely(!sb || sb->magic != FROST_SANDBOX_MAGIC))
+		return -EINVAL;
+	return 0;
+}
+
+struct frost_sandbox *__frost_object_owner(const struct frost_object *o)
+{
+	return __frost_private_owner(o);
+}
+
+int __frost_check_object(const struct frost_sandbox *sb, const struct frost_object *o)
+{
+	const struct frost_page *pg;
+
+	if (unlikely(!o))
+		return -EINVAL;
+	if (frost_is_shared(o))
+		return 0;
+	pg = __frost_page_of(o);
+	if (unlikely(pg->magic != FROST_PAGE_MAGIC))
+		return -EINVAL;
+	if (unlikely(pg->owner != sb))
+		return -EPERM;
+	return 0;
+}
+
+struct frost_object *__frost_object_alloc(struct frost_sandbox *sb,
+					  const struct frost_type *type, size_t size)
+{
+	struct frost_object *o;
+
+	frost_assert(size >= sizeof(*o));
+	o = __frost_private_alloc_sort(&sb->arena, sb, size, FROST_ALLOC_OBJECT);
+	if (unlikely(!o))
+		return NULL;
+	o->refcnt = 1;
+	o->type = type;
+	return o;
+}
+
+void __frost_object_free(struct frost_object *o)
+{
+	__frost_private_free(o);
+}
+
+static void release_child(struct frost_object **slot, void *arg)
+{
+	(void)arg;
+	if (*slot)
+		frost_decref(*slot);
+}
+
+void frost_dealloc(struct frost_object *o)
+{
+	struct frost_sandbox *sb = __frost_object_owner(o);
+
+	frost_bug_on(frost_is_shared(o));
+	/* The count is zero: reuse the word as the pending-list link. */
+	o->refcnt = (uint64_t)(uintptr_t)sb->dealloc_pending;
+	sb->dealloc_pending = o;
+	if (sb->in_dealloc)
+		return;		/* the running loop below will free it */
+
+	sb->in_dealloc = true;
+	while ((o = sb->dealloc_pending)) {
+		const struct frost_type *type = o->type;
+
+		sb->dealloc_pending = (struct frost_object *)(uintptr_t)o->refcnt;
+		if (type->trace)
+			type->trace(o, release_child, NULL);
+		if (type->finalize)
+			type->finalize(o);
+		__frost_object_free(o);
+	}
+	sb->in_dealloc = false;
+}
+
+void frost_debug_check_owner(const struct frost_object *o)
+{
+	const struct frost_page *pg;
+	struct frost_sandbox *cur;
+
+	if (!o || frost_is_shared(o))
+		return;
+	pg = __frost_page_of(o);
+	if (pg->magic != FROST_PAGE_MAGIC)
+		__frost_panic("refcount change on %p, which is not a frost object", (const void *)o);
+	cur = frost_sandbox_current();
+	if (pg->owner == cur)
+		return;
+	if (cur)
+		__frost_panic("sandbox %llu changed the refcount of sandbox %llu's private object %p (%s)",
+			      (unsigned long long)cur->id, (unsigned long long)pg->owner->id,
+			      (const void *)o, o->type->name);
+	__frost_panic("a thread without a sandbox changed the refcount of sandbox %llu's private object %p (%s)",
+		      (unsigned long long)pg->owner->id, (const void *)o, o->type->name);
+}
+
+struct frost_object *frost_object_new(struct frost_sandbox *sb, const struct frost_type *type,
+				      size_t size)
+{
+	struct frost_object *o;
+
+	if (__frost_check_sandbox(sb) || !type || (type->flags & FROST_TYPE_BUILTIN))
+		return frost_err_null(EINVAL);
+	if (!size)
+		size = type->basic_size;
+	if (size < sizeof(*o))
+		return frost_err_null(EINVAL);
+	o = __frost_object_alloc(sb, type, size);
+	if (!o)
+		return frost_err_null(ENOMEM);
+	memset(o + 1, 0, size - sizeof(*o));
+	return o;
+}

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/mm/private.c - slow paths of the per-sandbox private arena.
+ *
+ * Theory of operation (fast paths: lib/mm/private.h). A sandbox's arena
+ * owns 64 KiB pages aligned to 64 KiB. Each small page serves one size
+ * class and one sort (objects or raw buffers) and has its own free list.
+ * Per class, the arena allocates from a *current* page and keeps other pages
+ * that have free slots on a *partial* list; a page that fills up leaves
+ * every list ("unlisted") until a slot in it is freed. A page whose last
+ * slot is freed goes to a small cache of empty pages, shared by all classes;
+ * beyond FROST_EMPTY_CACHE pages it is unmapped. Fresh pages are mapped
+ * FROST_MAP_BATCH at a time to keep mmap calls rare.
+ *
+ * Invariants (checked under CONFIG_FROST_DEBUG):
+ *   - a page is listed iff it is its class's current page or on the partial
+ *     list; an unlisted page is full (used == capacity);
+ *   - a page on the partial list has used < capacity and used > 0;
+ *   - every page and large mapping is on the arena's @all list.
+ *
+ * Large allocations (over FROST_SMALL_MAX) get their own mapping, aligned
+ * to FROST_PAGE_SIZE with the header in its first FROST_PAGE_HDR_SIZE
+ * bytes, so __frost_page_of() works for them too.
+ *
+ * Nothing here takes a lock or uses an atomic: only the owner's thread
+ * calls into its arena (lifetime rule 4; the public API checks ownership
+ * before it frees or mutates anything).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "mm/private.h"
+#include "sandbox/sandbox.h"
+
+#define FROST_EMPTY_CACHE	16	/* empty pages kept per arena */
+#define FROST_MAP_BATCH		8	/* pages mapped at once */
+
+const uint32_t __frost_class_size[FROST_NR_CLASSES] = {
+	16, 32, 48, 64, 80, 96, 112, 128,
+	160, 192, 224, 256, 320, 384, 448, 512,
+	640, 768, 896, 1024, 1280, 1536, 1792, 2048,
+	2560, 3072, 3584, 4096, 5120, 6144, 7168, 8192,
+};
+
+/*
+ * The current page of a class that has none: no free slot, never full
+ * in the sense of the lists (kind SENTINEL keeps it out of them).
+ */
+static struct frost_page frost_sentinel_page = {
+	.magic = FROST_PAGE_MAGIC,
+	.kind = FROST_PAGE_SENTINEL,
+};
+
+void __frost_private_heap_init(struct frost_private_heap *ph)
+{
+	memset(ph, 0, sizeof(*ph));
+	for (int s = 0; s < FROST_NR_SORTS; s++)
+		for (int c = 0; c < FROST_NR_CLASSES; c++)
+			ph->classes[s][c].current = &frost_sentinel_page;
+}
+
+/* Map @len bytes aligned to FROST_PAGE_SIZE; NULL on failure. */
+static void *map_aligned(size_t len)
+{
+	size_t span = len + FROST_PAGE_SIZE;
+	char *raw, *aligned;
+	size_t head, tail;
+
+	raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	aligned = (char *)(((uintptr_t)raw + FROST_PAGE_SIZE - 1) & ~(FROST_PAGE_SIZE - 1));
+	head = (size_t)(aligned - raw);
+	tail = span - head - len;
+	if (head)
+		munmap(raw, head);
+	if (tail)
+		munmap(aligned + len, tail);
+	return aligned;
+}
+
+static void all_link(struct frost_private_heap *ph, struct frost_page *pg)
+{
+	pg->all_prev = NULL;
+	pg->all_next = ph->all;
+	if (ph->all)
+		ph->all->all_prev = pg;
+	ph->all = pg;
+	ph->pages++;
+}
+
+static void all_unlink(struct frost_private_heap *ph, struct frost_page *pg)
+{
+	if (pg->all_prev)
+		pg->all_prev->all_next = pg->all_next;
+	else
+		ph->all = pg->all_next;
+	if (pg->all_next)
+		pg->all_next->all_prev = pg->all_prev;
+	ph->pages--;
+}
+
+static void partial_push(struct frost_size_class *sc, struct frost_page *pg)
+{
+	pg->prev = NULL;
+	pg->next = sc->partial;
+	if (sc->partial)
+		sc->partial->prev = pg;
+	sc->partial = pg;
+	pg->listed = 1;
+}
+
+static void partial_remove(struct frost_size_class *sc, struct frost_page *pg)
+{
+	if (pg->prev)
+		pg->prev->next = pg->next;
+	else
+		sc->partial = pg->next;
+	if (pg->next)
+		pg->next->prev = pg->prev;
+	pg->prev = pg->next = NULL;
+	pg->listed = 0;
+}
+
+/* An empty page from the cache, or a fresh batch; NULL on ENOMEM. */
+static struct frost_page *page_get(struct frost_private_heap *ph)
+{
+	struct frost_page *pg;
+
+	if (!ph->empty) {
+		char *batch = map_aligned(FROST_MAP_BATCH * FROST_PAGE_SIZE);
+
+		if (!batch)
+			return NULL;
+		for (int i = FROST_MAP_BATCH - 1; i >= 0; i--) {
+			pg = (struct frost_page *)(batch + (size_t)i * FROST_PAGE_SIZE);
+			pg->next = ph->empty;
+			ph->empty = pg;
+			ph->nr_empty++;
+		}
+	}
+	pg = ph->empty;
+	ph->empty = pg->next;
+	ph->nr_empty--;
+	return pg;
+}
+
+/* Give an empty page back: to the cache, or to the kernel past its limit. */
+static void page_put(struct frost_private_heap *ph, struct frost_page *pg)
+{
+	all_unlink(ph, pg);
+	if (ph->nr_empty < FROST_EMPTY_CACHE) {
+		pg->kind = FROST_PAGE_SENTINEL;	/* not a live page any more */
+		pg->next = ph->empty;
+		ph->empty = pg;
+		ph->nr_empty++;
+	} else {
+		munmap(pg, FROST_PAGE_SIZE);
+	}
+}
+
+/* Format @pg for class @c of @sort and thread its free list. */
+static void page_format(struct frost_private_heap *ph, struct frost_sandbox *owner,
+			struct frost_page *pg, unsigned int c, enum frost_alloc_sort sort)
+{
+	uint32_t size = __frost_class_size[c];
+	char *slot = (char *)pg + FROST_PAGE_HDR_SIZE;
+	void **link = &pg->free;
+
+	memset(pg, 0, sizeof(*pg));
+	pg->magic = FROST_PAGE_MAGIC;
+	pg->kind = FROST_PAGE_PRIVATE;
+	pg->size_class = (uint16_t)c;
+	pg->sort = (uint16_t)sort;
+	pg->obj_size = size;
+	pg->capacity = (uint32_t)((FROST_PAGE_SIZE - FROST_PAGE_HDR_SIZE) / size);
+	pg->owner = owner;
+	pg->arena = ph;
+	for (uint32_t i = 0; i < pg->capacity; i++, slot += size) {
+		*link = slot;
+		link = (void **)slot;
+	}
+	*link = NULL;
+	all_link(ph, pg);
+}
+
+static void *alloc_large(struct frost_private_heap *ph, struct frost_sandbox *owner,
+			 size_t size, enum frost_alloc_sort sort)
+{
+	size_t len;
+	struct frost_page *pg;
+
+	if (size > SIZE_MAX - FROST_PAGE_HDR_SIZE - 2 * FROST_PAGE_SIZE) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	len = (FROST_PAGE_HDR_SIZE + size + FROST_PAGE_SIZE - 1) & ~(FROST_PAGE_SIZE - 1);
+	pg = map_aligned(len);
+	if (!pg) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	pg->magic = FROST_PAGE_MAGIC;
+	pg->kind = FROST_PAGE_PRIVATE_LARGE;
+	pg->sort = (uint16_t)sort;
+	pg->obj_size = 0;
+	pg->used = 1;
+	pg->capacity = 1;
+	pg->owner = owner;
+	pg->arena = ph;
+	pg->map_len = len;
+	all_link(ph, pg);
+#ifdef CONFIG_FROST_STATS
+	ph->live_objects++;
+	ph->live_bytes += len - FROST_PAGE_HDR_SIZE;
+#endif
+	return (char *)pg + FROST_PAGE_HDR_SIZE;
+}
+
+void *__frost_private_alloc_slow(struct frost_private_heap *ph, struct frost_sandbox *owner,
+				 size_t size, enum frost_alloc_sort sort)
+{
+	struct frost_size_class *sc;
+	struct frost_page *pg;
+	unsigned int c;
+
+	if (size > FROST_SMALL_MAX)
+		return alloc_large(ph, owner, size, sort);
+
+	c = __frost_size_class(size);
+	sc = &ph->classes[sort][c];
+	pg = sc->current;
+	frost_assert(!pg->free);
+	/* The current page is full: it leaves the lists until a slot frees. */
+	if (pg->kind == FROST_PAGE_PRIVATE) {
+		frost_assert(pg->used == pg->capacity);
+		pg->listed = 0;
+	}
+	pg = sc->partial;
+	if (pg) {
+		partial_remove(sc, pg);
+	} else {
+		pg = page_get(ph);
+		if (!pg) {
+			sc->current = &frost_sentinel_page;
+			errno = ENOMEM;
+			return NULL;
+		}
+		page_format(ph, owner, pg, c, sort);
+	}
+	pg->listed = 1;
+	sc->current = pg;
+	return __frost_private_alloc_sort(ph, owner, size, sort);
+}
+
+void __frost_private_free_slow(struct frost_page *pg)
+{
+	struct frost_private_heap *ph = pg->arena;
+	struct frost_size_class *sc;
+
+	if (pg->kind == FROST_PAGE_PRIVATE_LARGE) {
+#ifdef CONFIG_FROST_STATS
+		ph->live_objects--;
+		ph->live_bytes -= pg->map_len - FROST_PAGE_HDR_SIZE;
+#endif
+		all_unlink(ph, pg);
+		munmap(pg, pg->map_len);
+		return;
+	}
+	frost_bug_on(pg->magic != FROST_PAGE_MAGIC || pg->kind != FROST_PAGE_PRIVATE);
+
+	sc = &ph->classes[pg->sort][pg->size_class];
+	if (pg->used == 0) {
+		/* The current page stays, even empty: it is about to be used. */
+		if (sc->current == pg)
+			return;
+		if (pg->listed)
+			partial_remove(sc, pg);
+		page_put(ph, pg);
+		return;
+	}
+	/* A full page got a free slot: back on the partial list. */
+	frost_assert(!pg->listed);
+	partial_push(sc, pg);
+}
+
+void *__frost_private_alloc(struct frost_sandbox *sb, size_t size)
+{
+	return __frost_private_alloc_sort(__frost_sandbox_arena(sb), sb, size, FROST_ALLOC_RAW);
+}
+
+void __frost_private_free(void *p)
+{
+	__frost_private_free_page(__frost_page_of(p), p);
+}
+
+size_t __frost_private_usable_size(const void *p)
+{
+	const struct frost_page *pg = __frost_page_of(p);
+
+	if (pg->kind == FROST_PAGE_PRIVATE_LARGE)
+		return pg->map_len - FROST_PAGE_HDR_SIZE;
+	return pg->obj_size;
+}
+
+/* Finalize every live object of small page @pg: slots not on its free list. */
+static uint64_t page_finalize(struct frost_page *pg, void (*finalize)(struct frost_object *o))
+{
+	uint64_t freebits[(FROST_PAGE_SIZE / 16 + 63) / 64] = { 0 };
+	char *base = (char *)pg + FROST_PAGE_HDR_SIZE;
+	uint64_t live = 0;
+
+	for (void **f = pg->free; f; f = *f) {
+		size_t i = (size_t)((char *)f - base) / pg->obj_size;
+
+		freebits[i / 64] |= UINT64_C(1) << (i % 64);
+	}
+	for (uint32_t i = 0; i < pg->capacity; i++) {
+		if (freebits[i / 64] & (UINT64_C(1) << (i % 64)))
+			continue;
+		live++;
+		if (finalize && pg->sort == FROST_ALLOC_OBJECT)
+			finalize((struct frost_object *)(void *)(base + (size_t)i * pg->obj_size));
+	}
+	return live;
+}
+
+uint64_t __frost_private_heap_destroy(struct frost_private_heap *ph,
+				      void (*finalize)(struct frost_object *o))
+{
+	uint64_t live = 0;
+	struct frost_page *pg, *next;
+
+	/* Finalize everything first: a finalizer may read (not free) others. */
+	for (pg = ph->all; pg; pg = pg->all_next) {
+		if (pg->kind == FROST_PAGE_PRIVATE_LARGE) {
+			live++;
+			if (finalize && pg->sort == FROST_ALLOC_OBJECT)
+				finalize((struct frost_object *)(void *)((char *)pg + FROST_PAGE_HDR_SIZE));
+		} else {
+			live += page_finalize(pg, finalize);
+		}
+	}
+	for (pg = ph->all; pg; pg = next) {
+		next = pg->all_next;
+		munmap(pg, pg->kind == FROST_PAGE_PRIVATE_LARGE ? pg->map_len : FROST_PAGE_SIZE);
+	}
+	for (pg = ph->empty; pg; pg = next) {
+		next = pg->next;
+		munmap(pg, FROST_PAGE_SIZE);
+	}
+	__frost_private_heap_init(ph);
+	return live;
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/mm/private.h - the per-sandbox private arena (internal).
+ *
+ * Theory of operation. Memory is handed out from FROST_PAGE_SIZE pages
+ * aligned to their size, so the page header of any allocation is found by
+ * masking its address (__frost_page_of()). The header names the owning
+ * sandbox and the size class: that is how ownership is checked (lifetime
+ * rule 4) and how a free finds its free list. Small allocations (up to
+ * FROST_SMALL_MAX) come from size-classed pages, each with its own free list
+ * (mimalloc's free-list sharding); a class allocates from its current page
+ * and keeps pages with free slots on a partial list. A large allocation gets
+ * its own mapping, aligned the same way, with the header in front.
+ *
+ * Only the owning sandbox's thread touches its pages, so the fast paths are
+ * plain loads and stores: no atomics, no locks.
+ */
+#ifndef __FROST_MM_PRIVATE_H
+#define __FROST_MM_PRIVATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/internal.h"
+
+#define FROST_PAGE_SHIFT	16
+#define FROST_PAGE_SIZE		(1UL << FROST_PAGE_SHIFT)
+#define FROST_SMALL_MAX		8192u
+#define FROST_NR_CLASSES	32
+
+#define FROST_PAGE_MAGIC	0x66726f73u	/* "fros" */
+enum frost_page_kind {
+	FROST_PAGE_SENTINEL = 0,	/* the static empty page of a fresh class */
+	FROST_PAGE_PRIVATE,		/* size-classed, one owner */
+	FROST_PAGE_PRIVATE_LARGE,	/* one large private allocation */
+};
+
+/*
+ * Arena memory holds two sorts of allocations: objects (a struct
+ * frost_object at offset 0, so teardown can finalize them) and raw buffers
+ * (a list's item array). They never share a page.
+ */
+enum frost_alloc_sort {
+	FROST_ALLOC_OBJECT = 0,
+	FROST_ALLOC_RAW = 1,
+	FROST_NR_SORTS
+};
+
+/*
+ * struct frost_page - header at the start of every arena page/mapping.
+ * @magic, @kind: what this page is (checked in debug builds).
+ * @size_class: class index (small pages).
+ * @obj_size: allocation size of each slot (small) or usable size (large).
+ * @used: live allocations in the page.
+ * @capacity: slots in the page.
+ * @owner: the sandbox that owns the page.
+ * @arena: that sandbox's arena (saves a lookup on free).
+ * @free: the page's free list (slots linked through their first word).
+ * @map_len: length of the mapping (large).
+ * @prev, @next: the class's partial list or the sandbox's large list.
+ * @listed: is the page its class's current page or on its partial list?
+ *	(A full page is on no list until a slot is freed.)
+ * @sort: enum frost_alloc_sort of every allocation in the page.
+ * @all_prev, @all_next: every page of the sandbox, for teardown.
+ */
+struct frost_page {
+	uint32_t magic;
+	uint16_t kind;
+	uint16_t size_class;
+	uint32_t obj_size;
+	uint32_t used;
+	uint32_t capacity;
+	uint16_t listed;
+	uint16_t sort;
+	struct frost_sandbox *owner;
+	struct frost_private_heap *arena;
+	void *free;
+	size_t map_len;
+	struct frost_page *prev, *next;
+	struct frost_page *all_prev, *all_next;
+};
+
+/* Offset of the first slot: the header rounded up to a cache line. */
+#define FROST_PAGE_HDR_SIZE	128
+
+static inline struct frost_page *__frost_page_of(const void *p)
+{
+	return (struct frost_page *)((uintptr_t)p & ~(FROST_PAGE_SIZE - 1));
+}
+
+/* struct frost_size_class - a sandbox's allocation state for one class. */
+struct frost_size_class {
+	struct frost_page *current;	/* never NULL: an empty sentinel at worst */
+	struct frost_page *partial;	/* other pages with free slots */
+};
+
+/*
+ * struct frost_private_heap - the arena embedded in each sandbox.
+ * @classes: per-sort, per-class current page and partial list.
+ * @all: every page and large mapping of the sandbox (for teardown).
+ * @empty: cached empty pages (reused by any class).
+ * @nr_empty: how many are cached.
+ * @live_objects, @live_bytes, @pages: the counters frost_sandbox_stats()
+ *	reports (owner-written, plain integers).
+ */
+struct frost_private_heap {
+	struct frost_size_class classes[FROST_NR_SORTS][FROST_NR_CLASSES];
+	struct frost_page *all;
+	struct frost_page *empty;
+	unsigned int nr_empty;
+	uint64_t live_objects;
+	uint64_t live_bytes;
+	uint64_t pages;
+};
+
+void __frost_private_heap_init(struct frost_private_heap *ph);
+
+
+/*
+ * __frost_private_heap_destroy() - free every page and mapping of @ph;
+ * @finalize (if not NULL) is first called on each live object (not on raw
+ * buffers). Return: the number of live allocations that were freed.
+ */
+uint64_t __frost_private_heap_destroy(struct frost_private_heap *ph,
+				      void (*finalize)(struct frost_object *o));
+
+/* Size classes: 16..128 by 16, then four classes per power of two. */
+static inline unsigned int __frost_size_class(size_t size)
+{
+	size_t s;
+	unsigned int b;
+
+	if (size <= 128)
+		return size ? (unsigned int)((size + 15) >> 4) - 1 : 0;
+	s = size - 1;
+	b = 63 - (unsigned int)__builtin_clzl(s);
+	return 8 + (b - 7) * 4 + (unsigned int)((s >> (b - 2)) & 3);
+}
+
+extern const uint32_t __frost_class_size[FROST_NR_CLASSES];
+
+void *__frost_private_alloc_slow(struct frost_private_heap *ph, struct frost_sandbox *owner,
+				 size_t size, enum frost_alloc_sort sort);
+void __frost_private_free_slow(struct frost_page *pg);
+
+/*
+ * __frost_private_alloc_sort() - @size bytes of @sort from @ph, 16-byte
+ * aligned, uninitialised; @owner is recorded in new pages.
+ * Return: the memory or NULL with errno ENOMEM.
+ *
+ * Fast path: pop the current page's free list (plain loads and stores: the
+ * arena is its owner's alone).
+ */
+static inline void *__frost_private_alloc_sort(struct frost_private_heap *ph,
+					       struct frost_sandbox *owner, size_t size,
+					       enum frost_alloc_sort sort)
+{
+	if (likely(size <= FROST_SMALL_MAX)) {
+		unsigned int c = __frost_size_class(size);
+		struct frost_page *pg = ph->classes[sort][c].current;
+		void **slot = pg->free;
+
+		if (likely(slot)) {
+			pg->free = *slot;
+			pg->used++;
+#ifdef CONFIG_FROST_STATS
+			ph->live_objects++;
+			ph->live_bytes += __frost_class_size[c];
+#endif
+			return slot;
+		}
+	}
+	return __frost_private_alloc_slow(ph, owner, size, sort);
+}
+
+/*
+ * __frost_private_free_page() - free @p, whose page header is @pg.
+ * Fast path: push onto the page's free list; the slow path relists a page
+ * that was full and releases one that became empty.
+ */
+static inline void __frost_private_free_page(struct frost_page *pg, void *p)
+{
+	if (likely(pg->kind == FROST_PAGE_PRIVATE)) {
+#ifdef CONFIG_FROST_DEBUG
+		/* Poison all but the free-list link: use after free shows. */
+		__builtin_memset((char *)p + sizeof(void *), 0x6b, pg->obj_size - sizeof(void *));
+#endif
+		*(void **)p = pg->free;
+		pg->free = p;
+#ifdef CONFIG_FROST_STATS
+		pg->arena->live_objects--;
+		pg->arena->live_bytes -= pg->obj_size;
+#endif
+		if (likely(--pg->used != 0 && pg->listed))
+			return;
+	}
+	__frost_private_free_slow(pg);
+}
+
+/* A raw buffer (not an object) from @sb's arena; NULL with errno ENOMEM. */
+void *__frost_private_alloc(struct frost_sandbox *sb, size_t size);
+
+/* Free an allocation; the owning sandbox is found from its page header. */
+void __frost_private_free(void *p);
+
+/* Bytes usable at @p (its size class or large mapping size). */
+size_t __frost_private_usable_size(const void *p);
+
+/* The sandbox that owns allocation @p. */
+static inline struct frost_sandbox *__frost_private_owner(const void *p)
+{
+	return __frost_page_of(p)->owner;
+}
+
+#endif /* __FROST_MM_PRIVATE_H */

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/types/types.h - layouts of the built-in types (internal).
+ *
+ * Theory of operation. Each built-in object is a struct frost_object header
+ * followed by its value. Everything a reader needs (lengths, hashes, the map
+ * index) is computed when the object is built, so that a frozen copy is a
+ * byte copy with its child pointers replaced and is never written again.
+ * Each type lives in its own file under lib/types/ and exports its
+ * struct frost_type as __frost_<name>_type.
+ */
+#ifndef __FROST_TYPES_TYPES_H
+#define __FROST_TYPES_TYPES_H
+
+#include "core/internal.h"
+
+extern const struct frost_type __frost_none_type;
+extern const struct frost_type __frost_bool_type;
+extern const struct frost_type __frost_int_type;
+extern const struct frost_type __frost_float_type;
+extern const struct frost_type __frost_str_type;
+extern const struct frost_type __frost_bytes_type;
+extern const struct frost_type __frost_tuple_type;
+extern const struct frost_type __frost_map_type;
+extern const struct frost_type __frost_list_type;
+
+struct frost_int {
+	struct frost_object ob;
+	int64_t value;
+	uint64_t hash;
+};
+
+struct frost_float {
+	struct frost_object ob;
+	double value;
+	uint64_t hash;
+};
+
+/* str: UTF-8 bytes, NUL-terminated; @nchars code points. */
+struct frost_str {
+	struct frost_object ob;
+	size_t len;
+	size_t nchars;
+	uint64_t hash;
+	char data[];
+};
+
+struct frost_bytes {
+	struct frost_object ob;
+	size_t len;
+	uint64_t hash;
+	unsigned char data[];
+};
+
+/* tuple: @hashable is false when an item is unhashable (then @hash is 0). */
+struct frost_tuple {
+	struct frost_object ob;
+	size_t len;
+	uint64_t hash;
+	bool hashable;
+	struct frost_object *items[];
+};
+
+/*
+ * map: @len entries in first-insertion order, followed by an open-addressing
+ * index of @index_size (a power of two, at least 2 * len) uint32_t slots,
+ * each an entry number + 1 (0: empty), probed linearly from hash & mask.
+ */
+struct frost_map_entry {
+	uint64_t hash;
+	struct frost_object *key;
+	struct frost_object *val;
+};
+
+struct frost_map {
+	struct frost_object ob;
+	size_t len;
+	size_t index_size;
+	uint64_t hash;
+	bool hashable;
+	struct frost_map_entry entries[];
+	/* uint32_t index[index_size] follows entries[len]. */
+};
+
+static inline uint32_t *__frost_map_index(const struct frost_map *m)
+{
+	return (uint32_t *)(void *)&((struct frost_map *)m)->entries[m->len];
+}
+
+/* list: mutable, private only; @items is a separate private allocation. */
+struct frost_list {
+	struct frost_object ob;
+	size_t len;
+	size_t cap;
+	struct frost_object **items;
+};
+
+/*
+ * __frost_hashable() - may @o (not NULL) be hashed?
+ *
+ * A type without a hash callback is never hashable. Tuples and maps are
+ * hashable only when every item (map: every value; keys always are) is:
+ * they record that once, at construction, in @hashable, and their hash
+ * callback returns 0 when it is false. __frost_hash_checked() must consult
+ * this so that frost_hash() of such a container fails with EINVAL and it
+ * cannot become a map key.
+ */
+static inline bool __frost_hashable(const struct frost_object *o)
+{
+	const struct frost_type *t = o->type;
+
+	if (!t || !t->hash)
+		return false;
+	if (t == &__frost_tuple_type)
+		return __frost_container_of(o, const struct frost_tuple, ob)->hashable;
+	if (t == &__frost_map_type)
+		return __frost_container_of(o, const struct frost_map, ob)->hashable;
+	return true;
+}
+
+#endif /* __FROST_TYPES_TYPES_H */
