@@ -255,7 +255,7 @@ $(STATIC_LIB): $(LIB_OBJS)
 
 quiet_cmd_ld_so = LD      $(call rel,$@)
       cmd_ld_so = $(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SONAME) \
-		  -Wl,--version-script=$(VERSION_SCRIPT) -Wl,--no-undefined \
+		  -Wl,--version-script=$(VERSION_SCRIPT) $(if $(SANITIZE),,-Wl,--no-undefined) \
 		  -o $@ $(LIB_OBJS) $(LIBS_ALL)
 $(SHARED_LIB): $(LIB_OBJS) $(VERSION_SCRIPT)
 	$(call cmd,ld_so)

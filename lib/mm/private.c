@@ -258,6 +258,12 @@ void __frost_private_free_slow(struct frost_page *pg)
 	struct frost_private_heap *ph = pg->arena;
 	struct frost_size_class *sc;
 
+	/*
+	 * Teardown is walking the page lists and will unmap everything: a
+	 * finalizer's free (a list's item array) must not change them.
+	 */
+	if (unlikely(ph->dying))
+		return;
 	if (pg->kind == FROST_PAGE_PRIVATE_LARGE) {
 #ifdef CONFIG_FROST_STATS
 		ph->live_objects--;
@@ -331,7 +337,12 @@ uint64_t __frost_private_heap_destroy(struct frost_private_heap *ph,
 	uint64_t live = 0;
 	struct frost_page *pg, *next;
 
-	/* Finalize everything first: a finalizer may read (not free) others. */
+	/*
+	 * Finalize everything first. A finalizer may free buffers (a list's
+	 * item array): with @dying set such frees only touch free lists,
+	 * never the page lists this loop walks, and nothing is unmapped.
+	 */
+	ph->dying = true;
 	for (pg = ph->all; pg; pg = pg->all_next) {
 		if (pg->kind == FROST_PAGE_PRIVATE_LARGE) {
 			live++;

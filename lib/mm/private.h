@@ -101,6 +101,7 @@ struct frost_size_class {
  * @nr_empty: how many are cached.
  * @live_objects, @live_bytes, @pages: the counters frost_sandbox_stats()
  *	reports (owner-written, plain integers).
+ * @dying: teardown in progress (frees must not touch the page lists).
  */
 struct frost_private_heap {
 	struct frost_size_class classes[FROST_NR_SORTS][FROST_NR_CLASSES];
@@ -110,6 +111,7 @@ struct frost_private_heap {
 	uint64_t live_objects;
 	uint64_t live_bytes;
 	uint64_t pages;
+	bool dying;
 };
 
 void __frost_private_heap_init(struct frost_private_heap *ph);

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/types/int.c - the int type (64-bit signed) and the small-int cache.
+ *
+ * Theory of operation. Values in CONFIG_FROST_SMALLINT_MIN..MAX live in a
+ * static table of immortal objects, one copy shared by every sandbox of every
+ * heap (the answer to "one small-int cache per sandbox"). Their headers are
+ * initialised statically; value and hash are filled in by a constructor of
+ * priority 102, after the hash key's (101, lib/core/hash.c), and the table is
+ * never written again, so readers in any thread need no ordering beyond the
+ * one thread creation already gives. Other values are private objects
+ * allocated from the sandbox's arena. Every int caches its hash,
+ * __frost_hash_u64() of the value's bits, at creation, so a frozen copy is
+ * never written. Equality is equality of values.
+ */
+#include "types/types.h"
+
+#define SMALLINT_MIN ((int64_t)CONFIG_FROST_SMALLINT_MIN)
+#define SMALLINT_MAX ((int64_t)CONFIG_FROST_SMALLINT_MAX)
+#define SMALLINT_COUNT ((size_t)(SMALLINT_MAX - SMALLINT_MIN + 1))
+
+_Static_assert(CONFIG_FROST_SMALLINT_MIN <= CONFIG_FROST_SMALLINT_MAX,
+	       "empty small-int range");
+
+static uint64_t int_hash(const struct frost_object *o)
+{
+	return ((const struct frost_int *)o)->hash;
+}
+
+static bool int_equal(const struct frost_object *a, const struct frost_object *b)
+{
+	return ((const struct frost_int *)a)->value ==
+	       ((const struct frost_int *)b)->value;
+}
+
+const struct frost_type __frost_int_type = {
+	.name = "int",
+	.basic_size = sizeof(struct frost_int),
+	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN,
+	.hash = int_hash,
+	.equal = int_equal,
+};
+
+static struct frost_int small_ints[SMALLINT_COUNT] = {
+	[0 ... SMALLINT_COUNT - 1] = {
+		.ob = FROST_STATIC_OBJECT_HEAD(&__frost_int_type),
+	},
+};
+
+static inline uint64_t int_hash_value(int64_t v)
+{
+	return __frost_hash_u64((uint64_t)v);
+}
+
+__attribute__((constructor(102)))
+static void small_ints_init(void)
+{
+	for (size_t i = 0; i < SMALLINT_COUNT; i++) {
+		int64_t v = SMALLINT_MIN + (int64_t)i;
+
+		small_ints[i].value = v;
+		small_ints[i].hash = int_hash_value(v);
+	}
+}
+
+/* Public: see include/frost/types.h. */
+struct frost_object *frost_int_new(struct frost_sandbox *sb, int64_t v)
+{
+	struct frost_object *o;
+	struct frost_int *n;
+
+	if (v >= SMALLINT_MIN && v <= SMALLINT_MAX)
+		return &small_ints[v - SMALLINT_MIN].ob;
+
+	if (unlikely(__frost_check_sandbox(sb)))
+		return frost_err_null(EINVAL);
+	o = __frost_object_alloc(sb, &__frost_int_type, sizeof(struct frost_int));
+	if (unlikely(!o))
+		return NULL;
+	n = __frost_container_of(o, struct frost_int, ob);
+	n->value = v;
+	n->hash = int_hash_value(v);
+	return o;
+}
+
+/* Public: see include/frost/types.h. */
+int frost_int_get(const struct frost_object *o, int64_t *v)
+{
+	if (unlikely(!__frost_is(o, &__frost_int_type) || !v))
+		return -EINVAL;
+	*v = ((const struct frost_int *)o)->value;
+	return 0;
+}

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/types/map.c - the map type: an immutable hash map, built once.
+ *
+ * Theory of operation. A map is one allocation (layout in types.h): the
+ * distinct entries in first-insertion order, each with its key's cached
+ * hash, followed by an open-addressing index of uint32_t slots (entry
+ * number + 1, 0 for empty), a power of two at least twice the length, so
+ * that linear probing from hash & mask always reaches an empty slot.
+ *
+ * frost_map_new() works in three steps, so that every failure happens
+ * before anything is allocated in the arena or any reference is taken:
+ *   1. check the sandbox, the size and the ownership of every key and value;
+ *   2. hash every key (an unhashable one is EINVAL) and deduplicate into a
+ *      scratch index on the C heap: for each distinct key, the position of
+ *      its first occurrence and of its last value ("last pair wins");
+ *   3. allocate the map sized for the distinct keys, fill in entries and
+ *      index, take the references and compute the map's hash.
+ * The scratch memory is freed on every path.
+ *
+ * The hash is computed once, at construction: the sum (order-independent)
+ * of keyed SipHash over each (key hash, value hash) pair, mixed with the
+ * length. If a value is unhashable, so is the map (@hashable false, @hash
+ * 0); __frost_hashable() in types.h reports it. Keys are always hashable.
+ * Nothing is written after construction, so a frozen copy is a byte copy
+ * with its keys and values replaced; the index holds entry numbers, not
+ * addresses, so it survives the copy.
+ *
+ * Equality: same length and every key of one maps to an equal value in the
+ * other, with the cached hashes as a quick reject.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "types/types.h"
+
+#define MAP_HASH_SEED UINT64_C(0x6d61702d5a17c0de)
+
+/* Slots hold entry number + 1 in a uint32_t; 2 * len must fit too. */
+#define MAP_MAX_LEN ((size_t)(UINT32_MAX >> 1))
+
+static inline struct frost_map *to_map(const struct frost_object *o)
+{
+	return __frost_container_of((struct frost_object *)o, struct frost_map, ob);
+}
+
+/* Smallest power of two >= 2 * @len, at least 2. @len <= MAP_MAX_LEN. */
+static size_t index_size_for(size_t len)
+{
+	size_t s = 2;
+
+	while (s < 2 * len)
+		s <<= 1;
+	return s;
+}
+
+/* Hash of a key or value, -EINVAL if it is unhashable. */
+static int item_hash(const struct frost_object *o, uint64_t *h)
+{
+	if (unlikely(!__frost_hashable(o)))
+		return -EINVAL;
+	return __frost_hash_checked(o, h);
+}
+
+static const struct frost_map_entry *map_find(const struct frost_map *m,
+					      const struct frost_object *key,
+					      uint64_t h)
+{
+	const uint32_t *idx = __frost_map_index(m);
+	size_t mask = m->index_size - 1;
+	size_t i = (size_t)h & mask;
+	uint32_t slot;
+
+	while ((slot = idx[i]) != 0) {
+		const struct frost_map_entry *e = &m->entries[slot - 1];
+
+		if (e->hash == h && frost_equal(e->key, key))
+			return e;
+		i = (i + 1) & mask;
+	}
+	return NULL;
+}
+
+static void map_trace(struct frost_object *o, frost_visit_fn visit, void *arg)
+{
+	struct frost_map *m = to_map(o);
+
+	for (size_t i = 0; i < m->len; i++) {
+		visit(&m->entries[i].key, arg);
+		visit(&m->entries[i].val, arg);
+	}
+}
+
+static uint64_t map_hash(const struct frost_object *o)
+{
+	return to_map(o)->hash;
+}
+
+static bool map_equal(const struct frost_object *a, const struct frost_object *b)
+{
+	const struct frost_map *ma = to_map(a), *mb = to_map(b);
+
+	if (ma->len != mb->len)
+		return false;
+	if (ma->hashable && mb->hashable && ma->hash != mb->hash)
+		return false;
+	for (size_t i = 0; i < ma->len; i++) {
+		const struct frost_map_entry *ea = &ma->entries[i];
+		const struct frost_map_entry *eb = map_find(mb, ea->key, ea->hash);
+
+		if (!eb || !frost_equal(ea->val, eb->val))
+			return false;
+	}
+	return true;
+}
+
+const struct frost_type __frost_map_type = {
+	.name = "map",
+	.basic_size = offsetof(struct frost_map, entries),
+	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN,
+	.trace = map_trace,
+	.hash = map_hash,
+	.equal = map_equal,
+};
+
+/*
+ * struct map_scratch - construction state on the C heap.
+ * @hash: hash of each input key.
+ * @first: per distinct key, the input position of its first occurrence.
+ * @last: per distinct key, the input position of its last value.
+ * @index: @index_size slots, distinct key number + 1 (0: empty).
+ */
+struct map_scratch {
+	uint64_t *hash;
+	uint32_t *first;
+	uint32_t *last;
+	uint32_t *index;
+	size_t index_size;
+	void *mem;
+};
+
+static int scratch_alloc(struct map_scratch *s, size_t n)
+{
+	size_t isz = index_size_for(n);
+
+	/* n <= MAP_MAX_LEN: 8n + 4n + 4n + 4 * isz cannot overflow 64 bits. */
+	s->mem = malloc(n * sizeof(uint64_t) + 2 * n * sizeof(uint32_t) +
+			isz * sizeof(uint32_t));
+	if (!s->mem)
+		return -ENOMEM;
+	s->hash = s->mem;
+	s->first = (uint32_t *)(s->hash + n);
+	s->last = s->first + n;
+	s->index = s->last + n;
+	s->index_size = isz;
+	memset(s->index, 0, isz * sizeof(uint32_t));
+	return 0;
+}
+
+/* Deduplicate @n hashed keys into @s; return the number of distinct keys. */
+static size_t scratch_dedup(struct map_scratch *s, size_t n,
+			    struct frost_object *const keys[])
+{
+	size_t mask = s->index_size - 1;
+	size_t d = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t h = s->hash[i];
+		size_t j = (size_t)h & mask;
+		uint32_t slot;
+
+		while ((slot = s->index[j]) != 0) {
+			uint32_t f = s->first[slot - 1];
+
+			if (s->hash[f] == h && frost_equal(keys[f], keys[i])) {
+				s->last[slot - 1] = (uint32_t)i;
+				break;
+			}
+			j = (j + 1) & mask;
+		}
+		if (slot)
+			continue;
+		s->first[d] = (uint32_t)i;
+		s->last[d] = (uint32_t)i;
+		s->index[j] = (uint32_t)++d;
+	}
+	return d;
+}
+
+/* Public: see include/frost/types.h. */
+struct frost_object *frost_map_new(struct frost_sandbox *sb, size_t n,
+				   struct frost_object *const keys[],
+				   struct frost_object *const vals[])
+{
+	struct map_scratch s = { .mem = NULL };
+	struct frost_object *o;
+	struct frost_map *m;
+	uint32_t *idx;
+	size_t d = 0, isz, size, mask;
+	uint64_t sum = 0;
+	bool hashable = true;
+	int err;
+
+	if (unlikely(__frost_check_sandbox(sb)))
+		return frost_err_null(EINVAL);
+	if (unlikely(n && (!keys || !vals)))
+		return frost_err_null(EINVAL);
+	if (unlikely(n > MAP_MAX_LEN))
+		return frost_err_null(ENOMEM);
+	for (size_t i = 0; i < n; i++) {
+		err = __frost_check_object(sb, keys[i]);
+		if (!err)
+			err = __frost_check_object(sb, vals[i]);
+		if (unlikely(err))
+			return frost_err_null(-err);
+	}
+
+	if (n) {
+		if (unlikely(scratch_alloc(&s, n)))
+			return frost_err_null(ENOMEM);
+		for (size_t i = 0; i < n; i++) {
+			err = item_hash(keys[i], &s.hash[i]);
+			if (unlikely(err)) {
+				free(s.mem);
+				return frost_err_null(-err);
+			}
+		}
+		d = scratch_dedup(&s, n, keys);
+	}
+
+	isz = index_size_for(d);
+	if (unlikely(__builtin_mul_overflow(d, sizeof(struct frost_map_entry), &size) ||
+		     __builtin_add_overflow(size, offsetof(struct frost_map, entries), &size) ||
+		     __builtin_add_overflow(size, isz * sizeof(uint32_t), &size))) {
+		free(s.mem);
+		return frost_err_null(ENOMEM);
+	}
+	o = __frost_object_alloc(sb, &__frost_map_type, size);
+	if (unlikely(!o)) {
+		err = errno;
+		free(s.mem);
+		return frost_err_null(err ? err : ENOMEM);
+	}
+
+	m = to_map(o);
+	m->len = d;
+	m->index_size = isz;
+	idx = __frost_map_index(m);
+	memset(idx, 0, isz * sizeof(uint32_t));
+	mask = isz - 1;
+	for (size_t e = 0; e < d; e++) {
+		struct frost_map_entry *ent = &m->entries[e];
+		uint64_t pair[2];
+		size_t j;
+
+		ent->hash = s.hash[s.first[e]];
+		ent->key = keys[s.first[e]];
+		ent->val = vals[s.last[e]];
+		frost_incref(ent->key);
+		frost_incref(ent->val);
+
+		for (j = (size_t)ent->hash & mask; idx[j]; j = (j + 1) & mask)
+			;
+		idx[j] = (uint32_t)(e + 1);
+
+		if (!hashable)
+			continue;
+		pair[0] = ent->hash;
+		if (item_hash(ent->val, &pair[1]))
+			hashable = false;
+		else
+			sum += __frost_hash_bytes(pair, sizeof(pair));
+	}
+	free(s.mem);
+
+	m->hashable = hashable;
+	m->hash = hashable ? __frost_hash_u64(sum ^ __frost_hash_u64(MAP_HASH_SEED ^ d)) : 0;
+	return o;
+}
+
+/* Public: see include/frost/types.h. */
+size_t frost_map_len(const struct frost_object *o)
+{
+	if (unlikely(!__frost_is(o, &__frost_map_type))) {
+		errno = EINVAL;
+		return 0;
+	}
+	return to_map(o)->len;
+}
+
+/* Public: see include/frost/types.h. */
+struct frost_object *frost_map_get(const struct frost_object *map,
+				   const struct frost_object *key)
+{
+	const struct frost_map_entry *e;
+	uint64_t h;
+
+	if (unlikely(!__frost_is(map, &__frost_map_type) || !key))
+		return frost_err_null(EINVAL);
+	if (unlikely(item_hash(key, &h)))
+		return frost_err_null(EINVAL);
+	e = map_find(to_map(map), key, h);
+	if (!e)
+		return frost_err_null(ENOENT);
+	return e->val;
+}
+
+/* Public: see include/frost/types.h. */
+int frost_map_item(const struct frost_object *map, size_t i,
+		   struct frost_object **key, struct frost_object **val)
+{
+	const struct frost_map *m;
+
+	if (unlikely(!__frost_is(map, &__frost_map_type)))
+		return -EINVAL;
+	m = to_map(map);
+	if (unlikely(i >= m->len))
+		return -ERANGE;
+	if (key)
+		*key = m->entries[i].key;
+	if (val)
+		*val = m->entries[i].val;
+	return 0;
+}

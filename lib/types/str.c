@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/types/str.c - the str type: immutable, strictly validated UTF-8 text.
+ *
+ * Theory of operation. A str is one private allocation: the header, the
+ * length in bytes and in code points, the hash, and the text itself, copied
+ * and NUL-terminated (it may also contain NUL characters, so the length is
+ * authoritative). Input is validated before anything is allocated, so a
+ * refused string costs nothing and leaks nothing. Length in code points and
+ * the hash are computed once here; a frozen copy is never written.
+ *
+ * The hash is SipHash-1-3 of the bytes under the per-process key with a
+ * fixed tweak applied to its first half, so a str and a bytes object with the
+ * same contents (never equal) do not hash alike. Equality is equality of the
+ * bytes.
+ */
+#include <string.h>
+
+#include "types/types.h"
+#include "types/utf8.h"
+
+/* Tweak separating str hashes from bytes hashes ("frost:str"). */
+#define STR_HASH_TWEAK UINT64_C(0x7374723a74736f72)
+
+static uint64_t str_hash_bytes(const char *p, size_t len)
+{
+	struct __frost_sipkey key = {
+		.k0 = __frost_hash_key.k0 ^ STR_HASH_TWEAK,
+		.k1 = __frost_hash_key.k1,
+	};
+
+	return __frost_siphash13(&key, p, len);
+}
+
+static uint64_t str_hash(const struct frost_object *o)
+{
+	return ((const struct frost_str *)o)->hash;
+}
+
+static bool str_equal(const struct frost_object *a, const struct frost_object *b)
+{
+	const struct frost_str *x = (const struct frost_str *)a;
+	const struct frost_str *y = (const struct frost_str *)b;
+
+	return x->len == y->len && x->hash == y->hash &&
+	       memcmp(x->data, y->data, x->len) == 0;
+}
+
+const struct frost_type __frost_str_type = {
+	.name = "str",
+	.basic_size = offsetof(struct frost_str, data),
+	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN,
+	.hash = str_hash,
+	.equal = str_equal,
+};
+
+/* Public: see include/frost/types.h. */
+struct frost_object *frost_str_new(struct frost_sandbox *sb, const char *utf8, size_t len)
+{
+	struct frost_object *o;
+	struct frost_str *s;
+	ssize_t nchars;
+
+	if (unlikely(__frost_check_sandbox(sb)))
+		return frost_err_null(EINVAL);
+	if (unlikely(!utf8 && len))
+		return frost_err_null(EINVAL);
+	if (unlikely(len > SIZE_MAX - offsetof(struct frost_str, data) - 1))
+		return frost_err_null(ENOMEM);
+	nchars = __frost_utf8_validate(utf8, len);
+	if (unlikely(nchars < 0))
+		return frost_err_null(EILSEQ);
+
+	o = __frost_object_alloc(sb, &__frost_str_type,
+				 offsetof(struct frost_str, data) + len + 1);
+	if (unlikely(!o))
+		return NULL;
+	s = __frost_container_of(o, struct frost_str, ob);
+	s->len = len;
+	s->nchars = (size_t)nchars;
+	if (len)
+		memcpy(s->data, utf8, len);
+	s->data[len] = '\0';
+	s->hash = str_hash_bytes(s->data, len);
+	return o;
+}
+
+/* Public: see include/frost/types.h. */
+const char *frost_str_data(const struct frost_object *o, size_t *len)
+{
+	const struct frost_str *s;
+
+	if (unlikely(!__frost_is(o, &__frost_str_type)))
+		return frost_err_null(EINVAL);
+	s = (const struct frost_str *)o;
+	if (len)
+		*len = s->len;
+	return s->data;
+}
+
+/* Public: see include/frost/types.h. */
+long frost_str_length(const struct frost_object *o)
+{
+	if (unlikely(!__frost_is(o, &__frost_str_type)))
+		return -EINVAL;
+	return (long)((const struct frost_str *)o)->nchars;
+}

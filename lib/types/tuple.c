@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/types/tuple.c - the tuple type: an immutable sequence of objects.
+ *
+ * Theory of operation. A tuple is one allocation: the header, the length,
+ * the cached hash and the item pointers inline. frost_tuple_new() checks
+ * every argument (the sandbox, then each item's ownership, lifetime rule 4)
+ * before it allocates or takes a reference, so a failure leaves nothing
+ * behind. The hash is computed once, at construction, by chaining each
+ * item's hash through keyed SipHash, which makes it depend on order; if an
+ * item is unhashable the tuple is too: @hashable is false, @hash 0, and
+ * __frost_hashable() (types.h) reports it so that frost_hash() fails with
+ * EINVAL and the tuple cannot be a map key. Nothing is written after
+ * construction, so a frozen copy is a byte copy with its items replaced.
+ *
+ * Children are reached only through tuple_trace(); the core releases them
+ * when the count drops to zero. Equality is element-wise frost_equal(),
+ * with the cached hashes as a quick reject (equal objects hash equally).
+ */
+#include <stdint.h>
+
+#include "types/types.h"
+
+/* Chain seed: keeps tuple hashes apart from the hashes of plain u64s. */
+#define TUPLE_HASH_SEED UINT64_C(0x7475706c65aa55c3)
+
+static inline struct frost_tuple *to_tuple(const struct frost_object *o)
+{
+	return __frost_container_of((struct frost_object *)o, struct frost_tuple, ob);
+}
+
+static void tuple_trace(struct frost_object *o, frost_visit_fn visit, void *arg)
+{
+	struct frost_tuple *t = to_tuple(o);
+
+	for (size_t i = 0; i < t->len; i++)
+		visit(&t->items[i], arg);
+}
+
+static uint64_t tuple_hash(const struct frost_object *o)
+{
+	return to_tuple(o)->hash;
+}
+
+static bool tuple_equal(const struct frost_object *a, const struct frost_object *b)
+{
+	const struct frost_tuple *ta = to_tuple(a), *tb = to_tuple(b);
+
+	if (ta->len != tb->len)
+		return false;
+	if (ta->hashable && tb->hashable && ta->hash != tb->hash)
+		return false;
+	for (size_t i = 0; i < ta->len; i++) {
+		if (!frost_equal(ta->items[i], tb->items[i]))
+			return false;
+	}
+	return true;
+}
+
+const struct frost_type __frost_tuple_type = {
+	.name = "tuple",
+	.basic_size = offsetof(struct frost_tuple, items),
+	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN,
+	.trace = tuple_trace,
+	.hash = tuple_hash,
+	.equal = tuple_equal,
+};
+
+/* Public: see include/frost/types.h. */
+struct frost_object *frost_tuple_new(struct frost_sandbox *sb, size_t n,
+				     struct frost_object *const items[])
+{
+	struct frost_object *o;
+	struct frost_tuple *t;
+	uint64_t acc;
+	bool hashable = true;
+	int err;
+
+	if (unlikely(__frost_check_sandbox(sb)))
+		return frost_err_null(EINVAL);
+	if (unlikely(n && !items))
+		return frost_err_null(EINVAL);
+	if (unlikely(n > (SIZE_MAX - offsetof(struct frost_tuple, items)) /
+			 sizeof(struct frost_object *)))
+		return frost_err_null(ENOMEM);
+	for (size_t i = 0; i < n; i++) {
+		err = __frost_check_object(sb, items[i]);
+		if (unlikely(err))
+			return frost_err_null(-err);
+	}
+
+	o = __frost_object_alloc(sb, &__frost_tuple_type,
+				 offsetof(struct frost_tuple, items) +
+				 n * sizeof(struct frost_object *));
+	if (unlikely(!o))
+		return NULL;
+	t = to_tuple(o);
+	t->len = n;
+
+	acc = __frost_hash_u64(TUPLE_HASH_SEED ^ (uint64_t)n);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t h;
+
+		frost_incref(items[i]);
+		t->items[i] = items[i];
+		if (!hashable)
+			continue;
+		if (!__frost_hashable(items[i]) || __frost_hash_checked(items[i], &h))
+			hashable = false;
+		else
+			acc = __frost_hash_u64(acc ^ h);
+	}
+	t->hashable = hashable;
+	t->hash = hashable ? acc : 0;
+	return o;
+}
+
+/* Public: see include/frost/types.h. */
+size_t frost_tuple_len(const struct frost_object *o)
+{
+	if (unlikely(!__frost_is(o, &__frost_tuple_type))) {
+		errno = EINVAL;
+		return 0;
+	}
+	return to_tuple(o)->len;
+}
+
+/* Public: see include/frost/types.h. */
+struct frost_object *frost_tuple_get(const struct frost_object *o, size_t i)
+{
+	const struct frost_tuple *t;
+
+	if (unlikely(!__frost_is(o, &__frost_tuple_type)))
+		return frost_err_null(EINVAL);
+	t = to_tuple(o);
+	if (unlikely(i >= t->len))
+		return frost_err_null(ERANGE);
+	return t->items[i];
+}
