@@ -140,7 +140,8 @@ __subdirs_$(subst /,_,$(1)) := $$(subdir-y)
 $$(foreach d,$$(__subdirs_$(subst /,_,$(1))),$$(eval $$(call descend,$(1)/$$(d))))
 endef
 
-# add-prog DIR,NAME,LIST,OBJLIST[,SUFFIX]
+# add-prog DIR,NAME,LIST,OBJLIST[,SUFFIX]; `<prog>-ldlibs := -lfoo` adds
+# libraries to one program's link.
 define add-prog
 $(3) += $(objtree)/$(1)/$(2)$(5)
 __objs := $$(if $$($(2)-objs),$$($(2)-objs),$(2).o)
@@ -264,7 +265,7 @@ $(SHARED_LINKS): $(SHARED_LIB)
 	$(Q)ln -sf $(notdir $<) $@
 
 quiet_cmd_link = LD      $(call rel,$@)
-      cmd_link = $(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(LIBS_ALL)
+      cmd_link = $(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $($(notdir $@)-ldlibs) $(LIBS_ALL)
 $(PROGS): $(STATIC_LIB)
 	$(call cmd,link)
 $(TESTS) $(HELPERS): $(TAP_OBJ) $(STATIC_LIB)

@@ -1,0 +1,85 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# tools/bench/callgrind-refcount.sh - instruction counts (Ir) of the refcount
+# loops, which timing on a noisy 2-vCPU machine cannot resolve.
+#
+# Theory of operation. For each variant of `frost-bench refcount` (frost,
+# plain, shared) run it under callgrind in fixed-work mode (--iterations N,
+# one repetition) with collection switched on only inside the variant's
+# loop function (--toggle-collect=bench_refcount_<frost|plain>_loop; the
+# shared variant runs the frost loop on immortal objects). The callgrind
+# total is then exactly the loops' instructions: set-up, the driver and
+# valgrind's start-up are not counted. Ir per op = total / (iterations x
+# objects x passes x 2), one op being one incref or one decref.
+#
+# Usage: callgrind-refcount.sh [FROST_BENCH [ITERATIONS]]
+#   FROST_BENCH  the frost-bench binary (default: tools/frost-bench next to
+#                this directory, or $FROST_BENCH)
+#   ITERATIONS   loop calls per variant (default 100)
+# Output: one line per variant, the overhead of frost over plain, then
+#   SUMMARY name=refcount_shared_ir frost=<Ir/op> baseline=<Ir/op> ratio=<r> unit=Ir/op
+#   SUMMARY name=refcount_ir frost=<Ir/op> baseline=<Ir/op> ratio=<r> unit=Ir/op
+# Exit status: 0, or 1 if a run failed or counted nothing, 2 on usage errors.
+
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+bench=${1:-${FROST_BENCH:-$here/../frost-bench}}
+iterations=${2:-100}
+objects=1024
+passes=8
+
+case $iterations in
+''|*[!0-9]*) echo "$0: ITERATIONS must be a number" >&2; exit 2 ;;
+esac
+if [ ! -x "$bench" ]; then
+	echo "$0: $bench is not an executable frost-bench (build it: make tools)" >&2
+	exit 2
+fi
+if ! command -v valgrind >/dev/null 2>&1; then
+	echo "$0: valgrind not found (apt-get install valgrind)" >&2
+	exit 2
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/frost-cg.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+ops=$((iterations * objects * passes * 2))
+echo "# callgrind-refcount: bench=$bench iterations=$iterations objects=$objects passes=$passes ops=$ops"
+
+# ir VARIANT LOOPFN: the Ir collected inside LOOPFN, on stdout.
+ir() {
+	out=$tmp/callgrind.out.$1
+	if ! valgrind --tool=callgrind --callgrind-out-file="$out" \
+		--toggle-collect="$2" --toggle-collect="$2.*" \
+		"$bench" refcount --variant "$1" --iterations "$iterations" --reps 1 \
+		--objects "$objects" --passes "$passes" --quiet \
+		>"$tmp/stdout.$1" 2>"$tmp/stderr.$1"; then
+		echo "$0: the $1 run failed:" >&2
+		cat "$tmp/stderr.$1" "$tmp/stdout.$1" >&2
+		exit 1
+	fi
+	total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$out")
+	[ -n "$total" ] || total=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out")
+	if [ -z "$total" ] || [ "$total" -eq 0 ]; then
+		echo "$0: callgrind counted nothing in $2 for $1 (stripped binary? renamed function?)" >&2
+		exit 1
+	fi
+	echo "$total"
+}
+
+frost=$(ir frost bench_refcount_frost_loop)
+plain=$(ir plain bench_refcount_plain_loop)
+shared=$(ir shared bench_refcount_frost_loop)
+
+awk -v f="$frost" -v p="$plain" -v s="$shared" -v ops="$ops" 'BEGIN {
+	fo = f / ops; po = p / ops; so = s / ops
+	printf "frost   Ir=%d  Ir/op=%.3f\n", f, fo
+	printf "plain   Ir=%d  Ir/op=%.3f\n", p, po
+	printf "shared  Ir=%d  Ir/op=%.3f\n", s, so
+	printf "frost over plain: %+.1f%% instructions\n", (fo / po - 1) * 100
+	printf "shared over plain: %+.1f%% instructions\n", (so / po - 1) * 100
+	printf "SUMMARY name=refcount_shared_ir frost=%.3f baseline=%.3f ratio=%.3f unit=Ir/op\n", so, po, so / po
+	printf "SUMMARY name=refcount_ir frost=%.3f baseline=%.3f ratio=%.3f unit=Ir/op\n", fo, po, fo / po
+}'
