@@ -198,7 +198,7 @@ static void *small_thread(void *arg)
 
 		s->ptr[v - SMALL_MIN] = o;
 		if (!o || frost_int_get(o, &got) || got != v || !frost_is_shared(o) ||
-		    o->refcnt != FROST_REFCNT_IMMORTAL ||
+		    o->refcnt != __FROST_REFCNT_STATIC ||
 		    frost_hash(o) != __frost_hash_u64((uint64_t)v)) {
 			if (!s->bad_count++)
 				s->bad_value = v;
@@ -875,13 +875,13 @@ TEST(immortal_objects_ignore_refcounts)
 		struct frost_object *o = objs[k];
 
 		assert_ptr(o, !=, NULL);
-		expect_uint(o->refcnt, ==, FROST_REFCNT_IMMORTAL);
+		expect_uint(o->refcnt, ==, __FROST_REFCNT_STATIC);
 		for (int n = 0; n < 1000000; n++)
 			frost_decref(o);
-		expect_uint(o->refcnt, ==, FROST_REFCNT_IMMORTAL);
+		expect_uint(o->refcnt, ==, __FROST_REFCNT_STATIC);
 		for (int n = 0; n < 1000000; n++)
 			frost_incref(o);
-		expect_uint(o->refcnt, ==, FROST_REFCNT_IMMORTAL);
+		expect_uint(o->refcnt, ==, __FROST_REFCNT_STATIC);
 		expect_true(frost_is_shared(o));
 	}
 	/* Still usable. */

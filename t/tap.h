@@ -206,8 +206,17 @@ bool tap_check_int_(bool ok, bool fatal, const char *file, int line,
 		    const char *expr, intmax_t left, intmax_t right);
 bool tap_check_uint_(bool ok, bool fatal, const char *file, int line,
 		     const char *expr, uintmax_t left, uintmax_t right);
+/*
+ * Pointers are compared and printed, never dereferenced: tell gcc, whose
+ * -Wmaybe-uninitialized otherwise assumes a const void * argument is read.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TAP_PTR_NOT_READ_ __attribute__((access(none, 6), access(none, 7)))
+#else
+#define TAP_PTR_NOT_READ_
+#endif
 bool tap_check_ptr_(bool ok, bool fatal, const char *file, int line,
-		    const char *expr, const void *left, const void *right);
+		    const char *expr, const void *left, const void *right) TAP_PTR_NOT_READ_;
 bool tap_check_str_(bool fatal, const char *file, int line,
 		    const char *expr, const char *left, const char *right);
 bool tap_check_mem_(bool fatal, const char *file, int line,

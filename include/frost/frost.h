@@ -15,6 +15,7 @@
 #include <frost/types.h>
 #include <frost/heap.h>
 #include <frost/sandbox.h>
+#include <frost/namespace.h>
 
 #define FROST_VERSION_MAJOR 0
 #define FROST_VERSION_MINOR 1

@@ -11,6 +11,7 @@
 #ifndef __FROST_HEAP_H
 #define __FROST_HEAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <frost/compiler.h>
@@ -84,5 +85,21 @@ FROST_API int frost_heap_destroy(struct frost_heap *heap);
  * Context: any thread; never blocks.
  */
 FROST_API void frost_heap_stats(struct frost_heap *heap, struct frost_heap_stats *st);
+
+/**
+ * frost_debug_protect_shared() - Make every shared page read-only, or writable again.
+ * @heap: the heap.
+ * @readonly: true to protect, false to restore.
+ *
+ * A test and debugging hook for lifetime rule 6: while the shared pages are
+ * read-only, any write to a shared object, by frost or by the program,
+ * faults at the writing instruction. Nothing may allocate or reclaim shared
+ * objects meanwhile (freeze, intern, a reclaim cycle): those write the
+ * pages by design.
+ *
+ * Context: any thread; never blocks.
+ * Return: 0; -EINVAL (NULL @heap) or the negative errno of mprotect(2).
+ */
+FROST_API int frost_debug_protect_shared(struct frost_heap *heap, bool readonly);
 
 #endif /* __FROST_HEAP_H */

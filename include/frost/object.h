@@ -229,4 +229,28 @@ FROST_API bool frost_equal(const struct frost_object *a, const struct frost_obje
 FROST_API struct frost_object *frost_object_new(struct frost_sandbox *sb,
 						const struct frost_type *type, size_t size);
 
+/**
+ * frost_freeze() - Make an immutable, shared copy of @o.
+ * @sb: the calling sandbox.
+ * @o: an object of @sb (private) or any shared object.
+ *
+ * Deep and all-or-nothing: every private object reachable from @o through
+ * trace is copied into the shared heap, its child pointers replaced by the
+ * copies; shared children are kept as they are, and a private object
+ * reachable twice is copied once (sharing and cycles are preserved).
+ * Already-shared objects, small ints, None and the bools are returned as
+ * they are. The private original is not changed and keeps its references.
+ * The result is immortal: frost_incref()/frost_decref() never write it, and
+ * nothing does after this function returns (lifetime rule 6).
+ *
+ * Context: the sandbox's own thread; never blocks.
+ * Return: the shared object, valid until @sb's next quiescent state unless
+ * a root holds it (lifetime rule 1); NULL with errno EINVAL (NULL argument
+ * or detached @sb), EPERM (a mutable object, such as a list or a user type
+ * without FROST_TYPE_IMMUTABLE, anywhere inside, another sandbox's private
+ * object, or a shared object of another heap: nothing is allocated then) or
+ * ENOMEM (every partial copy is released).
+ */
+FROST_API struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object *o);
+
 #endif /* __FROST_OBJECT_H */

@@ -18,6 +18,105 @@
 
 struct frost_heap;
 struct frost_sandbox;
+struct frost_object;
+
+/**
+ * struct frost_sandbox_qs - the start of every struct frost_sandbox, public
+ * only so that frost_quiescent() can be inline; treat it as opaque.
+ * @gp_ctr: liburcu-qsbr's global grace-period counter.
+ * @gp_seen: its value at this sandbox's last reported quiescent state.
+ */
+struct frost_sandbox_qs {
+	const unsigned long *gp_ctr;
+	unsigned long gp_seen;
+};
+
+/**
+ * frost_quiescent_slow() - Report a quiescent state (out-of-line part).
+ * @sb: the calling thread's sandbox.
+ *
+ * Called by frost_quiescent() when a grace period or a reclaimer handshake
+ * waits for this sandbox; not for direct use.
+ */
+FROST_API void frost_quiescent_slow(struct frost_sandbox *sb);
+
+/**
+ * frost_quiescent() - Announce a quiescent state.
+ * @sb: the calling thread's sandbox (not NULL, online).
+ *
+ * Declares that the sandbox holds no shared object outside its roots: every
+ * shared object it obtained since its previous quiescent state may be
+ * reclaimed after this call unless pinned, published, sent or referenced by
+ * one of its private objects (lifetime rules 1-3). Call it regularly, where
+ * an interpreter checks for signals or a worker finishes a request: a
+ * sandbox that never does delays reclamation (and gets a stall warning).
+ *
+ * Cheap when nothing waits for this sandbox: one load of a shared word and a
+ * compare with a private copy. Otherwise it reports the quiescent state to
+ * liburcu and answers a pending reclaimer handshake.
+ *
+ * Context: the sandbox's own thread; it is a quiescent state by definition.
+ */
+static inline void frost_quiescent(struct frost_sandbox *sb)
+{
+	struct frost_sandbox_qs *qs = (struct frost_sandbox_qs *)sb;
+
+	if (frost_unlikely(__atomic_load_n(qs->gp_ctr, __ATOMIC_RELAXED) != qs->gp_seen))
+		frost_quiescent_slow(sb);
+}
+
+/**
+ * frost_sandbox_offline() - Enter an extended quiescent state.
+ * @sb: the calling thread's sandbox.
+ *
+ * For the caller's own blocking (a read(2), a condition variable): while
+ * offline the sandbox holds no shared object outside its roots and never
+ * delays a grace period or a reclaim cycle. It must not use frost objects
+ * or call frost functions other than frost_sandbox_online() until then.
+ * Offline/online pairs do not nest.
+ *
+ * Context: the sandbox's own thread; a quiescent state.
+ */
+FROST_API void frost_sandbox_offline(struct frost_sandbox *sb);
+
+/**
+ * frost_sandbox_online() - Leave the extended quiescent state.
+ * @sb: the calling thread's sandbox, offline.
+ *
+ * Shared objects obtained before frost_sandbox_offline() that are not held
+ * by a root may have been reclaimed; look them up again.
+ *
+ * Context: the sandbox's own thread; may wait for a reclaimer that is
+ * scanning this sandbox's roots.
+ */
+FROST_API void frost_sandbox_online(struct frost_sandbox *sb);
+
+/**
+ * frost_pin() - Keep a shared object alive across quiescent states.
+ * @sb: the calling sandbox.
+ * @shared: a shared object.
+ *
+ * Pins are a per-sandbox multiset: pinning twice needs two unpins. Static
+ * objects (None, small ints) may be pinned too (they never die anyway).
+ *
+ * Context: the sandbox's own thread; never blocks.
+ * Return: 0; -EINVAL (NULL argument or detached @sb), -EPERM (@shared is a
+ * private object, or belongs to another heap) or -ENOMEM.
+ */
+FROST_API int frost_pin(struct frost_sandbox *sb, struct frost_object *shared);
+
+/**
+ * frost_unpin() - Drop one pin of @shared.
+ * @sb: the calling sandbox.
+ * @shared: an object this sandbox pinned.
+ *
+ * Without other roots the object may be reclaimed after the sandbox's next
+ * quiescent state; until then it stays valid (lifetime rule 1).
+ *
+ * Context: the sandbox's own thread; never blocks.
+ * Return: 0; -EINVAL (NULL argument) or -ENOENT (not pinned by @sb).
+ */
+FROST_API int frost_unpin(struct frost_sandbox *sb, struct frost_object *shared);
 
 /**
  * struct frost_sandbox_stats - a sandbox's private-arena counters.
@@ -25,12 +124,14 @@ struct frost_sandbox;
  * @live_objects: private objects alive.
  * @live_bytes: bytes they occupy (allocation size classes).
  * @pages: arena pages held (small-object pages and large mappings).
+ * @pins: pins held (counting multiplicity).
  */
 struct frost_sandbox_stats {
 	uint64_t id;
 	uint64_t live_objects;
 	uint64_t live_bytes;
 	uint64_t pages;
+	uint64_t pins;
 };
 
 /**

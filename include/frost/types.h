@@ -105,6 +105,23 @@ FROST_API int frost_float_get(const struct frost_object *o, double *v);
 FROST_API struct frost_object *frost_str_new(struct frost_sandbox *sb, const char *utf8, size_t len);
 
 /**
+ * frost_str_intern() - The one shared str with this text.
+ * @sb: the calling sandbox.
+ * @utf8: the text.
+ * @len: its length in bytes.
+ *
+ * Returns the heap's interned str for the text, creating it on first use:
+ * two calls with equal text, from any sandboxes of the heap, give the same
+ * pointer while the string lives. The lookup is lock-free. Interned strings
+ * are weak: one that no root reaches is reclaimed like any shared object.
+ *
+ * Context: the sandbox's own thread; never blocks.
+ * Return: the shared str (lifetime rule 1); NULL with errno EINVAL, EILSEQ
+ * or ENOMEM.
+ */
+FROST_API struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8, size_t len);
+
+/**
  * frost_str_data() - The UTF-8 bytes of a str.
  * @o: a str.
  * @len: if not NULL, receives the length in bytes.

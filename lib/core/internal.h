@@ -103,7 +103,19 @@ static inline bool __frost_is(const struct frost_object *o, const struct frost_t
 	return o && o->type == type;
 }
 
+/*
+ * Static objects (None, True, False, small ints) are immortal with a count
+ * of their own, so the reclaimer and the heap checks can tell them from
+ * heap-allocated shared objects without looking at their address.
+ */
+#define __FROST_REFCNT_STATIC	(FROST_REFCNT_IMMORTAL + 1)
+
+static inline bool __frost_is_static(const struct frost_object *o)
+{
+	return o->refcnt == __FROST_REFCNT_STATIC;
+}
+
 /* Initialiser for a static immortal object header. */
-#define FROST_STATIC_OBJECT_HEAD(typ) { .refcnt = FROST_REFCNT_IMMORTAL, .type = (typ) }
+#define FROST_STATIC_OBJECT_HEAD(typ) { .refcnt = __FROST_REFCNT_STATIC, .type = (typ) }
 
 #endif /* __FROST_CORE_INTERNAL_H */

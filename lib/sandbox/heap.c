@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "ns/ns.h"
 #include "sandbox/sandbox.h"
 
 struct frost_heap *frost_heap_create(const struct frost_heap_config *cfg)
@@ -28,13 +29,23 @@ struct frost_heap *frost_heap_create(const struct frost_heap_config *cfg)
 		heap->cfg.cycle_trigger = FROST_DEFAULT_CYCLE_TRIGGER;
 	if (!heap->cfg.stall_warn_ms)
 		heap->cfg.stall_warn_ms = FROST_DEFAULT_STALL_WARN_MS;
-	if (pthread_mutex_init(&heap->lock, NULL)) {
-		free(heap);
-		return frost_err_null(ENOMEM);
-	}
+	if (pthread_mutex_init(&heap->lock, NULL))
+		goto err_free;
+	if (__frost_shared_heap_init(heap))
+		goto err_lock;
+	if (__frost_ns_init(heap))
+		goto err_shared;
 	heap->next_sandbox_id = 1;
 	heap->magic = FROST_HEAP_MAGIC;
 	return heap;
+
+err_shared:
+	__frost_shared_heap_destroy(heap);
+err_lock:
+	pthread_mutex_destroy(&heap->lock);
+err_free:
+	free(heap);
+	return frost_err_null(ENOMEM);
 }
 
 int frost_heap_destroy(struct frost_heap *heap)
@@ -54,6 +65,8 @@ int frost_heap_destroy(struct frost_heap *heap)
 		free(sb);
 	}
 	pthread_mutex_unlock(&heap->lock);
+	__frost_ns_destroy(heap);
+	__frost_shared_heap_destroy(heap);
 	pthread_mutex_destroy(&heap->lock);
 	free(heap);
 	return 0;
@@ -64,6 +77,7 @@ void frost_heap_stats(struct frost_heap *heap, struct frost_heap_stats *st)
 	if (!heap || !st || heap->magic != FROST_HEAP_MAGIC)
 		return;
 	memset(st, 0, sizeof(*st));
+	__frost_shared_stats(heap, &st->shared_objects, &st->shared_bytes);
 	pthread_mutex_lock(&heap->lock);
 	st->sandboxes = heap->nr_sandboxes;
 	pthread_mutex_unlock(&heap->lock);

@@ -9,6 +9,10 @@
  * and in a pthread key whose destructor detaches a sandbox whose thread
  * exits without detaching, so its memory is not lost.
  *
+ * Attach also registers the thread with liburcu-qsbr (lib/rcu/qs.c);
+ * detach returns its shared-heap magazines to the depots (after a grace
+ * period), drops its pins and unregisters it.
+ *
  * frost_sandbox_detach() runs on the owning thread: it finalizes and frees
  * every private object still alive (the arena is unmapped wholesale; no
  * refcount is consulted, since nothing outside the sandbox can reference a
@@ -21,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include "rcu/rcu.h"
 #include "sandbox/sandbox.h"
 
 static __thread struct frost_sandbox *frost_current;
@@ -90,6 +95,7 @@ struct frost_sandbox *frost_sandbox_attach(struct frost_heap *heap)
 	pthread_mutex_unlock(&heap->lock);
 
 	frost_current = sb;
+	__frost_rcu_attach(sb);
 	return sb;
 }
 
@@ -106,7 +112,12 @@ static void detach_now(struct frost_sandbox *sb)
 	uint64_t live_bytes = sb->arena.live_bytes;
 	uint64_t live;
 
+	/* Online for the depot hand-back; the pins die with the arena. */
+	frost_sandbox_online(sb);
+	__frost_shared_cache_release(sb);
+	memset(&sb->pins, 0, sizeof(sb->pins));
 	live = __frost_private_heap_destroy(&sb->arena, finalize_object);
+	__frost_rcu_detach(sb);
 #ifdef CONFIG_FROST_DEBUG
 	if (live)
 		fprintf(stderr, "frost: sandbox %llu detached with %llu live private objects (%llu bytes)\n",
@@ -153,5 +164,6 @@ int frost_sandbox_stats(const struct frost_sandbox *sb, struct frost_sandbox_sta
 	st->live_objects = sb->arena.live_objects;
 	st->live_bytes = sb->arena.live_bytes;
 	st->pages = sb->arena.pages;
+	st->pins = sb->pins.total;
 	return 0;
 }

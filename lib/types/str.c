@@ -22,7 +22,8 @@
 /* Tweak separating str hashes from bytes hashes ("frost:str"). */
 #define STR_HASH_TWEAK UINT64_C(0x7374723a74736f72)
 
-static uint64_t str_hash_bytes(const char *p, size_t len)
+/* Also used by frost_str_intern() (lib/ns/intern.c): one str hash. */
+uint64_t __frost_str_hash(const char *p, size_t len)
 {
 	struct __frost_sipkey key = {
 		.k0 = __frost_hash_key.k0 ^ STR_HASH_TWEAK,
@@ -81,7 +82,7 @@ struct frost_object *frost_str_new(struct frost_sandbox *sb, const char *utf8, s
 	if (len)
 		memcpy(s->data, utf8, len);
 	s->data[len] = '\0';
-	s->hash = str_hash_bytes(s->data, len);
+	s->hash = __frost_str_hash(s->data, len);
 	return o;
 }
 

@@ -45,6 +45,9 @@ struct frost_str {
 	char data[];
 };
 
+/* The hash of a str holding the @len bytes at @p (lib/types/str.c). */
+uint64_t __frost_str_hash(const char *p, size_t len);
+
 struct frost_bytes {
 	struct frost_object ob;
 	size_t len;

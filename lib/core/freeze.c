@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/core/freeze.c - frost_freeze(): deep, all-or-nothing copies into the
+ * shared heap.
+ *
+ * Theory of operation. Freezing runs in four passes over the private graph
+ * below the root, so that it either completes or changes nothing:
+ *
+ *  1. discover: walk every private object reachable through trace, with an
+ *     explicit stack (no recursion) and a memo table (private -> copy) so
+ *     that an object reachable twice, or through a cycle, is visited once.
+ *     Any object that may not be frozen stops the walk with EPERM: a type
+ *     without FROST_TYPE_IMMUTABLE (a list), another sandbox's private
+ *     object, a shared object of another heap. Nothing is allocated in the
+ *     shared heap during this pass.
+ *  2. allocate: one shared slot per memo entry; on ENOMEM every slot taken
+ *     so far goes back to the sandbox's magazine (never published, so no
+ *     grace period is needed).
+ *  3. copy and relink: each copy gets the private object's bytes after the
+ *     header, then trace on the copy replaces every private child pointer by
+ *     that child's copy. Shared children are kept.
+ *  4. publish: each copy's count becomes FROST_REFCNT_IMMORTAL and, last,
+ *     its type word is stored with release ordering. Until then the slot
+ *     still reads as free (freed type) to anyone scanning the slabs; the
+ *     release pairs with the acquire loads of the type word by slab scans
+ *     (the reclaimer's sweep). Readers in other sandboxes obtain the object
+ *     only through a root (namespace, channel), whose store is a release
+ *     that pairs with their acquire load: they see the finished object.
+ *
+ * Every value a reader needs (str length and hash, tuple/map hash, the map
+ * index) was computed when the private object was built, so the copy is
+ * complete at publication and nothing writes it afterwards (rule 6).
+ *
+ * The memo and the stack start in small on-stack arrays and move to the
+ * sandbox's arena when a graph is larger, so freezing one object allocates
+ * nothing but its copy.
+ */
+#include <string.h>
+#include "core/internal.h"
+#include "mm/private.h"
+#include "mm/shared.h"
+#include "ns/ns.h"
+#include "sandbox/sandbox.h"
+
+#define FREEZE_INLINE_MEMO	32	/* a power of two */
+#define FREEZE_INLINE_STACK	32
+
+struct freeze_memo_slot {
+	struct frost_object *priv;
+	struct frost_object *copy;
+};
+
+struct freeze_ctx {
+	struct frost_sandbox *sb;
+	struct freeze_memo_slot *memo;
+	size_t memo_cap;	/* power of two */
+	size_t memo_used;
+	struct frost_object **stack;
+	size_t stack_cap;
+	size_t sp;
+	int err;
+	struct freeze_memo_slot memo_inline[FREEZE_INLINE_MEMO];
+	struct frost_object *stack_inline[FREEZE_INLINE_STACK];
+};
+
+static size_t memo_hash(const struct frost_object *o, size_t cap)
+{
+	return (size_t)(((uintptr_t)o >> 4) * UINT64_C(0x9e3779b97f4a7c15) >> 20) & (cap - 1);
+}
+
+static struct freeze_memo_slot *memo_find(struct freeze_ctx *fc, const struct frost_object *o)
+{
+	size_t i = memo_hash(o, fc->memo_cap);
+
+	while (fc->memo[i].priv && fc->memo[i].priv != o)
+		i = (i + 1) & (fc->memo_cap - 1);
+	return &fc->memo[i];
+}
+
+static int memo_grow(struct freeze_ctx *fc)
+{
+	size_t cap = fc->memo_cap * 2;
+	struct freeze_memo_slot *old = fc->memo, *nw;
+	size_t old_cap = fc->memo_cap;
+
+	nw = __frost_private_alloc(fc->sb, cap * sizeof(*nw));
+	if (!nw)
+		return -ENOMEM;
+	memset(nw, 0, cap * sizeof(*nw));
+	fc->memo = nw;
+	fc->memo_cap = cap;
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i].priv)
+			*memo_find(fc, old[i].priv) = old[i];
+	if (old != fc->memo_inline)
+		__frost_private_free(old);
+	return 0;
+}
+
+static int stack_push(struct freeze_ctx *fc, struct frost_object *o)
+{
+	if (fc->sp == fc->stack_cap) {
+		size_t cap = fc->stack_cap * 2;
+		struct frost_object **nw = __frost_private_alloc(fc->sb, cap * sizeof(*nw));
+
+		if (!nw)
+			return -ENOMEM;
+		memcpy(nw, fc->stack, fc->sp * sizeof(*nw));
+		if (fc->stack != fc->stack_inline)
+			__frost_private_free(fc->stack);
+		fc->stack = nw;
+		fc->stack_cap = cap;
+	}
+	fc->stack[fc->sp++] = o;
+	return 0;
+}
+
+/* May @o be part of a frozen graph built by @fc->sb? Adds new ones. */
+static int discover_one(struct freeze_ctx *fc, struct frost_object *o)
+{
+	struct freeze_memo_slot *slot;
+	int err;
+
+	if (frost_is_shared(o))
+		return __frost_shared_check(fc->sb, o);
+	err = __frost_check_object(fc->sb, o);
+	if (err)
+		return err;
+	if (!(o->type->flags & FROST_TYPE_IMMUTABLE))
+		return -EPERM;
+	slot = memo_find(fc, o);
+	if (slot->priv)
+		return 0;	/* seen: shared substructure or a cycle */
+	if ((fc->memo_used + 1) * 4 > fc->memo_cap * 3) {
+		err = memo_grow(fc);
+		if (err)
+			return err;
+		slot = memo_find(fc, o);
+	}
+	slot->priv = o;
+	slot->copy = NULL;
+	fc->memo_used++;
+	return stack_push(fc, o);
+}
+
+static void discover_visit(struct frost_object **slot, void *arg)
+{
+	struct freeze_ctx *fc = arg;
+
+	if (fc->err || !*slot)
+		return;
+	fc->err = discover_one(fc, *slot);
+}
+
+static void relink_visit(struct frost_object **slot, void *arg)
+{
+	struct freeze_ctx *fc = arg;
+
+	if (*slot && !frost_is_shared(*slot))
+		*slot = memo_find(fc, *slot)->copy;
+}
+
+static void freeze_ctx_release(struct freeze_ctx *fc)
+{
+	if (fc->memo != fc->memo_inline)
+		__frost_private_free(fc->memo);
+	if (fc->stack != fc->stack_inline)
+		__frost_private_free(fc->stack);
+}
+
+static void unalloc_copies(struct freeze_ctx *fc)
+{
+	for (size_t i = 0; i < fc->memo_cap; i++) {
+		if (fc->memo[i].copy) {
+			__frost_shared_unalloc(fc->sb, fc->memo[i].copy);
+			fc->memo[i].copy = NULL;
+		}
+	}
+}
+
+struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object *o)
+{
+	struct freeze_ctx fc;
+	struct frost_object *root;
+	int err;
+
+	if (__frost_check_sandbox(sb) || !o)
+		return frost_err_null(EINVAL);
+	if (frost_is_shared(o)) {
+		err = __frost_shared_check(sb, o);
+		return err ? frost_err_null(-err) : o;
+	}
+
+	memset(fc.memo_inline, 0, sizeof(fc.memo_inline));
+	fc.sb = sb;
+	fc.memo = fc.memo_inline;
+	fc.memo_cap = FREEZE_INLINE_MEMO;
+	fc.memo_used = 0;
+	fc.stack = fc.stack_inline;
+	fc.stack_cap = FREEZE_INLINE_STACK;
+	fc.sp = 0;
+	fc.err = 0;
+
+	/* 1. discover and validate. */
+	err = discover_one(&fc, o);
+	while (!err && fc.sp) {
+		struct frost_object *cur = fc.stack[--fc.sp];
+
+		if (cur->type->trace)
+			cur->type->trace(cur, discover_visit, &fc);
+		err = fc.err;
+	}
+	if (err)
+		goto fail;
+
+	/* 2. allocate every copy before writing any. */
+	for (size_t i = 0; i < fc.memo_cap; i++) {
+		struct freeze_memo_slot *m = &fc.memo[i];
+
+		if (!m->priv)
+			continue;
+		m->copy = __frost_shared_alloc(sb, __frost_private_usable_size(m->priv));
+		if (!m->copy) {
+			err = -ENOMEM;
+			unalloc_copies(&fc);
+			goto fail;
+		}
+	}
+
+	/* 3. copy the bodies, then point children at their copies. */
+	for (size_t i = 0; i < fc.memo_cap; i++) {
+		struct freeze_memo_slot *m = &fc.memo[i];
+		size_t size;
+
+		if (!m->priv)
+			continue;
+		size = __frost_private_usable_size(m->priv);
+		memcpy(m->copy + 1, m->priv + 1, size - sizeof(struct frost_object));
+		if (m->priv->type->trace)
+			m->priv->type->trace(m->copy, relink_visit, &fc);
+	}
+
+	/* 4. publish: immortal count, then the type word (release). */
+	for (size_t i = 0; i < fc.memo_cap; i++) {
+		struct freeze_memo_slot *m = &fc.memo[i];
+
+		if (!m->priv)
+			continue;
+		m->copy->refcnt = FROST_REFCNT_IMMORTAL;
+		/* Pairs with the acquire load of the type word in slab scans. */
+		__atomic_store_n(&m->copy->type, m->priv->type, __ATOMIC_RELEASE);
+	}
+	root = memo_find(&fc, o)->copy;
+	freeze_ctx_release(&fc);
+	return root;
+
+fail:
+	freeze_ctx_release(&fc);
+	return frost_err_null(-err);
+}

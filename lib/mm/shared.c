@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/mm/shared.c - shared slabs, per-CPU depots and sandbox magazines.
+ *
+ * Theory of operation (the data flow is drawn in lib/mm/shared.h).
+ *
+ * Slabs. A shared slab is a FROST_PAGE_SIZE page aligned to its size, one
+ * size class (32 B .. 8 KiB, the private arena's classes from 32 B up), its
+ * header and mark bitmap in the first FROST_SHARED_HDR_SIZE bytes. Slabs
+ * and large mappings are listed on the heap under heap->shared_lock, taken
+ * only to add a page and at teardown: never on an allocation fast path.
+ * When a slab is carved, every slot gets the freed type, so "allocated" can
+ * be read from a slot's own type word (by the sweeper and at teardown).
+ *
+ * Chains. Free slots travel in chains of up to FROST_CHAIN_LEN linked
+ * through word 0 (the refcount word of a free slot); the head slot also
+ * holds, in words 2 and 3, the link to the next chain on a depot stack and
+ * the chain's length. Shared slots are at least 32 bytes, so they fit.
+ *
+ * Depots. Each CPU has, per size class, a Treiber stack of chains. A
+ * sandbox refills its magazine by popping one chain from the depot of the
+ * CPU it runs on (rseq's cpu_id, as registered by glibc; sched_getcpu()
+ * otherwise), then from the other CPUs', and only then carves a new slab.
+ *
+ * Why the pop is ABA-safe without a tag. A pop reads the top chain T and
+ * T's next link, then CASes top from T to next. It goes wrong only if,
+ * between the read and the CAS, T is popped by someone else and pushed back
+ * with a different next link. Chains are pushed by (a) the sandbox that
+ * carved a fresh slab (addresses never seen by any stack before), (b) the
+ * reclaimer's sweep, and (c) a detaching sandbox returning its magazines;
+ * (b) and (c) push only after a grace period that started after the slots
+ * left every stack. Pops run in online sandboxes, so a pop in progress
+ * holds up any such grace period: T cannot come back before the pending
+ * CAS has run and failed. (liburcu's lfstack documents the same argument
+ * for __cds_lfs_pop under an RCU read-side lock.)
+ *
+ * The losing popper may read T's next link while the winner is already
+ * writing an object into T: a benign race by design (the CAS then fails),
+ * like CK's speculative ring dequeue. That single read is excluded from
+ * ThreadSanitizer's instrumentation; every other access is visible to it.
+ *
+ * Magazines. A sandbox allocates from and returns unpublished slots to its
+ * own magazine without atomics. Slots never published (a failed freeze, a
+ * lost intern race) go straight back to the magazine: no other sandbox can
+ * have seen them.
+ */
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/rseq.h>
+#include <sys/sysinfo.h>
+#include "mm/shared.h"
+#include "rcu/rcu.h"
+#include "sandbox/sandbox.h"
+
+/* The first shared size class: 32 bytes. */
+#define FROST_SHARED_FIRST_CLASS	1u
+
+/* A depot: per size class, the top of a stack of chains. */
+struct frost_depot {
+	struct frost_object *top[FROST_NR_CLASSES];
+} __attribute__((aligned(64)));
+
+/* Words 2 and 3 of a chain's head slot. */
+struct frost_chain_head {
+	struct frost_object ob;		/* word 0: next slot; word 1: freed type */
+	struct frost_object *next_chain;
+	uint64_t length;
+};
+
+static void freed_type_trace(struct frost_object *o, frost_visit_fn visit, void *arg)
+{
+	(void)visit;
+	(void)arg;
+	__frost_panic("use of freed shared object %p", (void *)o);
+}
+
+const struct frost_type __frost_freed_type = {
+	.name = "<freed>",
+	.flags = FROST_TYPE_BUILTIN,
+	.trace = freed_type_trace,
+};
+
+static inline struct frost_object *slot_next(const struct frost_object *o)
+{
+	return (struct frost_object *)(uintptr_t)o->refcnt;
+}
+
+static inline void slot_set_next(struct frost_object *o, struct frost_object *next)
+{
+	o->refcnt = (uint64_t)(uintptr_t)next;
+}
+
+static unsigned int shared_class(size_t size)
+{
+	return __frost_size_class(size < FROST_SHARED_MIN ? FROST_SHARED_MIN : size);
+}
+
+/* The CPU we run on, as an index into heap->depots. */
+static unsigned int current_cpu(const struct frost_heap *heap)
+{
+	int cpu = -1;
+
+	if (__rseq_size >= 8) {
+		const struct rseq *rs = (const struct rseq *)(const void *)
+			((const char *)__builtin_thread_pointer() + __rseq_offset);
+
+		cpu = (int)__atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);
+	}
+	if (cpu < 0)
+		cpu = sched_getcpu();
+	return cpu < 0 ? 0 : (unsigned int)cpu % heap->nr_cpus;
+}
+
+/* ------------------------------------------------------------------ */
+/* Depot stacks                                                        */
+
+static void depot_push(struct frost_object **top, struct frost_object *chain)
+{
+	struct frost_chain_head *h = (struct frost_chain_head *)(void *)chain;
+	struct frost_object *old = __atomic_load_n(top, __ATOMIC_RELAXED);
+
+	do {
+		__atomic_store_n(&h->next_chain, old, __ATOMIC_RELAXED);
+		/* Release: the chain's links and slots are visible to the
+		 * popper. Pairs with the acquire load in depot_pop(). */
+	} while (!__atomic_compare_exchange_n(top, &old, chain, true, __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
+}
+
+/*
+ * The speculative read of a chain's next link (see the theory above): the
+ * chain may already belong to another sandbox, which is writing it.
+ */
+#if defined(__SANITIZE_THREAD__)
+__attribute__((no_sanitize_thread, noinline))
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+__attribute__((no_sanitize("thread"), noinline))
+#endif
+#endif
+static struct frost_object *chain_next_speculative(struct frost_object *chain)
+{
+	return ((volatile struct frost_chain_head *)(void *)chain)->next_chain;
+}
+
+static struct frost_object *depot_pop(struct frost_object **top)
+{
+	/* Acquire: pairs with the release CAS in depot_push(). */
+	struct frost_object *old = __atomic_load_n(top, __ATOMIC_ACQUIRE);
+
+	while (old) {
+		struct frost_object *next = chain_next_speculative(old);
+
+		if (__atomic_compare_exchange_n(top, &old, next, true, __ATOMIC_ACQUIRE,
+						__ATOMIC_ACQUIRE))
+			return old;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Slabs                                                               */
+
+static void *map_pages(size_t len)
+{
+	size_t span = len + FROST_PAGE_SIZE;
+	char *raw, *aligned;
+	size_t head, tail;
+
+	raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	aligned = (char *)(((uintptr_t)raw + FROST_PAGE_SIZE - 1) & ~(FROST_PAGE_SIZE - 1));
+	head = (size_t)(aligned - raw);
+	tail = span - head - len;
+	if (head)
+		munmap(raw, head);
+	if (tail)
+		munmap(aligned + len, tail);
+	return aligned;
+}
+
+static void heap_list_add(struct frost_heap *heap, struct frost_shared_page **list,
+			  struct frost_shared_page *pg)
+{
+	pthread_mutex_lock(&heap->shared_lock);
+	pg->prev = NULL;
+	pg->next = *list;
+	if (*list)
+		(*list)->prev = pg;
+	*list = pg;
+	pthread_mutex_unlock(&heap->shared_lock);
+}
+
+static void heap_list_del(struct frost_heap *heap, struct frost_shared_page **list,
+			  struct frost_shared_page *pg)
+{
+	pthread_mutex_lock(&heap->shared_lock);
+	if (pg->prev)
+		pg->prev->next = pg->next;
+	else
+		*list = pg->next;
+	if (pg->next)
+		pg->next->prev = pg->prev;
+	pthread_mutex_unlock(&heap->shared_lock);
+}
+
+/*
+ * Carve a new slab of class @c into chains: the first goes to @mag, the
+ * others to this CPU's depot. Return: 0 or -ENOMEM.
+ */
+static int slab_carve(struct frost_heap *heap, unsigned int c, struct frost_magazine *mag)
+{
+	struct frost_shared_page *pg = map_pages(FROST_PAGE_SIZE);
+	uint32_t size = __frost_class_size[c];
+	struct frost_object **top;
+	char *base;
+
+	if (!pg)
+		return -ENOMEM;
+	pg->magic = FROST_PAGE_MAGIC;
+	pg->kind = FROST_PAGE_SHARED;
+	pg->size_class = (uint16_t)c;
+	pg->obj_size = size;
+	pg->capacity = (uint32_t)((FROST_PAGE_SIZE - FROST_SHARED_HDR_SIZE) / size);
+	pg->heap = heap;
+	pg->map_len = FROST_PAGE_SIZE;
+	base = (char *)pg + FROST_SHARED_HDR_SIZE;
+
+	top = &heap->depots[current_cpu(heap)].top[c];
+	for (uint32_t first = 0; first < pg->capacity; first += FROST_CHAIN_LEN) {
+		uint32_t n = pg->capacity - first < FROST_CHAIN_LEN ? pg->capacity - first
+								 : FROST_CHAIN_LEN;
+		struct frost_object *head = (struct frost_object *)(void *)(base + (size_t)first * size);
+
+		for (uint32_t i = 0; i < n; i++) {
+			struct frost_object *o = (struct frost_object *)(void *)
+				(base + (size_t)(first + i) * size);
+
+			o->type = &__frost_freed_type;
+			slot_set_next(o, i + 1 < n ? (struct frost_object *)(void *)((char *)o + size)
+						   : NULL);
+		}
+		((struct frost_chain_head *)(void *)head)->length = n;
+		if (!mag->head) {
+			mag->head = head;
+			mag->count = n;
+		} else {
+			depot_push(top, head);
+		}
+	}
+	/* The slab is listed last: the reclaimer only sees complete slabs. */
+	heap_list_add(heap, &heap->slabs, pg);
+	return 0;
+}
+
+static struct frost_object *alloc_large(struct frost_sandbox *sb, size_t size)
+{
+	struct frost_shared_page *pg;
+	size_t len;
+
+	if (size > SIZE_MAX - FROST_SHARED_HDR_SIZE - 2 * FROST_PAGE_SIZE)
+		return frost_err_null(ENOMEM);
+	len = (FROST_SHARED_HDR_SIZE + size + FROST_PAGE_SIZE - 1) & ~(FROST_PAGE_SIZE - 1);
+	pg = map_pages(len);
+	if (!pg)
+		return frost_err_null(ENOMEM);
+	pg->magic = FROST_PAGE_MAGIC;
+	pg->kind = FROST_PAGE_SHARED_LARGE;
+	pg->obj_size = (uint32_t)(len - FROST_SHARED_HDR_SIZE > UINT32_MAX ? 0
+								 : len - FROST_SHARED_HDR_SIZE);
+	pg->capacity = 1;
+	pg->heap = sb->heap;
+	pg->map_len = len;
+	heap_list_add(sb->heap, &sb->heap->large, pg);
+	sb->shared.alloc_objects++;
+	sb->shared.alloc_bytes += len - FROST_SHARED_HDR_SIZE;
+	return (struct frost_object *)(void *)((char *)pg + FROST_SHARED_HDR_SIZE);
+}
+
+size_t __frost_shared_size(const struct frost_object *o)
+{
+	const struct frost_shared_page *pg = __frost_shared_page_of(o);
+
+	if (pg->kind == FROST_PAGE_SHARED_LARGE)
+		return pg->map_len - FROST_SHARED_HDR_SIZE;
+	return pg->obj_size;
+}
+
+/* Refill @mag (class @c): a depot chain, here or on another CPU, or a slab. */
+static int magazine_refill(struct frost_sandbox *sb, unsigned int c, struct frost_magazine *mag)
+{
+	struct frost_heap *heap = sb->heap;
+	unsigned int cpu = current_cpu(heap);
+
+	for (unsigned int i = 0; i < heap->nr_cpus; i++) {
+		struct frost_object *chain =
+			depot_pop(&heap->depots[(cpu + i) % heap->nr_cpus].top[c]);
+
+		if (chain) {
+			mag->head = chain;
+			mag->count = (uint32_t)((struct frost_chain_head *)(void *)chain)->length;
+			return 0;
+		}
+	}
+	return slab_carve(heap, c, mag);
+}
+
+struct frost_object *__frost_shared_alloc(struct frost_sandbox *sb, size_t size)
+{
+	struct frost_magazine *mag;
+	struct frost_object *o;
+	unsigned int c;
+
+	if (unlikely(size > FROST_SMALL_MAX))
+		return alloc_large(sb, size);
+	c = shared_class(size);
+	mag = &sb->shared.mag[c];
+	if (unlikely(!mag->head) && magazine_refill(sb, c, mag))
+		return frost_err_null(ENOMEM);
+	o = mag->head;
+	frost_assert(o->type == &__frost_freed_type);
+	mag->head = slot_next(o);
+	mag->count--;
+	/* Single writer; relaxed atomics so frost_heap_stats() may read. */
+	__atomic_store_n(&sb->shared.alloc_objects, sb->shared.alloc_objects + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&sb->shared.alloc_bytes, sb->shared.alloc_bytes + __frost_class_size[c],
+			 __ATOMIC_RELAXED);
+	return o;
+}
+
+void __frost_shared_unalloc(struct frost_sandbox *sb, struct frost_object *o)
+{
+	struct frost_shared_page *pg = __frost_shared_page_of(o);
+	struct frost_magazine *mag;
+
+	if (pg->kind == FROST_PAGE_SHARED_LARGE) {
+		heap_list_del(sb->heap, &sb->heap->large, pg);
+		sb->shared.alloc_objects--;
+		sb->shared.alloc_bytes -= pg->map_len - FROST_SHARED_HDR_SIZE;
+		munmap(pg, pg->map_len);
+		return;
+	}
+	mag = &sb->shared.mag[pg->size_class];
+	o->type = &__frost_freed_type;
+	slot_set_next(o, mag->head);
+	mag->head = o;
+	mag->count++;
+	__atomic_store_n(&sb->shared.alloc_objects, sb->shared.alloc_objects - 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&sb->shared.alloc_bytes, sb->shared.alloc_bytes - pg->obj_size,
+			 __ATOMIC_RELAXED);
+}
+
+void __frost_shared_cache_release(struct frost_sandbox *sb)
+{
+	struct frost_heap *heap = sb->heap;
+	unsigned int cpu = current_cpu(heap);
+	bool any = false;
+
+	for (unsigned int c = 0; c < FROST_NR_CLASSES; c++)
+		any |= sb->shared.mag[c].head != NULL;
+	/*
+	 * These slots left a depot while this sandbox was online; a grace
+	 * period makes sure no pop that read them is still in flight before
+	 * they go back (the ABA argument above).
+	 */
+	if (any)
+		__frost_synchronize_rcu(sb);
+	for (unsigned int c = 0; c < FROST_NR_CLASSES; c++) {
+		struct frost_magazine *mag = &sb->shared.mag[c];
+
+		if (!mag->head)
+			continue;
+		((struct frost_chain_head *)(void *)mag->head)->length = mag->count;
+		depot_push(&heap->depots[cpu].top[c], mag->head);
+		mag->head = NULL;
+		mag->count = 0;
+	}
+	__atomic_fetch_add(&heap->retired_alloc_objects, sb->shared.alloc_objects, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&heap->retired_alloc_bytes, sb->shared.alloc_bytes, __ATOMIC_RELAXED);
+	sb->shared.alloc_objects = 0;
+	sb->shared.alloc_bytes = 0;
+}
+
+void __frost_shared_stats(struct frost_heap *heap, uint64_t *objects, uint64_t *bytes)
+{
+	uint64_t o = __atomic_load_n(&heap->retired_alloc_objects, __ATOMIC_RELAXED);
+	uint64_t b = __atomic_load_n(&heap->retired_alloc_bytes, __ATOMIC_RELAXED);
+
+	/* heap->lock keeps the sandbox list stable while we sum it. */
+	pthread_mutex_lock(&heap->lock);
+	for (struct frost_sandbox *sb = heap->sandboxes; sb; sb = sb->next) {
+		o += __atomic_load_n(&sb->shared.alloc_objects, __ATOMIC_RELAXED);
+		b += __atomic_load_n(&sb->shared.alloc_bytes, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&heap->lock);
+	*objects = o;
+	*bytes = b;
+}
+
+int __frost_shared_check(const struct frost_sandbox *sb, const struct frost_object *o)
+{
+	if (unlikely(!o))
+		return -EINVAL;
+	if (unlikely(!frost_is_shared(o)))
+		return -EPERM;
+	if (__frost_is_static(o))
+		return 0;
+	if (unlikely(__frost_shared_page_of(o)->heap != sb->heap))
+		return -EPERM;
+	return 0;
+}
+
+int __frost_shared_heap_init(struct frost_heap *heap)
+{
+	int n = get_nprocs_conf();
+
+	heap->nr_cpus = n > 0 ? (unsigned int)n : 1;
+	heap->depots = aligned_alloc(64, sizeof(*heap->depots) * heap->nr_cpus);
+	if (!heap->depots)
+		return -ENOMEM;
+	memset(heap->depots, 0, sizeof(*heap->depots) * heap->nr_cpus);
+	if (pthread_mutex_init(&heap->shared_lock, NULL)) {
+		free(heap->depots);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Finalize the live objects of a slab or large mapping (teardown). */
+static void page_finalize_live(struct frost_shared_page *pg)
+{
+	char *base = (char *)pg + FROST_SHARED_HDR_SIZE;
+	size_t size = pg->kind == FROST_PAGE_SHARED_LARGE ? 0 : pg->obj_size;
+
+	for (uint32_t i = 0; i < pg->capacity; i++) {
+		struct frost_object *o = (struct frost_object *)(void *)(base + i * size);
+		const struct frost_type *t = o->type;
+
+		if (t && t != &__frost_freed_type && t->finalize)
+			t->finalize(o);
+	}
+}
+
+void __frost_shared_heap_destroy(struct frost_heap *heap)
+{
+	struct frost_shared_page *pg, *next;
+
+	for (pg = heap->slabs; pg; pg = pg->next)
+		page_finalize_live(pg);
+	for (pg = heap->large; pg; pg = pg->next)
+		page_finalize_live(pg);
+	for (pg = heap->slabs; pg; pg = next) {
+		next = pg->next;
+		munmap(pg, pg->map_len);
+	}
+	for (pg = heap->large; pg; pg = next) {
+		next = pg->next;
+		munmap(pg, pg->map_len);
+	}
+	heap->slabs = heap->large = NULL;
+	pthread_mutex_destroy(&heap->shared_lock);
+	free(heap->depots);
+	heap->depots = NULL;
+}
+
+int frost_debug_protect_shared(struct frost_heap *heap, bool readonly)
+{
+	int prot = readonly ? PROT_READ : PROT_READ | PROT_WRITE;
+	struct frost_shared_page *lists[2], *pg, *next;
+	int err = 0;
+
+	if (!heap)
+		return -EINVAL;
+	pthread_mutex_lock(&heap->shared_lock);
+	lists[0] = heap->slabs;
+	lists[1] = heap->large;
+	for (int l = 0; l < 2; l++) {
+		for (pg = lists[l]; pg; pg = next) {
+			next = pg->next;
+			if (mprotect(pg, pg->map_len, prot) && !err)
+				err = -errno;
+		}
+	}
+	pthread_mutex_unlock(&heap->shared_lock);
+	return err;
+}

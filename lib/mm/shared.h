@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/mm/shared.h - the shared heap's slabs and per-CPU free lists (internal).
+ *
+ * Theory of operation. Shared objects live in FROST_PAGE_SIZE pages,
+ * aligned to their size and holding only shared objects of one size class,
+ * so __frost_shared_page_of() finds a shared object's page header by
+ * masking, as for private pages. The header carries the mark bitmap the
+ * reclaimer sets (a side bitmap: marking never writes an object's own cache
+ * lines, which readers use). Large shared objects have their own mapping,
+ * header in front.
+ *
+ * Free memory flows in batches ("chains": free slots linked through their
+ * first word, the head slot also holding the chain's length and the link to
+ * the next chain):
+ *
+ *   fresh page / reclaimer's sweep
+ *        -> per-CPU depot (a lock-free stack of chains, per size class)
+ *        -> sandbox magazine (one chain per class, plain loads and stores)
+ *        -> frost_freeze() / frost_str_intern()
+ *
+ * A sandbox allocates from its own magazine without atomics; an empty
+ * magazine is refilled with one chain popped from the depot of the CPU it
+ * runs on (rseq cpu_id, or sched_getcpu()). The pop is ABA-safe without
+ * tags because a popped chain reappears in a depot only after a grace
+ * period (see shared.c), and sandboxes pop only while online.
+ *
+ * A free slot's type word is __frost_freed_type, so a slot's state can be
+ * told from its header by the sweeper (and by debug checks).
+ */
+#ifndef __FROST_MM_SHARED_H
+#define __FROST_MM_SHARED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/internal.h"
+#include "mm/private.h"
+
+#define FROST_SHARED_MIN		32u	/* smallest shared slot */
+#define FROST_SHARED_HDR_SIZE		1024u	/* header + mark bitmap */
+#define FROST_SHARED_MAX_SLOTS		((FROST_PAGE_SIZE - FROST_SHARED_HDR_SIZE) / FROST_SHARED_MIN)
+#define FROST_CHAIN_LEN			32u	/* slots per chain (small classes) */
+
+enum {
+	FROST_PAGE_SHARED = 8,		/* size-classed shared slab */
+	FROST_PAGE_SHARED_LARGE,	/* one large shared object */
+};
+
+struct frost_heap;
+
+/*
+ * struct frost_shared_page - header of a shared slab or large mapping.
+ * @magic, @kind: as in struct frost_page (same offsets).
+ * @size_class: class index (slabs).
+ * @obj_size: slot size (slab) or object size (large).
+ * @capacity: slots in the slab (1 for large).
+ * @heap: the heap the page belongs to.
+ * @map_len: mapping length (large) or FROST_PAGE_SIZE.
+ * @next: the heap's list of slabs or of large objects (heap->shared_lock).
+ * @mark: mark bitmap, one bit per slot, for the reclaimer.
+ */
+struct frost_shared_page {
+	uint32_t magic;
+	uint16_t kind;
+	uint16_t size_class;
+	uint32_t obj_size;
+	uint32_t capacity;
+	struct frost_heap *heap;
+	size_t map_len;
+	struct frost_shared_page *next, *prev;
+	uint64_t mark[FROST_SHARED_MAX_SLOTS / 64] __attribute__((aligned(64)));
+};
+
+_Static_assert(sizeof(struct frost_shared_page) <= FROST_SHARED_HDR_SIZE,
+	       "shared page header overflows its area");
+
+static inline struct frost_shared_page *__frost_shared_page_of(const void *p)
+{
+	return (struct frost_shared_page *)((uintptr_t)p & ~(FROST_PAGE_SIZE - 1));
+}
+
+/* The type of a free shared slot. Any use of it aborts. */
+extern const struct frost_type __frost_freed_type;
+
+/*
+ * struct frost_magazine - a sandbox's private stock of free shared slots
+ * of one class: a chain, used without atomics.
+ */
+struct frost_magazine {
+	struct frost_object *head;
+	uint32_t count;
+};
+
+/*
+ * struct frost_shared_cache - what a sandbox keeps of the shared heap:
+ * magazines per class and its allocation counters (owner-written, read by
+ * frost_heap_stats() with relaxed atomic loads).
+ */
+struct frost_shared_cache {
+	struct frost_magazine mag[FROST_NR_CLASSES];
+	uint64_t alloc_objects;
+	uint64_t alloc_bytes;
+};
+
+struct frost_sandbox;
+
+/* Heap setup/teardown of the shared slabs and depots. */
+int __frost_shared_heap_init(struct frost_heap *heap);
+void __frost_shared_heap_destroy(struct frost_heap *heap);
+
+/*
+ * __frost_shared_alloc() - a shared slot of at least @size bytes for @sb.
+ * The memory is uninitialised but for the type word (freed type): the
+ * caller fills the object in, then sets refcnt to FROST_REFCNT_IMMORTAL and
+ * the type last. Return: the slot, or NULL with errno ENOMEM.
+ * Context: @sb's thread, online.
+ */
+struct frost_object *__frost_shared_alloc(struct frost_sandbox *sb, size_t size);
+
+/*
+ * __frost_shared_unalloc() - give back a slot that was never published
+ * (a failed freeze, a lost intern race) to @sb's magazine, at once: no
+ * other sandbox can hold it, so no grace period is needed.
+ */
+void __frost_shared_unalloc(struct frost_sandbox *sb, struct frost_object *o);
+
+/* Fold a detaching sandbox's magazines and counters into the heap. */
+void __frost_shared_cache_release(struct frost_sandbox *sb);
+
+/* Usable size of shared object @o. */
+size_t __frost_shared_size(const struct frost_object *o);
+
+/* Heap-wide shared allocation counters (stats). */
+void __frost_shared_stats(struct frost_heap *heap, uint64_t *objects, uint64_t *bytes);
+
+/*
+ * __frost_shared_check() - may @sb store @o in a root (namespace, pin,
+ * channel)? Return: 0 if @o is shared and of @sb's heap (or static);
+ * -EINVAL if NULL; -EPERM if private or of another heap.
+ */
+int __frost_shared_check(const struct frost_sandbox *sb, const struct frost_object *o);
+
+#endif /* __FROST_MM_SHARED_H */

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/ns/namespace.c - the heap's namespace: names bound to shared objects.
+ *
+ * Theory of operation. The namespace is a liburcu rculfhash (QSBR flavour,
+ * auto-resizing) of malloc'd nodes { name, hash, value }. Table metadata is
+ * not object memory: nodes are ordinary heap memory, written only through
+ * the atomic @value word once they are in the table, and freed with
+ * call_rcu after a grace period, never at once (a sandbox may be reading
+ * one until its next quiescent state). Every table operation from a
+ * sandbox runs while it is online: QSBR's read side is "online", and an
+ * offline caller gets EINVAL.
+ *
+ * Names hash with SipHash-1-3 under the per-process key; the table matches
+ * on length and bytes.
+ *
+ * A node's @value is the binding. It is read with load-acquire and written
+ * only with compare-and-swap (release), so a successful CAS is never lost:
+ * each store starts from the value it read and fails if that changed.
+ * Removal has two steps: the value goes to NULL by CAS (the node becomes a
+ * tombstone: the name is unbound from that instant), then the node leaves
+ * the table (cds_lfht_del) and is retired with call_rcu. NULL is final: no
+ * store ever writes into a tombstone. A lookup that finds a tombstone
+ * reports ENOENT; a store that finds one helps remove it (cds_lfht_del is
+ * idempotent, and only the caller whose cds_lfht_del succeeded retires the
+ * node) and retries, so no one waits for a preempted unpublisher. A new
+ * binding is a new node added with cds_lfht_add_unique(); since a tombstone
+ * still in the table counts as present, two live nodes for one name never
+ * coexist, and the loser of a creation race retries against the winner.
+ *
+ * Linearization points: frost_lookup() at its load of @value (or at the
+ * lookup that found no node); frost_publish()/frost_publish_replace() at
+ * their successful CAS or cds_lfht_add_unique(), or, for -EAGAIN, at the
+ * load that showed a value other than @expected; frost_unpublish() at the
+ * CAS to NULL, or, for -ENOENT, at the load that showed a tombstone or the
+ * lookup that found nothing.
+ *
+ * Teardown (__frost_ns_destroy()) runs with no sandbox attached. liburcu
+ * 0.13.2 resizes auto-resize tables in its own worker, a registered reader
+ * that waits for grace periods, and cds_lfht_destroy() waits for that
+ * worker: called while online it can deadlock, and it refuses a table that
+ * still holds nodes. So: register the thread if it is not, delete and
+ * retire every node while online, go offline, urcu_qsbr_barrier() (a grace
+ * period plus every queued callback, ours included), cds_lfht_destroy()
+ * while still offline, then restore the thread's RCU state.
+ *
+ * Never use cds_lfht_for_each_entry(): in 0.13.2 it applies container_of
+ * to NULL at the end of the walk (UBSan). Walks use cds_lfht_first/next.
+ */
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rcu/rcu.h"
+#include "ns/ns.h"
+
+#define NS_INIT_BUCKETS		64
+#define NS_MIN_BUCKETS		64
+#define INTERN_INIT_BUCKETS	256
+#define INTERN_MIN_BUCKETS	256
+
+/*
+ * struct ns_node - one name of the namespace.
+ * @lnode: rculfhash links (owned by liburcu).
+ * @value: the bound object; NULL marks a tombstone (final).
+ * @rcu: for the grace-period-deferred free.
+ * @hash, @len, @name: the key, immutable once the node is in the table.
+ */
+struct ns_node {
+	struct cds_lfht_node lnode;
+	struct frost_object *value;
+	struct rcu_head rcu;
+	uint64_t hash;
+	size_t len;
+	char name[];
+};
+
+struct ns_key {
+	const char *name;
+	size_t len;
+};
+
+static int ns_match(struct cds_lfht_node *ln, const void *arg)
+{
+	const struct ns_node *n = caa_container_of(ln, struct ns_node, lnode);
+	const struct ns_key *k = arg;
+
+	/* Pairs with ns_tsan_release() in ns_node_new() (TSan builds). */
+	ns_tsan_acquire(n);
+	return n->len == k->len && memcmp(n->name, k->name, k->len) == 0;
+}
+
+static void ns_node_free_rcu(struct rcu_head *head)
+{
+	free(caa_container_of(head, struct ns_node, rcu));
+}
+
+/*
+ * Take tombstone @n out of the table; whoever removes it retires it. The
+ * caller is online (cds_lfht_del and call_rcu need a registered reader).
+ */
+static void ns_reap(struct cds_lfht *ht, struct ns_node *n)
+{
+	if (cds_lfht_del(ht, &n->lnode) == 0)
+		urcu_qsbr_call_rcu(&n->rcu, ns_node_free_rcu);
+}
+
+static struct ns_node *ns_find(struct cds_lfht *ht, const struct ns_key *key, uint64_t hash)
+{
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *ln;
+
+	cds_lfht_lookup(ht, (unsigned long)hash, ns_match, key, &iter);
+	ln = cds_lfht_iter_get_node(&iter);
+	return ln ? caa_container_of(ln, struct ns_node, lnode) : NULL;
+}
+
+static struct ns_node *ns_node_new(const struct ns_key *key, uint64_t hash,
+				   struct frost_object *value)
+{
+	struct ns_node *n = malloc(sizeof(*n) + key->len + 1);
+
+	if (!n)
+		return NULL;
+	cds_lfht_node_init(&n->lnode);
+	n->hash = hash;
+	n->len = key->len;
+	memcpy(n->name, key->name, key->len);
+	n->name[key->len] = '\0';
+	/*
+	 * Pairs with the load-acquire in ns_load(): the node is published by
+	 * cds_lfht_add_unique() (a full barrier before its commit); the
+	 * release store keeps the same edge visible to TSan.
+	 */
+	__atomic_store_n(&n->value, value, __ATOMIC_RELEASE);
+	/* Pairs with ns_tsan_acquire() in ns_match() (TSan builds). */
+	ns_tsan_release(n);
+	return n;
+}
+
+/* The binding of @n: NULL for a tombstone. */
+static struct frost_object *ns_load(struct ns_node *n)
+{
+	/*
+	 * Pairs with the CAS-release in ns_store() and the store-release in
+	 * ns_node_new(): the object's contents, written before it was bound,
+	 * are visible to whoever sees the binding.
+	 */
+	return __atomic_load_n(&n->value, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Validate the common arguments. On success *@heap and *@key are set and
+ * *@hash is the name's hash.
+ */
+static int ns_enter(struct frost_sandbox *sb, const char *name, struct frost_heap **heap,
+		    struct ns_key *key, uint64_t *hash)
+{
+	size_t len;
+
+	if (unlikely(__frost_check_sandbox(sb) || !name))
+		return -EINVAL;
+	len = strnlen(name, FROST_NAME_MAX + 1);
+	if (unlikely(len == 0 || len > FROST_NAME_MAX))
+		return -EINVAL;
+	/* rculfhash needs the QSBR read side: an online registered thread. */
+	if (unlikely(!__frost_sandbox_online(sb)))
+		return -EINVAL;
+	*heap = sb->heap;
+	if (unlikely(!(*heap)->ns))
+		return -EINVAL;
+	key->name = name;
+	key->len = len;
+	*hash = __frost_hash_bytes(name, len);
+	return 0;
+}
+
+enum ns_mode {
+	NS_PUBLISH,	/* bind, whatever was bound */
+	NS_REPLACE,	/* bind only if bound to @expected (NULL: unbound) */
+};
+
+static int ns_store(struct frost_sandbox *sb, const char *name, enum ns_mode mode,
+		    struct frost_object *expected, struct frost_object *shared)
+{
+	struct ns_node *n, *fresh = NULL;
+	struct frost_object *old;
+	struct frost_heap *heap;
+	struct ns_key key;
+	uint64_t hash;
+	int ret;
+
+	ret = ns_enter(sb, name, &heap, &key, &hash);
+	if (unlikely(ret))
+		return ret;
+	ret = __frost_shared_check(sb, shared);
+	if (unlikely(ret))
+		return ret;
+
+	n = ns_find(heap->ns, &key, hash);
+	for (;;) {
+		if (!n) {
+			/* Unbound. */
+			if (mode == NS_REPLACE && expected) {
+				ret = -EAGAIN;
+				break;
+			}
+			if (!fresh) {
+				fresh = ns_node_new(&key, hash, shared);
+				if (unlikely(!fresh)) {
+					ret = -ENOMEM;
+					break;
+				}
+			}
+			n = caa_container_of(cds_lfht_add_unique(heap->ns, (unsigned long)hash,
+								 ns_match, &key, &fresh->lnode),
+					     struct ns_node, lnode);
+			if (n == fresh) {
+				fresh = NULL;
+				ret = 0;
+				break;
+			}
+			/* Lost the race: go on against the winner. */
+		}
+		old = ns_load(n);
+		if (!old) {
+			/* Tombstone: the name is unbound; help remove it. */
+			if (mode == NS_REPLACE && expected) {
+				ret = -EAGAIN;
+				break;
+			}
+			ns_reap(heap->ns, n);
+			n = ns_find(heap->ns, &key, hash);
+			continue;
+		}
+		if (mode == NS_REPLACE && old != expected) {
+			ret = -EAGAIN;
+			break;
+		}
+		/*
+		 * Pairs with the load-acquire in ns_load(): @shared's contents
+		 * are visible to whoever reads the new binding. A failed CAS
+		 * only reloads @old, which is compared, never dereferenced.
+		 */
+		if (__atomic_compare_exchange_n(&n->value, &old, shared, false,
+						__ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+			ret = 0;
+			break;
+		}
+		if (mode == NS_REPLACE) {
+			/* Rebound or unbound meanwhile: not @expected any more. */
+			ret = -EAGAIN;
+			break;
+		}
+		/* frost_publish(): retry from what is there now. */
+	}
+	/* Never in the table: no reader can have seen it. */
+	free(fresh);
+	return ret;
+}
+
+/* Public: see include/frost/namespace.h. */
+int frost_publish(struct frost_sandbox *sb, const char *name, struct frost_object *shared)
+{
+	return ns_store(sb, name, NS_PUBLISH, NULL, shared);
+}
+
+/* Public: see include/frost/namespace.h. */
+int frost_publish_replace(struct frost_sandbox *sb, const char *name,
+			  struct frost_object *expected, struct frost_object *shared)
+{
+	return ns_store(sb, name, NS_REPLACE, expected, shared);
+}
+
+/* Public: see include/frost/namespace.h. */
+struct frost_object *frost_lookup(struct frost_sandbox *sb, const char *name)
+{
+	struct frost_object *v;
+	struct frost_heap *heap;
+	struct ns_node *n;
+	struct ns_key key;
+	uint64_t hash;
+	int ret;
+
+	ret = ns_enter(sb, name, &heap, &key, &hash);
+	if (unlikely(ret))
+		return frost_err_null(-ret);
+	n = ns_find(heap->ns, &key, hash);
+	if (!n)
+		return frost_err_null(ENOENT);
+	v = ns_load(n);
+	if (!v)
+		return frost_err_null(ENOENT);
+	return v;
+}
+
+/* Public: see include/frost/namespace.h. */
+int frost_unpublish(struct frost_sandbox *sb, const char *name)
+{
+	struct frost_object *old;
+	struct frost_heap *heap;
+	struct ns_node *n;
+	struct ns_key key;
+	uint64_t hash;
+	int ret;
+
+	ret = ns_enter(sb, name, &heap, &key, &hash);
+	if (unlikely(ret))
+		return ret;
+	n = ns_find(heap->ns, &key, hash);
+	if (!n)
+		return -ENOENT;
+	old = ns_load(n);
+	while (old) {
+		/*
+		 * Pairs with the load-acquire in ns_load() (a NULL publishes
+		 * nothing, but the CAS must be ordered after our own earlier
+		 * stores to the name for a consistent per-name history).
+		 */
+		if (__atomic_compare_exchange_n(&n->value, &old, NULL, false,
+						__ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+			ns_reap(heap->ns, n);
+			return 0;
+		}
+	}
+	/* Someone else unbound it first; finish their removal. */
+	ns_reap(heap->ns, n);
+	return -ENOENT;
+}
+
+/* Internal: see ns.h. */
+void __frost_ns_for_each(struct frost_heap *heap, void (*fn)(struct frost_object *o, void *arg),
+			 void *arg)
+{
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *ln;
+
+	if (!heap->ns)
+		return;
+	for (cds_lfht_first(heap->ns, &iter); (ln = cds_lfht_iter_get_node(&iter)) != NULL;
+	     cds_lfht_next(heap->ns, &iter)) {
+		struct ns_node *n = caa_container_of(ln, struct ns_node, lnode);
+		struct frost_object *v;
+
+		/* Pairs with ns_tsan_release() in ns_node_new() (TSan builds). */
+		ns_tsan_acquire(n);
+		v = ns_load(n);
+		if (v)
+			fn(v, arg);
+	}
+}
+
+static struct cds_lfht *table_new(unsigned long init, unsigned long min)
+{
+	return cds_lfht_new_flavor(init, min, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
+				   &urcu_qsbr_flavor, NULL);
+}
+
+/* Internal: see ns.h. */
+int __frost_ns_init(struct frost_heap *heap)
+{
+	heap->ns = table_new(NS_INIT_BUCKETS, NS_MIN_BUCKETS);
+	heap->intern = table_new(INTERN_INIT_BUCKETS, INTERN_MIN_BUCKETS);
+	if (!heap->ns || !heap->intern) {
+		/* Fresh and empty: no resize can be running. */
+		if (heap->ns)
+			cds_lfht_destroy(heap->ns, NULL);
+		if (heap->intern)
+			cds_lfht_destroy(heap->intern, NULL);
+		heap->ns = heap->intern = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void ns_retire(struct cds_lfht_node *ln)
+{
+	urcu_qsbr_call_rcu(&caa_container_of(ln, struct ns_node, lnode)->rcu, ns_node_free_rcu);
+}
+
+/* Delete and retire every node of @ht (caller online). */
+static void table_drain(struct cds_lfht *ht, void (*retire)(struct cds_lfht_node *ln))
+{
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *ln;
+
+	for (cds_lfht_first(ht, &iter); (ln = cds_lfht_iter_get_node(&iter)) != NULL;
+	     cds_lfht_next(ht, &iter)) {
+		if (cds_lfht_del(ht, ln) == 0)
+			retire(ln);
+	}
+}
+
+static void table_destroy(struct cds_lfht *ht)
+{
+	int ret = cds_lfht_destroy(ht, NULL);
+
+	/* -EPERM would mean a node survived the drain: no sandbox may be attached. */
+	frost_bug_on(ret != 0);
+}
+
+/* Internal: see ns.h. */
+void __frost_ns_destroy(struct frost_heap *heap)
+{
+	bool registered, online;
+
+	if (!heap->ns && !heap->intern)
+		return;
+	/*
+	 * cds_lfht_del and call_rcu need a registered, online reader. The
+	 * caller may be any thread: register it for the duration if needed.
+	 */
+	registered = URCU_TLS(urcu_qsbr_reader).registered;
+	online = registered && urcu_qsbr_read_ongoing();
+	if (!registered)
+		urcu_qsbr_register_thread();	/* comes back online */
+	else if (!online)
+		urcu_qsbr_thread_online();
+
+	if (heap->ns)
+		table_drain(heap->ns, ns_retire);
+	if (heap->intern)
+		table_drain(heap->intern, __frost_intern_retire);
+
+	/*
+	 * Offline from here on: urcu_qsbr_barrier() waits for a grace period
+	 * and runs every callback queued so far, so every node is freed (and
+	 * the resize worker, a reader, is past them). cds_lfht_destroy() then
+	 * waits for any resize in flight; the worker's grace periods must not
+	 * wait for us (the 0.13.2 destroy deadlock), hence offline.
+	 */
+	urcu_qsbr_thread_offline();
+	urcu_qsbr_barrier();
+	if (heap->ns)
+		table_destroy(heap->ns);
+	if (heap->intern)
+		table_destroy(heap->intern);
+	heap->ns = heap->intern = NULL;
+
+	if (!registered)
+		urcu_qsbr_unregister_thread();
+	else if (online)
+		urcu_qsbr_thread_online();
+}

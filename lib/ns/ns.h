@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/ns/ns.h - namespace, intern table and pins (internal).
+ *
+ * Theory of operation: see namespace.c, intern.c and pin.c. The heap calls
+ * __frost_ns_init() at creation and __frost_ns_destroy() when it is
+ * destroyed (no sandbox attached then). The reclaimer enumerates roots with
+ * __frost_ns_for_each() and __frost_pins_for_each().
+ */
+#ifndef __FROST_NS_NS_H
+#define __FROST_NS_NS_H
+
+#include "sandbox/sandbox.h"
+
+struct cds_lfht_node;
+
+/*
+ * __frost_ns_init() - create @heap's namespace and intern tables.
+ * Return: 0 or -ENOMEM (nothing left allocated).
+ * __frost_ns_destroy() - free both tables and every node in them. Called
+ * with no sandbox attached, from a thread that need not be a registered
+ * RCU thread (it is registered for the duration if it is not).
+ */
+int __frost_ns_init(struct frost_heap *heap);
+void __frost_ns_destroy(struct frost_heap *heap);
+
+/*
+ * __frost_intern_retire() - free intern node @ln, already removed with
+ * cds_lfht_del(), after a grace period (call_rcu). For namespace.c's
+ * teardown; the caller is a registered RCU thread.
+ */
+void __frost_intern_retire(struct cds_lfht_node *ln);
+
+/*
+ * __frost_intern_remove_unmarked() - the reclaimer's weak-entry removal:
+ * every interned str for which @is_marked() returns false leaves @heap's
+ * intern table (a later frost_str_intern() of that text makes a new str).
+ * Only the table nodes are freed here, after a grace period; the strs
+ * themselves are the reclaimer's to free, after a grace period that starts
+ * after this call returns (a sandbox may have found one just before its
+ * removal and may use it until its next quiescent state).
+ * Context: a registered RCU thread, online; concurrent frost_str_intern()
+ * calls are fine. See intern.c for what the reclaimer must guarantee
+ * about strs found by frost_str_intern() while a cycle is open.
+ */
+void __frost_intern_remove_unmarked(struct frost_heap *heap,
+				    bool (*is_marked)(struct frost_object *o));
+
+/* Call @fn on every object bound in @heap's namespace (caller online). */
+void __frost_ns_for_each(struct frost_heap *heap, void (*fn)(struct frost_object *o, void *arg),
+			 void *arg);
+
+/*
+ * Call @fn on every object pinned by @sb (once per distinct object). The
+ * pins are written only by @sb's thread: call it from that thread, or while
+ * @sb is held offline (frost_pin()/frost_unpin() refuse an offline sandbox).
+ */
+void __frost_pins_for_each(struct frost_sandbox *sb, void (*fn)(struct frost_object *o, void *arg),
+			   void *arg);
+
+/*
+ * ThreadSanitizer annotations (TSan builds only). liburcu's atomics are
+ * inline asm and its library is not instrumented, so the happens-before
+ * edge that cds_lfht_add_unique() gives a node's contents is invisible to
+ * TSan: the inserter releases the node and every reader of its fields
+ * acquires it. On x86 the real ordering comes from liburcu's barriers.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define FROST_NS_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define FROST_NS_TSAN 1
+#endif
+#endif
+#ifdef FROST_NS_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define ns_tsan_acquire(p) __tsan_acquire((void *)(p))
+#define ns_tsan_release(p) __tsan_release((void *)(p))
+#else
+#define ns_tsan_acquire(p) do { (void)(p); } while (0)
+#define ns_tsan_release(p) do { (void)(p); } while (0)
+#endif
+
+#endif /* __FROST_NS_NS_H */

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/rcu/qs.c - quiescent states, offline/online, grace periods.
+ *
+ * Theory of operation. Each sandbox is a registered liburcu-qsbr reader.
+ * liburcu's own quiescent-state report, urcu_qsbr_quiescent_state(), first
+ * compares the global grace-period counter with the thread's reader counter
+ * and returns when they are equal. frost_quiescent() does the same compare
+ * inline in the caller, without thread-local storage (a call in a shared
+ * library): the sandbox keeps a pointer to liburcu's global counter and, in
+ * @gp_seen, the value it last reported. The two compares are equivalent
+ * because the reader counter changes only in the slow path below (which
+ * records the value it stores) and in offline/online (after which
+ * @gp_seen is reset so the next call takes the slow path).
+ *
+ * The slow path loads the counter with acquire ordering, then reports that
+ * value with liburcu's _urcu_qsbr_quiescent_state_update_and_wakeup(),
+ * not with a second load: work done between the load and the report (the
+ * reclaimer's handshake, in a later part) is then ordered before the
+ * report that lets the grace period it belongs to end. Pairs with the full
+ * barrier liburcu's synchronize_rcu() issues before it advances the
+ * counter.
+ *
+ * Grace periods may be started by anyone (frost's reclaimer, liburcu's
+ * call_rcu worker, rculfhash resizes): a sandbox answers all of them at its
+ * next frost_quiescent(), so none waits longer than the slowest sandbox's
+ * quiescent-state interval.
+ */
+#include "rcu/rcu.h"
+#include "sandbox/sandbox.h"
+
+/* A @gp_seen no counter value equals: forces the next slow path. */
+#define FROST_GP_SEEN_NONE	(~0UL)
+
+void __frost_rcu_attach(struct frost_sandbox *sb)
+{
+	urcu_qsbr_register_thread();
+	sb->qs.gp_ctr = &urcu_qsbr_gp.ctr;
+	sb->qs.gp_seen = FROST_GP_SEEN_NONE;
+	sb->offline = false;
+}
+
+void __frost_rcu_detach(struct frost_sandbox *sb)
+{
+	if (sb->offline)
+		urcu_qsbr_thread_online();
+	urcu_qsbr_unregister_thread();
+	sb->offline = true;
+}
+
+void frost_quiescent_slow(struct frost_sandbox *sb)
+{
+	/*
+	 * Acquire: what the grace period's initiator wrote before starting it
+	 * is visible here. Pairs with the cmm_smp_mb() at the start of
+	 * urcu_qsbr_synchronize_rcu().
+	 */
+	unsigned long gp = __atomic_load_n(sb->qs.gp_ctr, __ATOMIC_ACQUIRE);
+
+	if (unlikely(sb->offline))
+		__frost_panic("frost_quiescent() on offline sandbox %llu", (unsigned long long)sb->id);
+	_urcu_qsbr_quiescent_state_update_and_wakeup(gp);
+	sb->qs.gp_seen = gp;
+}
+
+void frost_sandbox_offline(struct frost_sandbox *sb)
+{
+	if (__frost_check_sandbox(sb) || sb->offline)
+		return;
+	sb->offline = true;
+	urcu_qsbr_thread_offline();
+}
+
+void frost_sandbox_online(struct frost_sandbox *sb)
+{
+	if (__frost_check_sandbox(sb) || !sb->offline)
+		return;
+	urcu_qsbr_thread_online();
+	sb->offline = false;
+	sb->qs.gp_seen = FROST_GP_SEEN_NONE;
+}
+
+bool __frost_sandbox_online(const struct frost_sandbox *sb)
+{
+	return !sb->offline;
+}
+
+bool __frost_blocking_begin(struct frost_sandbox *sb)
+{
+	if (!sb || sb->offline)
+		return false;
+	frost_sandbox_offline(sb);
+	return true;
+}
+
+void __frost_blocking_end(struct frost_sandbox *sb, bool went_offline)
+{
+	if (went_offline)
+		frost_sandbox_online(sb);
+}
+
+void __frost_synchronize_rcu(struct frost_sandbox *sb)
+{
+	bool off = __frost_blocking_begin(sb);
+
+	urcu_qsbr_synchronize_rcu();
+	__frost_blocking_end(sb, off);
+}
