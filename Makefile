@@ -293,8 +293,14 @@ tests: $(TESTS) $(HELPERS)
 PROVE_FLAGS ?= -j2
 CHECK_TESTS = $(if $(T),$(T),$(TESTS) $(SCRIPT_TESTS))
 PHONY += check run
+# TSan reads t/tsan.supp (liburcu-internal frames only; see that file).
+SAN_ENV_thread = TSAN_OPTIONS="suppressions=$(srctree)/t/tsan.supp halt_on_error=1 second_deadlock_stack=1 $(TSAN_OPTIONS)"
+SAN_ENV_address = ASAN_OPTIONS="detect_leaks=1 abort_on_error=0 $(ASAN_OPTIONS)"
+SAN_ENV_undefined = UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1 $(UBSAN_OPTIONS)"
+
 check: all tests
 	$(Q)FROST_SRCTREE=$(srctree) FROST_OBJTREE=$(objtree) FROST_SANITIZE=$(SANITIZE) \
+		$(SAN_ENV_$(SANITIZE)) \
 		CC='$(CC)' $(PROVE) $(PROVE_FLAGS) $(CHECK_TESTS)
 
 RUN_PROG ?= $(objtree)/tools/frost-demo

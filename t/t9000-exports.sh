@@ -22,8 +22,10 @@ soname_is_0() {
 	readelf -d "$so" | grep -q 'Library soname: \[libfrost.so.0\]'
 }
 static_globals_prefixed() {
+	# __odr_asan.* are AddressSanitizer's one-definition-rule markers.
 	bad=$(nm -g --defined-only "$FROST_OBJTREE/libfrost.a" |
-	      awk 'NF == 3 { print $3 }' | grep -v -e '^frost_' -e '^__frost_' || true)
+	      awk 'NF == 3 { print $3 }' |
+	      grep -v -e '^frost_' -e '^__frost_' -e '^__odr_asan\.' || true)
 	[ -z "$bad" ] || { echo "global symbols outside frost_/__frost_: $bad"; return 1; }
 }
 

@@ -16,6 +16,7 @@
 #include <frost/heap.h>
 #include <frost/sandbox.h>
 #include <frost/namespace.h>
+#include <frost/channel.h>
 
 #define FROST_VERSION_MAJOR 0
 #define FROST_VERSION_MINOR 1

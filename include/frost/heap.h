@@ -26,7 +26,8 @@ struct frost_heap;
  * struct frost_heap_config - heap parameters; zero fields take the defaults.
  * @shared_limit: bytes of shared objects the heap may hold (0: unlimited).
  * @cycle_trigger: bytes frozen since the last cycle that start a new one
- *	(0: default, 8 MiB).
+ *	(0: adaptive: what the last cycle kept, at least 4 MiB, so that the
+ *	garbage a cycle leaves to the next stays under the live set).
  * @stall_warn_ms: a sandbox that delays a cycle this long gets a stall
  *	warning on stderr (0: default, 2000 ms).
  * @flags: FROST_HEAP_MANUAL.
@@ -40,13 +41,18 @@ struct frost_heap_config {
 
 /**
  * struct frost_heap_stats - a snapshot of a heap's counters.
- * @shared_objects: shared objects alive.
+ * @shared_objects: shared objects alive (allocated and not yet freed).
  * @shared_bytes: bytes of shared objects alive (allocation sizes).
  * @cycles: reclaim cycles completed.
  * @freed_objects: shared objects freed by the reclaimer, in total.
  * @freed_bytes: bytes of them.
  * @sandboxes: sandboxes attached now.
  * @max_cycle_ns: longest cycle, in nanoseconds.
+ * @max_handshake_ns: longest wait of the reclaimer for all sandboxes to
+ *	answer one handshake (a grace period), in nanoseconds.
+ * @survivor_bytes: bytes of shared objects the last cycle kept. What the
+ *	last cycle could not yet free (floating garbage) is at most
+ *	@survivor_bytes minus the live set; a second cycle frees it.
  */
 struct frost_heap_stats {
 	uint64_t shared_objects;
@@ -56,6 +62,8 @@ struct frost_heap_stats {
 	uint64_t freed_bytes;
 	uint64_t sandboxes;
 	uint64_t max_cycle_ns;
+	uint64_t max_handshake_ns;
+	uint64_t survivor_bytes;
 };
 
 /**
@@ -85,6 +93,43 @@ FROST_API int frost_heap_destroy(struct frost_heap *heap);
  * Context: any thread; never blocks.
  */
 FROST_API void frost_heap_stats(struct frost_heap *heap, struct frost_heap_stats *st);
+
+/**
+ * frost_reclaim() - Run one full reclaim cycle now.
+ * @heap: the heap.
+ *
+ * Frees every shared object that no root reached when the cycle began and
+ * that nothing stored in a root since (lifetime rule 3): after it returns,
+ * an object unreachable before the call is gone. Waits for a cycle already
+ * running to end first. Other sandboxes keep running; the cycle waits for
+ * each of them to pass a quiescent state (a sandbox that does not gets a
+ * stall warning on stderr after stall_warn_ms).
+ *
+ * Context: any thread; blocks. For a calling sandbox it is a quiescent
+ * state: shared objects it holds outside its roots may be freed.
+ * Return: the number of objects freed; -EINVAL for a NULL @heap.
+ */
+FROST_API long frost_reclaim(struct frost_heap *heap);
+
+/* frost_debug_break_reclaimer() flags: each removes one safety step. */
+#define FROST_BREAK_SKIP_GP1		0x1u	/* no grace period after opening */
+#define FROST_BREAK_SKIP_TERMINATE	0x2u	/* sweep before barrier greys are traced */
+#define FROST_BREAK_SKIP_FREE_GP	0x4u	/* reuse memory without a grace period */
+#define FROST_BREAK_ALL			0x7u
+
+/**
+ * frost_debug_break_reclaimer() - Deliberately break the reclaimer (tests only).
+ * @heap: the heap.
+ * @flags: FROST_BREAK_* steps to skip from the next cycle on; 0 restores.
+ *
+ * Exists so that frost-torture and the test suite can show they detect the
+ * bugs they are meant to catch: with a step removed, reachable objects get
+ * freed. Never use it otherwise.
+ *
+ * Context: any thread; may wait for a running cycle.
+ * Return: 0; -EINVAL for a NULL @heap or unknown flags.
+ */
+FROST_API int frost_debug_break_reclaimer(struct frost_heap *heap, unsigned int flags);
 
 /**
  * frost_debug_protect_shared() - Make every shared page read-only, or writable again.

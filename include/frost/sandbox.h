@@ -175,4 +175,44 @@ FROST_API int frost_sandbox_stats(const struct frost_sandbox *sb, struct frost_s
  */
 FROST_API struct frost_sandbox *frost_sandbox_current(void);
 
+/**
+ * frost_sandbox_spawn() - Run a function in a new thread, as a new sandbox.
+ * @heap: the heap the new sandbox attaches to.
+ * @fn: what to run; its return value is handed to frost_sandbox_join().
+ * @arg: passed to @fn.
+ *
+ * Starts a thread that attaches to @heap, calls @fn(sb, @arg) and then
+ * detaches (unless @fn detached itself): its private objects are freed and
+ * its pins dropped when @fn returns, as with frost_sandbox_detach(). When
+ * this returns the new sandbox is attached (frost_heap_stats() counts it).
+ * The returned handle stays valid after the sandbox detaches, until
+ * frost_sandbox_join(); every spawned sandbox must be joined once. Use it
+ * only for frost_sandbox_join() outside @fn.
+ *
+ * Context: any thread; blocks until the new thread has attached: a
+ * quiescent state for a calling sandbox.
+ * Return: the join handle; NULL with errno EINVAL (NULL or destroyed @heap,
+ * NULL @fn), EAGAIN (no thread could be created) or ENOMEM; nothing is
+ * left behind then.
+ */
+FROST_API struct frost_sandbox *frost_sandbox_spawn(struct frost_heap *heap,
+						    int (*fn)(struct frost_sandbox *sb, void *arg),
+						    void *arg);
+
+/**
+ * frost_sandbox_join() - Wait for a spawned sandbox to end.
+ * @sb: a handle from frost_sandbox_spawn(), not joined yet.
+ * @fn_ret: where to store @fn's return value (-ECANCELED if its thread
+ *	ended without returning from @fn); may be NULL.
+ *
+ * Frees the handle: @sb is invalid afterwards. The heap may have been
+ * destroyed meanwhile.
+ *
+ * Context: any thread but @sb's own; blocks until @sb's thread has ended:
+ * a quiescent state for a calling sandbox.
+ * Return: 0; -EINVAL (NULL @sb, not a spawned sandbox, already joined or
+ * being joined) or -EDEADLK (called by @sb's own thread).
+ */
+FROST_API int frost_sandbox_join(struct frost_sandbox *sb, int *fn_ret);
+
 #endif /* __FROST_SANDBOX_H */

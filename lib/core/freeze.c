@@ -38,6 +38,7 @@
 #include <string.h>
 #include "core/internal.h"
 #include "mm/private.h"
+#include "gc/gc.h"
 #include "mm/shared.h"
 #include "ns/ns.h"
 #include "sandbox/sandbox.h"
@@ -156,8 +157,19 @@ static void relink_visit(struct frost_object **slot, void *arg)
 {
 	struct freeze_ctx *fc = arg;
 
-	if (*slot && !frost_is_shared(*slot))
+	if (!*slot)
+		return;
+	if (!frost_is_shared(*slot))
 		*slot = memo_find(fc, *slot)->copy;
+	else
+		/*
+		 * An edge from a new (born-marked, never traced) object to an
+		 * existing shared one: shade the target while a cycle is open,
+		 * or an object this sandbox held since before the cycle, and
+		 * unlinked from every root before it, would be freed under
+		 * the new object (Documentation/design/reclaimer.rst).
+		 */
+		__frost_gc_barrier(fc->sb, NULL, *slot);
 }
 
 static void freeze_ctx_release(struct freeze_ctx *fc)
@@ -227,7 +239,8 @@ struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object 
 		}
 	}
 
-	/* 3. copy the bodies, then point children at their copies. */
+	/* 3. copy the bodies, then point children at their copies (and
+	 * shade the shared ones kept, while a cycle is open). */
 	for (size_t i = 0; i < fc.memo_cap; i++) {
 		struct freeze_memo_slot *m = &fc.memo[i];
 		size_t size;
@@ -247,6 +260,9 @@ struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object 
 		if (!m->priv)
 			continue;
 		m->copy->refcnt = FROST_REFCNT_IMMORTAL;
+		/* Made while a cycle is open: survives it (before the type
+		 * word, so a sweep that sees the object sees the mark). */
+		__frost_gc_born_marked(sb->heap, m->copy);
 		/* Pairs with the acquire load of the type word in slab scans. */
 		__atomic_store_n(&m->copy->type, m->priv->type, __ATOMIC_RELEASE);
 	}

@@ -29,13 +29,19 @@
 
 void __frost_panic(const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
+	int n;
 
-	fputs("frost: ", stderr);
+	/* One write, so the message is not interleaved with other output. */
+	n = snprintf(msg, sizeof(msg), "frost: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n += vsnprintf(msg + n, sizeof(msg) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n > (int)sizeof(msg) - 2)
+		n = (int)sizeof(msg) - 2;
+	msg[n++] = '\n';
+	fwrite(msg, 1, (size_t)n, stderr);
 	abort();
 }
 
@@ -98,22 +104,27 @@ void frost_dealloc(struct frost_object *o)
 	struct frost_sandbox *sb = __frost_object_owner(o);
 
 	frost_bug_on(frost_is_shared(o));
-	/* The count is zero: reuse the word as the pending-list link. */
-	o->refcnt = (uint64_t)(uintptr_t)sb->dealloc_pending;
-	sb->dealloc_pending = o;
-	if (sb->in_dealloc)
-		return;		/* the running loop below will free it */
+	if (sb->in_dealloc) {
+		/* The count is zero: reuse the word as the pending-list link;
+		 * the loop running below us will free it. */
+		o->refcnt = (uint64_t)(uintptr_t)sb->dealloc_pending;
+		sb->dealloc_pending = o;
+		return;
+	}
 
 	sb->in_dealloc = true;
-	while ((o = sb->dealloc_pending)) {
+	for (;;) {
 		const struct frost_type *type = o->type;
 
-		sb->dealloc_pending = (struct frost_object *)(uintptr_t)o->refcnt;
 		if (type->trace)
 			type->trace(o, release_child, NULL);
 		if (type->finalize)
 			type->finalize(o);
 		__frost_object_free(o);
+		o = sb->dealloc_pending;
+		if (!o)
+			break;
+		sb->dealloc_pending = (struct frost_object *)(uintptr_t)o->refcnt;
 	}
 	sb->in_dealloc = false;
 }

@@ -13,8 +13,8 @@
  * FROST_MAP_BATCH at a time to keep mmap calls rare.
  *
  * Invariants (checked under CONFIG_FROST_DEBUG):
- *   - a page is listed iff it is its class's current page or on the partial
- *     list; an unlisted page is full (used == capacity);
+ *   - a page's @listed says where it is: its class's current page, on the
+ *     partial list, or unlisted; an unlisted page is full;
  *   - a page on the partial list has used < capacity and used > 0;
  *   - every page and large mapping is on the arena's @all list.
  *
@@ -107,7 +107,7 @@ static void partial_push(struct frost_size_class *sc, struct frost_page *pg)
 	if (sc->partial)
 		sc->partial->prev = pg;
 	sc->partial = pg;
-	pg->listed = 1;
+	pg->listed = FROST_PAGE_PARTIAL;
 }
 
 static void partial_remove(struct frost_size_class *sc, struct frost_page *pg)
@@ -119,7 +119,7 @@ static void partial_remove(struct frost_size_class *sc, struct frost_page *pg)
 	if (pg->next)
 		pg->next->prev = pg->prev;
 	pg->prev = pg->next = NULL;
-	pg->listed = 0;
+	pg->listed = FROST_PAGE_UNLISTED;
 }
 
 /* An empty page from the cache, or a fresh batch; NULL on ENOMEM. */
@@ -234,7 +234,7 @@ void *__frost_private_alloc_slow(struct frost_private_heap *ph, struct frost_san
 	/* The current page is full: it leaves the lists until a slot frees. */
 	if (pg->kind == FROST_PAGE_PRIVATE) {
 		frost_assert(pg->used == pg->capacity);
-		pg->listed = 0;
+		pg->listed = FROST_PAGE_UNLISTED;
 	}
 	pg = sc->partial;
 	if (pg) {
@@ -248,7 +248,7 @@ void *__frost_private_alloc_slow(struct frost_private_heap *ph, struct frost_san
 		}
 		page_format(ph, owner, pg, c, sort);
 	}
-	pg->listed = 1;
+	pg->listed = FROST_PAGE_CURRENT;
 	sc->current = pg;
 	return __frost_private_alloc_sort(ph, owner, size, sort);
 }
@@ -276,17 +276,15 @@ void __frost_private_free_slow(struct frost_page *pg)
 	frost_bug_on(pg->magic != FROST_PAGE_MAGIC || pg->kind != FROST_PAGE_PRIVATE);
 
 	sc = &ph->classes[pg->sort][pg->size_class];
+	frost_assert(pg->listed != FROST_PAGE_CURRENT);
 	if (pg->used == 0) {
-		/* The current page stays, even empty: it is about to be used. */
-		if (sc->current == pg)
-			return;
-		if (pg->listed)
+		if (pg->listed == FROST_PAGE_PARTIAL)
 			partial_remove(sc, pg);
 		page_put(ph, pg);
 		return;
 	}
 	/* A full page got a free slot: back on the partial list. */
-	frost_assert(!pg->listed);
+	frost_assert(pg->listed == FROST_PAGE_UNLISTED);
 	partial_push(sc, pg);
 }
 
@@ -309,8 +307,12 @@ size_t __frost_private_usable_size(const void *p)
 	return pg->obj_size;
 }
 
-/* Finalize every live object of small page @pg: slots not on its free list. */
-static uint64_t page_finalize(struct frost_page *pg, void (*finalize)(struct frost_object *o))
+/*
+ * Call @fn on every live object (not raw buffer) of small page @pg: the
+ * slots not on its free list. Return: the number of live slots of any sort.
+ */
+static uint64_t page_for_each_live(struct frost_page *pg,
+				   void (*fn)(struct frost_object *o, void *arg), void *arg)
 {
 	uint64_t freebits[(FROST_PAGE_SIZE / 16 + 63) / 64] = { 0 };
 	char *base = (char *)pg + FROST_PAGE_HDR_SIZE;
@@ -325,16 +327,40 @@ static uint64_t page_finalize(struct frost_page *pg, void (*finalize)(struct fro
 		if (freebits[i / 64] & (UINT64_C(1) << (i % 64)))
 			continue;
 		live++;
-		if (finalize && pg->sort == FROST_ALLOC_OBJECT)
-			finalize((struct frost_object *)(void *)(base + (size_t)i * pg->obj_size));
+		if (fn && pg->sort == FROST_ALLOC_OBJECT)
+			fn((struct frost_object *)(void *)(base + (size_t)i * pg->obj_size), arg);
 	}
 	return live;
+}
+
+uint64_t __frost_private_for_each_object(struct frost_private_heap *ph,
+					 void (*fn)(struct frost_object *o, void *arg), void *arg)
+{
+	uint64_t live = 0;
+
+	for (struct frost_page *pg = ph->all; pg; pg = pg->all_next) {
+		if (pg->kind == FROST_PAGE_PRIVATE_LARGE) {
+			live++;
+			if (fn && pg->sort == FROST_ALLOC_OBJECT)
+				fn((struct frost_object *)(void *)((char *)pg + FROST_PAGE_HDR_SIZE), arg);
+		} else {
+			live += page_for_each_live(pg, fn, arg);
+		}
+	}
+	return live;
+}
+
+static void finalize_one(struct frost_object *o, void *arg)
+{
+	void (*finalize)(struct frost_object *o) = *(void (**)(struct frost_object *))arg;
+
+	finalize(o);
 }
 
 uint64_t __frost_private_heap_destroy(struct frost_private_heap *ph,
 				      void (*finalize)(struct frost_object *o))
 {
-	uint64_t live = 0;
+	uint64_t live;
 	struct frost_page *pg, *next;
 
 	/*
@@ -343,15 +369,7 @@ uint64_t __frost_private_heap_destroy(struct frost_private_heap *ph,
 	 * never the page lists this loop walks, and nothing is unmapped.
 	 */
 	ph->dying = true;
-	for (pg = ph->all; pg; pg = pg->all_next) {
-		if (pg->kind == FROST_PAGE_PRIVATE_LARGE) {
-			live++;
-			if (finalize && pg->sort == FROST_ALLOC_OBJECT)
-				finalize((struct frost_object *)(void *)((char *)pg + FROST_PAGE_HDR_SIZE));
-		} else {
-			live += page_finalize(pg, finalize);
-		}
-	}
+	live = __frost_private_for_each_object(ph, finalize ? finalize_one : NULL, &finalize);
 	for (pg = ph->all; pg; pg = next) {
 		next = pg->all_next;
 		munmap(pg, pg->kind == FROST_PAGE_PRIVATE_LARGE ? pg->map_len : FROST_PAGE_SIZE);

@@ -57,8 +57,9 @@ enum frost_alloc_sort {
  * @free: the page's free list (slots linked through their first word).
  * @map_len: length of the mapping (large).
  * @prev, @next: the class's partial list or the sandbox's large list.
- * @listed: is the page its class's current page or on its partial list?
- *	(A full page is on no list until a slot is freed.)
+ * @listed: FROST_PAGE_CURRENT (its class's current page),
+ *	FROST_PAGE_PARTIAL (on the partial list) or FROST_PAGE_UNLISTED (full:
+ *	on no list until a slot is freed).
  * @sort: enum frost_alloc_sort of every allocation in the page.
  * @all_prev, @all_next: every page of the sandbox, for teardown.
  */
@@ -77,6 +78,12 @@ struct frost_page {
 	size_t map_len;
 	struct frost_page *prev, *next;
 	struct frost_page *all_prev, *all_next;
+};
+
+enum frost_page_listing {
+	FROST_PAGE_UNLISTED = 0,
+	FROST_PAGE_PARTIAL,
+	FROST_PAGE_CURRENT,
 };
 
 /* Offset of the first slot: the header rounded up to a cache line. */
@@ -124,6 +131,15 @@ void __frost_private_heap_init(struct frost_private_heap *ph);
  */
 uint64_t __frost_private_heap_destroy(struct frost_private_heap *ph,
 				      void (*finalize)(struct frost_object *o));
+
+/*
+ * __frost_private_for_each_object() - call @fn on every live object of @ph
+ * (raw buffers are skipped). The caller is the owner, or holds the owner
+ * offline (the reclaimer scanning an offline sandbox).
+ * Return: the number of live allocations, objects and buffers.
+ */
+uint64_t __frost_private_for_each_object(struct frost_private_heap *ph,
+					 void (*fn)(struct frost_object *o, void *arg), void *arg);
 
 /* Size classes: 16..128 by 16, then four classes per power of two. */
 static inline unsigned int __frost_size_class(size_t size)
@@ -177,7 +193,7 @@ static inline void *__frost_private_alloc_sort(struct frost_private_heap *ph,
 /*
  * __frost_private_free_page() - free @p, whose page header is @pg.
  * Fast path: push onto the page's free list; the slow path relists a page
- * that was full and releases one that became empty.
+ * that was full and releases a partial page that became empty.
  */
 static inline void __frost_private_free_page(struct frost_page *pg, void *p)
 {
@@ -192,7 +208,10 @@ static inline void __frost_private_free_page(struct frost_page *pg, void *p)
 		pg->arena->live_objects--;
 		pg->arena->live_bytes -= pg->obj_size;
 #endif
-		if (likely(--pg->used != 0 && pg->listed))
+		pg->used--;
+		/* The current page stays put even when it empties. */
+		if (likely(pg->listed == FROST_PAGE_CURRENT ||
+			   (pg->used != 0 && pg->listed == FROST_PAGE_PARTIAL)))
 			return;
 	}
 	__frost_private_free_slow(pg);

@@ -50,6 +50,7 @@
 #include <sys/mman.h>
 #include <sys/rseq.h>
 #include <sys/sysinfo.h>
+#include "gc/gc.h"
 #include "mm/shared.h"
 #include "rcu/rcu.h"
 #include "sandbox/sandbox.h"
@@ -90,6 +91,19 @@ static inline struct frost_object *slot_next(const struct frost_object *o)
 static inline void slot_set_next(struct frost_object *o, struct frost_object *next)
 {
 	o->refcnt = (uint64_t)(uintptr_t)next;
+}
+
+/*
+ * Count an allocation (or, negative, its return) in @sb's counters: single
+ * writer, relaxed atomic stores so that frost_heap_stats() and the
+ * reclaimer's trigger may read them from other threads.
+ */
+static void account(struct frost_sandbox *sb, int64_t objects, int64_t bytes)
+{
+	__atomic_store_n(&sb->shared.alloc_objects, sb->shared.alloc_objects + (uint64_t)objects,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&sb->shared.alloc_bytes, sb->shared.alloc_bytes + (uint64_t)bytes,
+			 __ATOMIC_RELAXED);
 }
 
 static unsigned int shared_class(size_t size)
@@ -256,6 +270,41 @@ static int slab_carve(struct frost_heap *heap, unsigned int c, struct frost_maga
 	return 0;
 }
 
+/* Live shared bytes: allocated minus freed. */
+static uint64_t live_bytes(struct frost_heap *heap)
+{
+	struct frost_heap_stats st;
+	uint64_t objects, bytes;
+
+	__frost_shared_stats_alloc(heap, &objects, &bytes);
+	__frost_gc_stats(heap, &st);
+	return bytes - st.freed_bytes;
+}
+
+/*
+ * Account for @size more bytes about to be handed out by @sb (in a batch):
+ * wake the reclaimer when a trigger's worth was allocated since it last
+ * looked, and enforce shared_limit: over it, run a cycle here first (a
+ * quiescent state for @sb), then fail if still over. Return: 0 or -ENOMEM.
+ */
+static int shared_charge(struct frost_sandbox *sb, size_t size)
+{
+	struct frost_heap *heap = sb->heap;
+	size_t limit = heap->cfg.shared_limit;
+
+	if (sb->shared.alloc_bytes - sb->shared.poke_bytes >= __frost_gc_trigger(heap) / 4) {
+		sb->shared.poke_bytes = sb->shared.alloc_bytes;
+		__frost_gc_poke(heap);
+		__frost_gc_pace(sb);
+	}
+	if (!limit)
+		return 0;
+	if (live_bytes(heap) + size <= limit)
+		return 0;
+	__frost_gc_over_limit(sb);
+	return live_bytes(heap) + size <= limit ? 0 : -ENOMEM;
+}
+
 static struct frost_object *alloc_large(struct frost_sandbox *sb, size_t size)
 {
 	struct frost_shared_page *pg;
@@ -264,6 +313,8 @@ static struct frost_object *alloc_large(struct frost_sandbox *sb, size_t size)
 	if (size > SIZE_MAX - FROST_SHARED_HDR_SIZE - 2 * FROST_PAGE_SIZE)
 		return frost_err_null(ENOMEM);
 	len = (FROST_SHARED_HDR_SIZE + size + FROST_PAGE_SIZE - 1) & ~(FROST_PAGE_SIZE - 1);
+	if (shared_charge(sb, len))
+		return frost_err_null(ENOMEM);
 	pg = map_pages(len);
 	if (!pg)
 		return frost_err_null(ENOMEM);
@@ -275,8 +326,7 @@ static struct frost_object *alloc_large(struct frost_sandbox *sb, size_t size)
 	pg->heap = sb->heap;
 	pg->map_len = len;
 	heap_list_add(sb->heap, &sb->heap->large, pg);
-	sb->shared.alloc_objects++;
-	sb->shared.alloc_bytes += len - FROST_SHARED_HDR_SIZE;
+	account(sb, 1, (int64_t)(len - FROST_SHARED_HDR_SIZE));
 	return (struct frost_object *)(void *)((char *)pg + FROST_SHARED_HDR_SIZE);
 }
 
@@ -295,6 +345,9 @@ static int magazine_refill(struct frost_sandbox *sb, unsigned int c, struct fros
 	struct frost_heap *heap = sb->heap;
 	unsigned int cpu = current_cpu(heap);
 
+	if (shared_charge(sb, (size_t)__frost_class_size[c] * FROST_CHAIN_LEN))
+		return -ENOMEM;
+
 	for (unsigned int i = 0; i < heap->nr_cpus; i++) {
 		struct frost_object *chain =
 			depot_pop(&heap->depots[(cpu + i) % heap->nr_cpus].top[c]);
@@ -304,6 +357,20 @@ static int magazine_refill(struct frost_sandbox *sb, unsigned int c, struct fros
 			mag->count = (uint32_t)((struct frost_chain_head *)(void *)chain)->length;
 			return 0;
 		}
+	}
+	/* Chains left by detached sandboxes, under the lock. */
+	if (__atomic_load_n(&heap->orphans[c], __ATOMIC_RELAXED)) {
+		pthread_mutex_lock(&heap->shared_lock);
+		mag->head = heap->orphans[c];
+		if (mag->head) {
+			struct frost_chain_head *h = (struct frost_chain_head *)(void *)mag->head;
+
+			__atomic_store_n(&heap->orphans[c], h->next_chain, __ATOMIC_RELAXED);
+			mag->count = (uint32_t)h->length;
+		}
+		pthread_mutex_unlock(&heap->shared_lock);
+		if (mag->head)
+			return 0;
 	}
 	return slab_carve(heap, c, mag);
 }
@@ -324,10 +391,7 @@ struct frost_object *__frost_shared_alloc(struct frost_sandbox *sb, size_t size)
 	frost_assert(o->type == &__frost_freed_type);
 	mag->head = slot_next(o);
 	mag->count--;
-	/* Single writer; relaxed atomics so frost_heap_stats() may read. */
-	__atomic_store_n(&sb->shared.alloc_objects, sb->shared.alloc_objects + 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&sb->shared.alloc_bytes, sb->shared.alloc_bytes + __frost_class_size[c],
-			 __ATOMIC_RELAXED);
+	account(sb, 1, __frost_class_size[c]);
 	return o;
 }
 
@@ -338,8 +402,7 @@ void __frost_shared_unalloc(struct frost_sandbox *sb, struct frost_object *o)
 
 	if (pg->kind == FROST_PAGE_SHARED_LARGE) {
 		heap_list_del(sb->heap, &sb->heap->large, pg);
-		sb->shared.alloc_objects--;
-		sb->shared.alloc_bytes -= pg->map_len - FROST_SHARED_HDR_SIZE;
+		account(sb, -1, -(int64_t)(pg->map_len - FROST_SHARED_HDR_SIZE));
 		munmap(pg, pg->map_len);
 		return;
 	}
@@ -348,43 +411,42 @@ void __frost_shared_unalloc(struct frost_sandbox *sb, struct frost_object *o)
 	slot_set_next(o, mag->head);
 	mag->head = o;
 	mag->count++;
-	__atomic_store_n(&sb->shared.alloc_objects, sb->shared.alloc_objects - 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&sb->shared.alloc_bytes, sb->shared.alloc_bytes - pg->obj_size,
-			 __ATOMIC_RELAXED);
+	account(sb, -1, -(int64_t)pg->obj_size);
 }
 
 void __frost_shared_cache_release(struct frost_sandbox *sb)
 {
 	struct frost_heap *heap = sb->heap;
-	unsigned int cpu = current_cpu(heap);
-	bool any = false;
 
-	for (unsigned int c = 0; c < FROST_NR_CLASSES; c++)
-		any |= sb->shared.mag[c].head != NULL;
 	/*
-	 * These slots left a depot while this sandbox was online; a grace
-	 * period makes sure no pop that read them is still in flight before
-	 * they go back (the ABA argument above).
+	 * These slots left a depot while this sandbox was online, so a pop
+	 * that read one of them may still be in flight: they must not go
+	 * back on a depot stack without a grace period (the ABA argument
+	 * above). Waiting for one here would make detach wait for every
+	 * other sandbox, so they go to the heap's orphan list instead, which
+	 * is used under heap->shared_lock and never by a lock-free pop.
 	 */
-	if (any)
-		__frost_synchronize_rcu(sb);
+	pthread_mutex_lock(&heap->shared_lock);
 	for (unsigned int c = 0; c < FROST_NR_CLASSES; c++) {
 		struct frost_magazine *mag = &sb->shared.mag[c];
+		struct frost_chain_head *h = (struct frost_chain_head *)(void *)mag->head;
 
-		if (!mag->head)
+		if (!h)
 			continue;
-		((struct frost_chain_head *)(void *)mag->head)->length = mag->count;
-		depot_push(&heap->depots[cpu].top[c], mag->head);
+		h->length = mag->count;
+		h->next_chain = heap->orphans[c];
+		__atomic_store_n(&heap->orphans[c], mag->head, __ATOMIC_RELAXED);
 		mag->head = NULL;
 		mag->count = 0;
 	}
+	pthread_mutex_unlock(&heap->shared_lock);
 	__atomic_fetch_add(&heap->retired_alloc_objects, sb->shared.alloc_objects, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&heap->retired_alloc_bytes, sb->shared.alloc_bytes, __ATOMIC_RELAXED);
-	sb->shared.alloc_objects = 0;
-	sb->shared.alloc_bytes = 0;
+	__atomic_store_n(&sb->shared.alloc_objects, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&sb->shared.alloc_bytes, 0, __ATOMIC_RELAXED);
 }
 
-void __frost_shared_stats(struct frost_heap *heap, uint64_t *objects, uint64_t *bytes)
+void __frost_shared_stats_alloc(struct frost_heap *heap, uint64_t *objects, uint64_t *bytes)
 {
 	uint64_t o = __atomic_load_n(&heap->retired_alloc_objects, __ATOMIC_RELAXED);
 	uint64_t b = __atomic_load_n(&heap->retired_alloc_bytes, __ATOMIC_RELAXED);
@@ -486,4 +548,74 @@ int frost_debug_protect_shared(struct frost_heap *heap, bool readonly)
 	}
 	pthread_mutex_unlock(&heap->shared_lock);
 	return err;
+}
+
+/*
+ * __frost_shared_snapshot_pages() - the heap's slabs and large mappings as
+ * they are now. Slabs are never removed while the heap lives, so walking
+ * the slab list from this head needs no lock; new slabs are added in front
+ * and are not seen. Large mappings are collected into @large (up to @max;
+ * the rest are left for a later cycle), under the lock, since frees of
+ * never-published large objects unlink them concurrently.
+ * Return: the first slab; *@nr_large is set.
+ */
+struct frost_shared_page *__frost_shared_snapshot_pages(struct frost_heap *heap,
+							struct frost_shared_page **large,
+							size_t max, size_t *nr_large)
+{
+	struct frost_shared_page *first, *pg;
+	size_t n = 0;
+
+	pthread_mutex_lock(&heap->shared_lock);
+	first = heap->slabs;
+	for (pg = heap->large; pg && n < max; pg = pg->next)
+		large[n++] = pg;
+	pthread_mutex_unlock(&heap->shared_lock);
+	*nr_large = n;
+	return first;
+}
+
+/*
+ * __frost_shared_free_batch() - give reclaimed objects back. The caller
+ * (the reclaimer's sweep) has waited a grace period since they became
+ * unreachable. Slab slots are poisoned under CONFIG_FROST_DEBUG, retyped as
+ * free, linked into chains per class and pushed on this CPU's depot; large
+ * mappings are unmapped.
+ */
+void __frost_shared_free_batch(struct frost_heap *heap, struct frost_object **objs, size_t n)
+{
+	struct frost_object *chain[FROST_NR_CLASSES] = { NULL };
+	uint32_t len[FROST_NR_CLASSES] = { 0 };
+	unsigned int cpu = current_cpu(heap);
+
+	for (size_t i = 0; i < n; i++) {
+		struct frost_object *o = objs[i];
+		struct frost_shared_page *pg = __frost_shared_page_of(o);
+		unsigned int c = pg->size_class;
+
+		if (pg->kind == FROST_PAGE_SHARED_LARGE) {
+			heap_list_del(heap, &heap->large, pg);
+			munmap(pg, pg->map_len);
+			continue;
+		}
+#ifdef CONFIG_FROST_DEBUG
+		memset(o + 1, 0x6b, pg->obj_size - sizeof(*o));
+#endif
+		/* Release: a reader of the type word sees a finished free slot. */
+		__atomic_store_n(&o->type, &__frost_freed_type, __ATOMIC_RELEASE);
+		slot_set_next(o, chain[c]);
+		chain[c] = o;
+		if (++len[c] == FROST_CHAIN_LEN) {
+			((struct frost_chain_head *)(void *)o)->length = len[c];
+			depot_push(&heap->depots[cpu].top[c], o);
+			chain[c] = NULL;
+			len[c] = 0;
+		}
+	}
+	for (unsigned int c = 0; c < FROST_NR_CLASSES; c++) {
+		if (!chain[c])
+			continue;
+		((struct frost_chain_head *)(void *)chain[c])->length = len[c];
+		depot_push(&heap->depots[cpu].top[c], chain[c]);
+	}
 }

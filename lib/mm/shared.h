@@ -39,6 +39,7 @@
 #define FROST_SHARED_MIN		32u	/* smallest shared slot */
 #define FROST_SHARED_HDR_SIZE		1024u	/* header + mark bitmap */
 #define FROST_SHARED_MAX_SLOTS		((FROST_PAGE_SIZE - FROST_SHARED_HDR_SIZE) / FROST_SHARED_MIN)
+#define FROST_MARK_WORDS		((FROST_SHARED_MAX_SLOTS + 63) / 64)
 #define FROST_CHAIN_LEN			32u	/* slots per chain (small classes) */
 
 enum {
@@ -57,7 +58,9 @@ struct frost_heap;
  * @heap: the heap the page belongs to.
  * @map_len: mapping length (large) or FROST_PAGE_SIZE.
  * @next: the heap's list of slabs or of large objects (heap->shared_lock).
- * @mark: mark bitmap, one bit per slot, for the reclaimer.
+ * @mark: two mark bitmaps (the reclaimer alternates colours between
+ *	cycles), one bit per slot; written with atomic ORs by markers, never
+ *	in the objects' own cache lines.
  */
 struct frost_shared_page {
 	uint32_t magic;
@@ -68,7 +71,7 @@ struct frost_shared_page {
 	struct frost_heap *heap;
 	size_t map_len;
 	struct frost_shared_page *next, *prev;
-	uint64_t mark[FROST_SHARED_MAX_SLOTS / 64] __attribute__((aligned(64)));
+	uint64_t mark[2][FROST_MARK_WORDS] __attribute__((aligned(64)));
 };
 
 _Static_assert(sizeof(struct frost_shared_page) <= FROST_SHARED_HDR_SIZE,
@@ -77,6 +80,15 @@ _Static_assert(sizeof(struct frost_shared_page) <= FROST_SHARED_HDR_SIZE,
 static inline struct frost_shared_page *__frost_shared_page_of(const void *p)
 {
 	return (struct frost_shared_page *)((uintptr_t)p & ~(FROST_PAGE_SIZE - 1));
+}
+
+/* Slot index of shared object @o in its page (0 for a large object). */
+static inline uint32_t __frost_shared_slot(const struct frost_shared_page *pg,
+					   const struct frost_object *o)
+{
+	if (pg->kind == FROST_PAGE_SHARED_LARGE)
+		return 0;
+	return (uint32_t)(((uintptr_t)o - (uintptr_t)pg - FROST_SHARED_HDR_SIZE) / pg->obj_size);
 }
 
 /* The type of a free shared slot. Any use of it aborts. */
@@ -100,6 +112,7 @@ struct frost_shared_cache {
 	struct frost_magazine mag[FROST_NR_CLASSES];
 	uint64_t alloc_objects;
 	uint64_t alloc_bytes;
+	uint64_t poke_bytes;	/* alloc_bytes when the reclaimer was last woken */
 };
 
 struct frost_sandbox;
@@ -130,8 +143,8 @@ void __frost_shared_cache_release(struct frost_sandbox *sb);
 /* Usable size of shared object @o. */
 size_t __frost_shared_size(const struct frost_object *o);
 
-/* Heap-wide shared allocation counters (stats). */
-void __frost_shared_stats(struct frost_heap *heap, uint64_t *objects, uint64_t *bytes);
+/* Heap-wide shared allocations so far (not minus frees). */
+void __frost_shared_stats_alloc(struct frost_heap *heap, uint64_t *objects, uint64_t *bytes);
 
 /*
  * __frost_shared_check() - may @sb store @o in a root (namespace, pin,
@@ -139,5 +152,10 @@ void __frost_shared_stats(struct frost_heap *heap, uint64_t *objects, uint64_t *
  * -EINVAL if NULL; -EPERM if private or of another heap.
  */
 int __frost_shared_check(const struct frost_sandbox *sb, const struct frost_object *o);
+
+struct frost_shared_page *__frost_shared_snapshot_pages(struct frost_heap *heap,
+							struct frost_shared_page **large,
+							size_t max, size_t *nr_large);
+void __frost_shared_free_batch(struct frost_heap *heap, struct frost_object **objs, size_t n);
 
 #endif /* __FROST_MM_SHARED_H */

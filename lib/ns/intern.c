@@ -18,18 +18,18 @@
  * the winner, so every caller gets the same pointer. A node's @str never
  * changes while the node is in the table.
  *
- * Interned strings are weak: the reclaimer removes the nodes of unmarked
- * strs with __frost_intern_remove_unmarked() and frees the strs after a
- * later grace period; the nodes themselves are freed with call_rcu. A str
- * found by a lookup racing with its removal stays valid for the finder
- * until its next quiescent state. For the reclaimer's side of the contract
- * (a str returned here while a cycle is open must not be swept while it is
- * still in the table or stored in a root) see __frost_intern_remove_unmarked().
+ * Interned strings are weak: the reclaimer's sweep condemns the entries
+ * of unmarked strs (__frost_intern_sweep()) and frees the strs; the nodes
+ * are freed with call_rcu. A lookup during a cycle claims the entry it
+ * returns (intern_claim()), and claim and condemnation are one CAS on the
+ * same word, so a str is never both returned and freed, and never returned
+ * after a second str with its text was made.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "rcu/rcu.h"
+#include "gc/gc.h"
 #include "ns/ns.h"
 #include "types/types.h"
 #include "types/utf8.h"
@@ -38,13 +38,19 @@
  * struct intern_node - one entry of the intern table.
  * @lnode: rculfhash links (owned by liburcu).
  * @str: the shared str; immutable while the node is in the table.
+ * @state: INTERN_DEAD once the reclaimer condemned the entry; otherwise
+ *	the number of the last reclaim cycle in which a lookup claimed it
+ *	(see intern_claim()). Atomic.
  * @rcu: for the grace-period-deferred free.
  */
 struct intern_node {
 	struct cds_lfht_node lnode;
 	struct frost_object *str;
+	uint64_t state;
 	struct rcu_head rcu;
 };
+
+#define INTERN_DEAD	UINT64_MAX
 
 struct intern_key {
 	const char *data;
@@ -64,6 +70,9 @@ static int intern_match(struct cds_lfht_node *ln, const void *arg)
 
 	/* Pairs with ns_tsan_release() in frost_str_intern() (TSan builds). */
 	ns_tsan_acquire(n);
+	/* A condemned entry matches nothing: its text is free to intern again. */
+	if (__atomic_load_n(&n->state, __ATOMIC_ACQUIRE) == INTERN_DEAD)
+		return 0;
 	s = node_str(n);
 	return s->len == k->len && memcmp(s->data, k->data, k->len) == 0;
 }
@@ -80,15 +89,54 @@ void __frost_intern_retire(struct cds_lfht_node *ln)
 			   intern_node_free_rcu);
 }
 
-static struct frost_object *intern_find(struct cds_lfht *ht, const struct intern_key *key,
-					uint64_t hash)
+/*
+ * intern_claim() - may @sb return the str of @n? The read barrier of this
+ * weak table. Outside a cycle, yes: entries are condemned only during a
+ * cycle's sweep, and a lookup that still sees the phase idle runs before
+ * that cycle's first grace period ends. During a cycle the lookup shades
+ * the str (so the sweep keeps it) and then claims the entry for this cycle
+ * with a CAS on @state; the reclaimer condemns an entry with a CAS on the
+ * same word (__frost_intern_sweep()), so exactly one of the two wins: a
+ * claimed entry is never condemned in this cycle, and a condemned one is
+ * never returned.
+ */
+static bool intern_claim(struct frost_sandbox *sb, struct intern_node *n)
+{
+	struct frost_heap *heap = sb->heap;
+	/* Acquire: pairs with the release store opening a cycle. */
+	unsigned int phase = __atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE);
+	uint64_t cycle, st;
+
+	st = __atomic_load_n(&n->state, __ATOMIC_ACQUIRE);
+	if (st == INTERN_DEAD)
+		return false;
+	if (!(phase & FROST_GC_ACTIVE))
+		return true;
+	cycle = __atomic_load_n(&heap->gc_cycle_no, __ATOMIC_ACQUIRE);
+	/* Shade first: once the claim is visible the mark must be too. */
+	__frost_gc_shade_slow(sb, n->str);
+	while (st != cycle) {
+		if (st == INTERN_DEAD)
+			return false;
+		/* Release: the shade above is visible to the reclaimer that
+		 * sees the claim. Pairs with the acquire CAS in
+		 * __frost_intern_sweep(). */
+		if (__atomic_compare_exchange_n(&n->state, &st, cycle, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			break;
+	}
+	return true;
+}
+
+static struct intern_node *intern_find(struct cds_lfht *ht, const struct intern_key *key,
+				       uint64_t hash)
 {
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *ln;
 
 	cds_lfht_lookup(ht, (unsigned long)hash, intern_match, key, &iter);
 	ln = cds_lfht_iter_get_node(&iter);
-	return ln ? caa_container_of(ln, struct intern_node, lnode)->str : NULL;
+	return ln ? caa_container_of(ln, struct intern_node, lnode) : NULL;
 }
 
 /*
@@ -112,6 +160,8 @@ static struct frost_object *intern_build(struct frost_sandbox *sb, const struct 
 		memcpy(s->data, key->data, key->len);
 	s->data[key->len] = '\0';
 	o->refcnt = FROST_REFCNT_IMMORTAL;
+	/* A str made while a cycle is open survives that cycle. */
+	__frost_gc_born_marked(sb->heap, o);
 	/*
 	 * The type goes last: a slot whose type is not the freed type is a
 	 * complete object. Pairs with the reclaimer's and debug checks'
@@ -153,49 +203,51 @@ struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8
 	key.data = len ? utf8 : "";
 	key.len = len;
 	hash = __frost_str_hash(key.data, len);
-	o = intern_find(heap->intern, &key, hash);
-	if (o)
-		return o;
+	for (;;) {
+		n = intern_find(heap->intern, &key, hash);
+		if (n && intern_claim(sb, n))
+			return n->str;
 
-	o = intern_build(sb, &key, (size_t)nchars, hash);
-	if (unlikely(!o))
-		return NULL;
-	n = malloc(sizeof(*n));
-	if (unlikely(!n)) {
+		o = intern_build(sb, &key, (size_t)nchars, hash);
+		if (unlikely(!o))
+			return NULL;
+		n = malloc(sizeof(*n));
+		if (unlikely(!n)) {
+			__frost_shared_unalloc(sb, o);
+			return frost_err_null(ENOMEM);
+		}
+		cds_lfht_node_init(&n->lnode);
+		n->str = o;
+		n->state = 0;
+		/* Pairs with ns_tsan_acquire() in intern_match() (TSan builds). */
+		ns_tsan_release(n);
+		ns_tsan_release(o);
+		ln = cds_lfht_add_unique(heap->intern, (unsigned long)hash, intern_match, &key,
+					 &n->lnode);
+		if (ln == &n->lnode)
+			return o;	/* born marked if a cycle is open */
+		/* Lost the race: nobody saw our str; the winner's is the one,
+		 * unless the reclaimer condemns it first: then start over. */
 		__frost_shared_unalloc(sb, o);
-		return frost_err_null(ENOMEM);
+		free(n);
+		n = caa_container_of(ln, struct intern_node, lnode);
+		if (intern_claim(sb, n))
+			return n->str;
 	}
-	cds_lfht_node_init(&n->lnode);
-	n->str = o;
-	/* Pairs with ns_tsan_acquire() in intern_match() (TSan builds). */
-	ns_tsan_release(n);
-	ns_tsan_release(o);
-	ln = cds_lfht_add_unique(heap->intern, (unsigned long)hash, intern_match, &key, &n->lnode);
-	if (ln == &n->lnode)
-		return o;
-	/* Lost the race: nobody saw our str; the winner's is the one. */
-	__frost_shared_unalloc(sb, o);
-	free(n);
-	return caa_container_of(ln, struct intern_node, lnode)->str;
 }
 
 /*
- * Internal: see ns.h.
- *
- * What the reclaimer must guarantee. A sandbox may find a str here just
- * before the reclaimer decides it is unmarked, and then store it in a root
- * (publish, pin, send) or keep it in a private object. The root barrier of
- * a cycle shades it in the first cases, but a str the remover already took
- * out would then survive outside the table while a later intern of the
- * same text makes a second one. The reclaimer therefore shades strs that
- * frost_str_intern() returns while a cycle is open (a read barrier on this
- * weak table; frost_str_intern() offers no hook for it yet), or re-checks
- * @is_marked after the removal's grace period and treats the removed str as
- * live and no longer interned.
+ * Internal: see ns.h. Runs in the reclaimer's sweep, online, after marking
+ * terminated. An entry whose str is unmarked is condemned with a CAS from
+ * its observed state to INTERN_DEAD, which fails if a lookup claimed it for
+ * this cycle meanwhile (intern_claim() shaded the str before its claim, so
+ * the str is marked then and stays). A condemned entry is unlinked and its
+ * node retired after a grace period; the str is freed by the sweep.
  */
-void __frost_intern_remove_unmarked(struct frost_heap *heap,
-				    bool (*is_marked)(struct frost_object *o))
+void __frost_intern_sweep(struct frost_heap *heap,
+			  bool (*is_marked)(struct frost_object *o, void *arg), void *arg)
 {
+	uint64_t cycle = __atomic_load_n(&heap->gc_cycle_no, __ATOMIC_ACQUIRE);
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *ln;
 
@@ -204,12 +256,21 @@ void __frost_intern_remove_unmarked(struct frost_heap *heap,
 	for (cds_lfht_first(heap->intern, &iter); (ln = cds_lfht_iter_get_node(&iter)) != NULL;
 	     cds_lfht_next(heap->intern, &iter)) {
 		struct intern_node *n = caa_container_of(ln, struct intern_node, lnode);
+		uint64_t st;
 
 		/* Pairs with ns_tsan_release() in frost_str_intern() (TSan builds). */
 		ns_tsan_acquire(n);
-		if (is_marked(n->str))
-			continue;
-		if (cds_lfht_del(heap->intern, ln) == 0)
-			__frost_intern_retire(ln);
+		st = __atomic_load_n(&n->state, __ATOMIC_ACQUIRE);
+		for (;;) {
+			if (st == INTERN_DEAD || st == cycle || is_marked(n->str, arg))
+				break;
+			/* Acquire: pairs with the release CAS in intern_claim(). */
+			if (__atomic_compare_exchange_n(&n->state, &st, INTERN_DEAD, false,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+				if (cds_lfht_del(heap->intern, ln) == 0)
+					__frost_intern_retire(ln);
+				break;
+			}
+		}
 	}
 }

@@ -52,6 +52,7 @@
 #include <string.h>
 
 #include "rcu/rcu.h"
+#include "gc/gc.h"
 #include "ns/ns.h"
 
 #define NS_INIT_BUCKETS		64
@@ -217,6 +218,7 @@ static int ns_store(struct frost_sandbox *sb, const char *name, enum ns_mode mod
 					     struct ns_node, lnode);
 			if (n == fresh) {
 				fresh = NULL;
+				__frost_gc_barrier(sb, NULL, shared);
 				ret = 0;
 				break;
 			}
@@ -244,6 +246,7 @@ static int ns_store(struct frost_sandbox *sb, const char *name, enum ns_mode mod
 		 */
 		if (__atomic_compare_exchange_n(&n->value, &old, shared, false,
 						__ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+			__frost_gc_barrier(sb, old, shared);
 			ret = 0;
 			break;
 		}
@@ -319,6 +322,7 @@ int frost_unpublish(struct frost_sandbox *sb, const char *name)
 		 */
 		if (__atomic_compare_exchange_n(&n->value, &old, NULL, false,
 						__ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+			__frost_gc_barrier(sb, old, NULL);
 			ns_reap(heap->ns, n);
 			return 0;
 		}

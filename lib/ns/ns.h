@@ -32,19 +32,12 @@ void __frost_ns_destroy(struct frost_heap *heap);
 void __frost_intern_retire(struct cds_lfht_node *ln);
 
 /*
- * __frost_intern_remove_unmarked() - the reclaimer's weak-entry removal:
- * every interned str for which @is_marked() returns false leaves @heap's
- * intern table (a later frost_str_intern() of that text makes a new str).
- * Only the table nodes are freed here, after a grace period; the strs
- * themselves are the reclaimer's to free, after a grace period that starts
- * after this call returns (a sandbox may have found one just before its
- * removal and may use it until its next quiescent state).
- * Context: a registered RCU thread, online; concurrent frost_str_intern()
- * calls are fine. See intern.c for what the reclaimer must guarantee
- * about strs found by frost_str_intern() while a cycle is open.
+ * __frost_intern_sweep() - condemn and unlink the weak entries whose str is
+ * unmarked in the open cycle (lib/ns/intern.c has the race argument).
+ * Context: the reclaimer, as an online QSBR reader.
  */
-void __frost_intern_remove_unmarked(struct frost_heap *heap,
-				    bool (*is_marked)(struct frost_object *o));
+void __frost_intern_sweep(struct frost_heap *heap,
+			  bool (*is_marked)(struct frost_object *o, void *arg), void *arg);
 
 /* Call @fn on every object bound in @heap's namespace (caller online). */
 void __frost_ns_for_each(struct frost_heap *heap, void (*fn)(struct frost_object *o, void *arg),

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "rcu/rcu.h"
+#include "gc/gc.h"
 #include "ns/ns.h"
 
 #define PINS_MIN_CAP	16u
@@ -80,6 +81,8 @@ int frost_pin(struct frost_sandbox *sb, struct frost_object *shared)
 		return ret;
 	if (unlikely(!__frost_sandbox_online(sb)))
 		return -EINVAL;
+	/* A pin is a root store: shade the object while a cycle is open. */
+	__frost_gc_barrier(sb, NULL, shared);
 	p = &sb->pins;
 	if (p->cap) {
 		i = pins_probe(p, shared);
@@ -147,6 +150,7 @@ int frost_unpin(struct frost_sandbox *sb, struct frost_object *shared)
 	i = pins_probe(p, shared);
 	if (!p->slots[i].obj)
 		return -ENOENT;
+	__frost_gc_barrier(sb, shared, NULL);
 	p->total--;
 	if (--p->slots[i].count == 0)
 		pins_remove(p, i);

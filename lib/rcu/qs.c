@@ -26,6 +26,8 @@
  * next frost_quiescent(), so none waits longer than the slowest sandbox's
  * quiescent-state interval.
  */
+#include <time.h>
+#include "gc/gc.h"
 #include "rcu/rcu.h"
 #include "sandbox/sandbox.h"
 
@@ -59,6 +61,8 @@ void frost_quiescent_slow(struct frost_sandbox *sb)
 
 	if (unlikely(sb->offline))
 		__frost_panic("frost_quiescent() on offline sandbox %llu", (unsigned long long)sb->id);
+	/* The reclaimer's handshake, ordered before the report below. */
+	__frost_gc_handshake(sb);
 	_urcu_qsbr_quiescent_state_update_and_wakeup(gp);
 	sb->qs.gp_seen = gp;
 }
@@ -68,13 +72,30 @@ void frost_sandbox_offline(struct frost_sandbox *sb)
 	if (__frost_check_sandbox(sb) || sb->offline)
 		return;
 	sb->offline = true;
+	/* Release: the reclaimer that holds us offline sees our roots and
+	 * arena as we left them. Pairs with the acquire CAS in handshake()
+	 * (lib/gc/reclaim.c). */
+	__atomic_store_n(&sb->state, FROST_SB_OFFLINE, __ATOMIC_RELEASE);
 	urcu_qsbr_thread_offline();
 }
 
 void frost_sandbox_online(struct frost_sandbox *sb)
 {
+	int offline = FROST_SB_OFFLINE;
+	struct timespec nap = { .tv_sec = 0, .tv_nsec = 50000 };
+
 	if (__frost_check_sandbox(sb) || !sb->offline)
 		return;
+	/*
+	 * Wait while the reclaimer holds us to scan our roots. Acquire: we
+	 * see what it wrote (our grey buffer). Pairs with the release store
+	 * of FROST_SB_OFFLINE that ends its hold.
+	 */
+	while (!__atomic_compare_exchange_n(&sb->state, &offline, FROST_SB_ONLINE, false,
+					    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		offline = FROST_SB_OFFLINE;
+		nanosleep(&nap, NULL);
+	}
 	urcu_qsbr_thread_online();
 	sb->offline = false;
 	sb->qs.gp_seen = FROST_GP_SEEN_NONE;

@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "gc/gc.h"
 #include "ns/ns.h"
 #include "sandbox/sandbox.h"
 
@@ -25,8 +26,7 @@ struct frost_heap *frost_heap_create(const struct frost_heap_config *cfg)
 		return frost_err_null(ENOMEM);
 	if (cfg)
 		heap->cfg = *cfg;
-	if (!heap->cfg.cycle_trigger)
-		heap->cfg.cycle_trigger = FROST_DEFAULT_CYCLE_TRIGGER;
+	/* cycle_trigger 0: adaptive (__frost_gc_trigger()). */
 	if (!heap->cfg.stall_warn_ms)
 		heap->cfg.stall_warn_ms = FROST_DEFAULT_STALL_WARN_MS;
 	if (pthread_mutex_init(&heap->lock, NULL))
@@ -37,8 +37,13 @@ struct frost_heap *frost_heap_create(const struct frost_heap_config *cfg)
 		goto err_shared;
 	heap->next_sandbox_id = 1;
 	heap->magic = FROST_HEAP_MAGIC;
+	if (__frost_gc_init(heap))
+		goto err_ns;
 	return heap;
 
+err_ns:
+	heap->magic = 0;
+	__frost_ns_destroy(heap);
 err_shared:
 	__frost_shared_heap_destroy(heap);
 err_lock:
@@ -55,7 +60,8 @@ int frost_heap_destroy(struct frost_heap *heap)
 	if (!heap || heap->magic != FROST_HEAP_MAGIC)
 		return -EINVAL;
 	pthread_mutex_lock(&heap->lock);
-	if (heap->nr_sandboxes) {
+	/* Channels hold roots and point at the heap (lib/sandbox/channel.c). */
+	if (heap->nr_sandboxes || heap->nr_channels) {
 		pthread_mutex_unlock(&heap->lock);
 		return -EBUSY;
 	}
@@ -65,6 +71,7 @@ int frost_heap_destroy(struct frost_heap *heap)
 		free(sb);
 	}
 	pthread_mutex_unlock(&heap->lock);
+	__frost_gc_destroy(heap);
 	__frost_ns_destroy(heap);
 	__frost_shared_heap_destroy(heap);
 	pthread_mutex_destroy(&heap->lock);
@@ -77,7 +84,10 @@ void frost_heap_stats(struct frost_heap *heap, struct frost_heap_stats *st)
 	if (!heap || !st || heap->magic != FROST_HEAP_MAGIC)
 		return;
 	memset(st, 0, sizeof(*st));
-	__frost_shared_stats(heap, &st->shared_objects, &st->shared_bytes);
+	__frost_shared_stats_alloc(heap, &st->shared_objects, &st->shared_bytes);
+	__frost_gc_stats(heap, st);
+	st->shared_objects -= st->freed_objects;
+	st->shared_bytes -= st->freed_bytes;
 	pthread_mutex_lock(&heap->lock);
 	st->sandboxes = heap->nr_sandboxes;
 	pthread_mutex_unlock(&heap->lock);

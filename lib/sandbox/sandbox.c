@@ -19,12 +19,17 @@
  * private object) and unlinks the sandbox. The structure goes on the heap's
  * recycle list, so a stale pointer is still readable memory whose magic
  * says "detached" until the heap is destroyed or the structure is reused.
+ * A sandbox made by frost_sandbox_spawn() is attached in a structure its
+ * spawner allocated (__frost_sandbox_attach_prepared()) and is not
+ * recycled at detach: it stays the join handle until frost_sandbox_join()
+ * frees it (lib/sandbox/spawn.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include "gc/gc.h"
 #include "rcu/rcu.h"
 #include "sandbox/sandbox.h"
 
@@ -54,6 +59,40 @@ struct frost_sandbox *frost_sandbox_current(void)
 	return frost_current;
 }
 
+/*
+ * Attach the calling thread as @sb (fresh memory or a recycled structure).
+ * Return: 0 or -ENOMEM; on failure @sb is left to the caller.
+ */
+static int attach_init(struct frost_heap *heap, struct frost_sandbox *sb, bool spawned)
+{
+	memset(sb, 0, sizeof(*sb));
+	sb->heap = heap;
+	sb->tid = (pid_t)syscall(SYS_gettid);
+	sb->thread = pthread_self();
+	sb->spawned = spawned;
+	__frost_private_heap_init(&sb->arena);
+	if (pthread_setspecific(frost_exit_key, sb))
+		return -ENOMEM;
+
+	pthread_mutex_lock(&heap->lock);
+	/* A new sandbox holds nothing: it owes no handshake asked before. */
+	sb->hs_ack = __atomic_load_n(&heap->hs_epoch, __ATOMIC_ACQUIRE);
+	sb->scanned_cycle = __atomic_load_n(&heap->hs_scan_cycle, __ATOMIC_ACQUIRE);
+	sb->state = FROST_SB_ONLINE;
+	sb->id = heap->next_sandbox_id++;
+	sb->next = heap->sandboxes;
+	if (sb->next)
+		sb->next->prev = sb;
+	heap->sandboxes = sb;
+	heap->nr_sandboxes++;
+	sb->magic = FROST_SANDBOX_MAGIC;
+	pthread_mutex_unlock(&heap->lock);
+
+	frost_current = sb;
+	__frost_rcu_attach(sb);
+	return 0;
+}
+
 struct frost_sandbox *frost_sandbox_attach(struct frost_heap *heap)
 {
 	struct frost_sandbox *sb;
@@ -74,28 +113,23 @@ struct frost_sandbox *frost_sandbox_attach(struct frost_heap *heap)
 		if (!sb)
 			return frost_err_null(ENOMEM);
 	}
-	memset(sb, 0, sizeof(*sb));
-	sb->heap = heap;
-	sb->tid = (pid_t)syscall(SYS_gettid);
-	sb->thread = pthread_self();
-	__frost_private_heap_init(&sb->arena);
-	if (pthread_setspecific(frost_exit_key, sb)) {
+	if (attach_init(heap, sb, false)) {
 		free(sb);
 		return frost_err_null(ENOMEM);
 	}
+	return sb;
+}
 
-	pthread_mutex_lock(&heap->lock);
-	sb->id = heap->next_sandbox_id++;
-	sb->next = heap->sandboxes;
-	if (sb->next)
-		sb->next->prev = sb;
-	heap->sandboxes = sb;
-	heap->nr_sandboxes++;
-	sb->magic = FROST_SANDBOX_MAGIC;
-	pthread_mutex_unlock(&heap->lock);
-
-	frost_current = sb;
-	__frost_rcu_attach(sb);
+struct frost_sandbox *__frost_sandbox_attach_prepared(struct frost_heap *heap,
+						      struct frost_sandbox *sb)
+{
+	if (!heap || heap->magic != FROST_HEAP_MAGIC)
+		return frost_err_null(EINVAL);
+	if (frost_current)
+		return frost_err_null(EBUSY);
+	pthread_once(&frost_exit_key_once, frost_exit_key_init);
+	if (attach_init(heap, sb, true))
+		return frost_err_null(ENOMEM);
 	return sb;
 }
 
@@ -114,6 +148,7 @@ static void detach_now(struct frost_sandbox *sb)
 
 	/* Online for the depot hand-back; the pins die with the arena. */
 	frost_sandbox_online(sb);
+	__frost_gc_sandbox_detach(sb);
 	__frost_shared_cache_release(sb);
 	memset(&sb->pins, 0, sizeof(sb->pins));
 	live = __frost_private_heap_destroy(&sb->arena, finalize_object);
@@ -136,8 +171,11 @@ static void detach_now(struct frost_sandbox *sb)
 		sb->next->prev = sb->prev;
 	heap->nr_sandboxes--;
 	sb->magic = 0;
-	sb->next = heap->recycled;
-	heap->recycled = sb;
+	/* A spawned sandbox's structure is the join handle: spawn.c frees it. */
+	if (!sb->spawned) {
+		sb->next = heap->recycled;
+		heap->recycled = sb;
+	}
 	pthread_mutex_unlock(&heap->lock);
 	if (frost_current == sb)
 		frost_current = NULL;

@@ -23,8 +23,12 @@ struct cds_lfht;
 #define FROST_HEAP_MAGIC	0x68656170u	/* "heap" */
 #define FROST_SANDBOX_MAGIC	0x73616e64u	/* "sand" */
 
-/* Defaults for struct frost_heap_config's zero fields. */
-#define FROST_DEFAULT_CYCLE_TRIGGER	(8u << 20)
+/*
+ * Defaults for struct frost_heap_config's zero fields. The default cycle
+ * trigger is adaptive: the bytes the last cycle kept, but at least this, so
+ * floating garbage stays under the live set (lib/gc/reclaim.c).
+ */
+#define FROST_MIN_CYCLE_TRIGGER		(4u << 20)
 #define FROST_DEFAULT_STALL_WARN_MS	2000u
 
 struct frost_depot;
@@ -37,8 +41,16 @@ struct frost_depot;
  * @shared_lock: protects the slab and large-object lists (lib/mm/shared.c).
  * @slabs, @large: every shared slab and large shared mapping.
  * @depots: per-CPU free lists, @nr_cpus of them (lib/mm/shared.c).
+ * @orphans: chains detached sandboxes left, per class (lib/mm/shared.c).
  * @retired_alloc_objects, @retired_alloc_bytes: shared allocations counted
  *	by sandboxes that have detached (atomic adds).
+ * @gc: the reclaimer's state (lib/gc/reclaim.c).
+ * @gc_phase: whether a cycle is open and its colour; read by the barriers.
+ * @hs_epoch: the newest handshake the reclaimer asked sandboxes for.
+ * @hs_scan_cycle: sandboxes whose last root scan is older than this cycle
+ *	scan their pins and private objects at the handshake.
+ * @channels, @nr_channels: the heap's live channels (lib/sandbox/channel.c),
+ *	under @lock; frost_heap_destroy() refuses while @nr_channels != 0.
  */
 struct frost_heap {
 	uint32_t magic;
@@ -57,8 +69,18 @@ struct frost_heap {
 	struct frost_shared_page *large;
 	struct frost_depot *depots;
 	unsigned int nr_cpus;
+	struct frost_object *orphans[FROST_NR_CLASSES];	/* shared_lock */
 	uint64_t retired_alloc_objects;
 	uint64_t retired_alloc_bytes;
+
+	struct frost_gc *gc;		/* the reclaimer (lib/gc/) */
+	unsigned int gc_phase;		/* FROST_GC_* (lib/gc/gc.h), atomic */
+	uint64_t gc_cycle_no;		/* the open (or last) cycle's number */
+	uint64_t hs_epoch;		/* last handshake requested, atomic */
+	uint64_t hs_scan_cycle;		/* cycle whose root scan is requested */
+
+	struct frost_channel *channels;	/* live channels, under @lock */
+	uint64_t nr_channels;		/* how many (heap destroy: -EBUSY) */
 };
 
 /* struct frost_pin_slot - one pinned object and its multiplicity. */
@@ -95,6 +117,15 @@ struct frost_pins {
  * @offline: between frost_sandbox_offline() and frost_sandbox_online().
  * @pins: the sandbox's pins (lib/ns/pin.c).
  * @shared: shared-heap magazines and counters (lib/mm/shared.c).
+ * @state: online/offline/held for the reclaimer (see below).
+ * @hs_ack: the newest reclaimer handshake this sandbox answered.
+ * @scanned_cycle: the cycle whose root scan it did last.
+ * @stall_warned: the handshake for which it got a stall warning.
+ * @grey, @nr_grey, @grey_cap: objects its barriers shaded, whose children
+ *	it traces at its next handshake (an arena buffer).
+ * @spawned: made by frost_sandbox_spawn() (lib/sandbox/spawn.c): detach
+ *	leaves the structure to frost_sandbox_join(), which frees it,
+ *	instead of putting it on the heap's recycle list.
  * @prev, @next: the heap's sandbox list (under heap->lock).
  */
 struct frost_sandbox {
@@ -111,6 +142,35 @@ struct frost_sandbox {
 	struct frost_sandbox *prev, *next;
 	struct frost_pins pins;
 	struct frost_shared_cache shared;
+
+	int state;			/* FROST_SB_*, atomic */
+	uint64_t hs_ack;		/* last handshake answered, atomic */
+	uint64_t scanned_cycle;		/* cycle of the last root scan */
+	uint64_t stall_warned;		/* handshake that got a stall warning */
+	struct frost_object **grey;	/* shaded, children not yet traced */
+	size_t nr_grey, grey_cap;
+
+	bool spawned;			/* made by frost_sandbox_spawn() */
+};
+
+/*
+ * __frost_sandbox_attach_prepared() - attach the calling thread as sandbox
+ * @sb, a structure the caller allocated (frost_sandbox_spawn()); it is
+ * marked @spawned. On failure (NULL, errno set) @sb is not freed.
+ */
+struct frost_sandbox *__frost_sandbox_attach_prepared(struct frost_heap *heap,
+						      struct frost_sandbox *sb);
+
+/*
+ * struct frost_sandbox.state, as the reclaimer sees it. ONLINE and OFFLINE
+ * are set by the owner; HELD by the reclaimer (CAS from OFFLINE) while it
+ * does an offline sandbox's handshake work; frost_sandbox_online() waits
+ * for HELD to end.
+ */
+enum {
+	FROST_SB_ONLINE = 0,
+	FROST_SB_OFFLINE,
+	FROST_SB_HELD,
 };
 
 static inline struct frost_private_heap *__frost_sandbox_arena(struct frost_sandbox *sb)

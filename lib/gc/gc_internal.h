@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/gc/gc_internal.h - state shared by lib/gc/mark.c and lib/gc/reclaim.c.
+ *
+ * Theory of operation: see lib/gc/reclaim.c. struct frost_gc holds the
+ * reclaimer's private state and counters; the words every sandbox reads
+ * (gc_phase, hs_epoch, hs_scan_cycle) live in struct frost_heap itself.
+ */
+#ifndef __FROST_GC_GC_INTERNAL_H
+#define __FROST_GC_GC_INTERNAL_H
+
+#include <pthread.h>
+#include "gc/gc.h"
+#include "mm/shared.h"
+
+/* A growable stack of objects (malloc'd; the reclaimer's). */
+struct frost_gc_stack {
+	struct frost_object **items;
+	size_t n, cap;
+};
+
+/*
+ * struct frost_gc - the reclaimer of one heap.
+ * @cycle_lock: serialises cycles (the thread and frost_reclaim()).
+ * @wait_lock, @wake: the background thread sleeps on @wake.
+ * @cycle_done: paced allocators wait on it (under @wait_lock).
+ * @thread, @has_thread, @stop: the background thread.
+ * @shaded: objects newly marked by barriers and handshakes (termination).
+ * @overflow: a grey push failed: re-trace every marked object.
+ * @trigger_bytes: shared bytes allocated when the last cycle ended.
+ * @cycles, @freed_objects, @freed_bytes, @max_cycle_ns, @max_handshake_ns,
+ * @survivor_bytes, @born_bytes: statistics (atomic).
+ * @broken_skip_gp: test-only switch (see frost_debug_break_reclaimer()).
+ */
+struct frost_gc {
+	pthread_mutex_t cycle_lock;
+	pthread_mutex_t wait_lock;
+	pthread_cond_t wake;
+	pthread_cond_t cycle_done;	/* broadcast at the end of each cycle */
+	pthread_t thread;
+	bool has_thread;
+	bool stop;
+	bool poked;
+	uint64_t shaded;
+	bool overflow;
+	uint64_t trigger_bytes;
+	uint64_t cycles;
+	uint64_t freed_objects;
+	uint64_t freed_bytes;
+	uint64_t max_cycle_ns;
+	uint64_t max_handshake_ns;
+	uint64_t survivor_bytes;
+	uint64_t last_freed_objects;
+	int broken;
+	int step;		/* enum frost_gc_step, for tests and debugging */
+	struct frost_gc_stack grey;
+	struct frost_gc_stack garbage;
+};
+
+/* Where a cycle is (struct frost_gc.step). */
+enum frost_gc_step {
+	FROST_GC_STEP_IDLE = 0,
+	FROST_GC_STEP_GP1,		/* waiting for every sandbox to see the phase */
+	FROST_GC_STEP_MARK,		/* root scans at handshakes */
+	FROST_GC_STEP_TERMINATE,	/* tracing barrier greys */
+	FROST_GC_STEP_SWEEP,		/* finalize, then the grace period before reuse */
+};
+
+bool __frost_gc_test_and_mark(struct frost_object *o, unsigned int colour);
+bool __frost_gc_is_marked(const struct frost_object *o, unsigned int colour);
+bool __frost_gc_stack_push(struct frost_gc_stack *gs, struct frost_object *o);
+void __frost_gc_mark_root(struct frost_heap *heap, struct frost_gc_stack *gs,
+			  struct frost_object *o, uint64_t *marked);
+void __frost_gc_trace_marked(struct frost_heap *heap, struct frost_gc_stack *gs,
+			     struct frost_object *o, uint64_t *marked);
+void __frost_gc_sandbox_work(struct frost_sandbox *sb);
+
+#endif /* __FROST_GC_GC_INTERNAL_H */

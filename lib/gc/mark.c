@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/gc/mark.c - marking: mark bits, shading, tracing, sandbox root scans.
+ *
+ * Theory of operation. A shared object is marked by setting its bit in its
+ * page's mark bitmap of the cycle's colour (heap->gc_phase): an atomic OR
+ * in the page header, never a write to the object. Whoever sets a bit first
+ * (test-and-set) owns the job of tracing that object's children: it pushes
+ * the object on a grey stack and, when it drains the stack, marks each
+ * child through the type's trace callback. Several markers (sandboxes at
+ * their handshakes, the reclaimer) run at once; the atomic test-and-set
+ * makes each object traced exactly once per cycle.
+ *
+ * Grey stacks: a sandbox uses its own buffer (sb->grey, in its arena); the
+ * reclaimer uses a malloc'd one. A push that cannot grow its stack does not
+ * lose the object: it sets the reclaimer's overflow flag, and termination
+ * then re-traces every marked object (lib/gc/reclaim.c).
+ *
+ * Barriers (__frost_gc_barrier() in gc.h) shade the old and the new value
+ * of a root store while a cycle is open: they only set the bit and push the
+ * object on the storing sandbox's grey buffer; its children are traced at
+ * that sandbox's next handshake, which the termination loop waits for.
+ *
+ * Why nothing else needs a barrier: shared objects never change after
+ * frost_freeze() returns them, so no edge between shared objects is ever
+ * created or deleted during a cycle; the only edges that change are those
+ * from roots (namespace, pins, channels, private objects), and a private
+ * object's edges are read by its owner's root scan, which happens at a
+ * point where the owner holds nothing outside its roots.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "gc/gc_internal.h"
+#include "ns/ns.h"
+
+static inline unsigned int phase_colour(unsigned int phase)
+{
+	return (phase >> FROST_GC_COLOUR_SHIFT) & 1;
+}
+
+bool __frost_gc_test_and_mark(struct frost_object *o, unsigned int colour)
+{
+	struct frost_shared_page *pg;
+	uint32_t slot;
+	uint64_t bit, old;
+
+	if (__frost_is_static(o))
+		return false;
+	pg = __frost_shared_page_of(o);
+	slot = __frost_shared_slot(pg, o);
+	bit = UINT64_C(1) << (slot % 64);
+	if (__atomic_load_n(&pg->mark[colour][slot / 64], __ATOMIC_RELAXED) & bit)
+		return false;
+	/* Release: the sweep's acquire load of the bitmap sees the marker's
+	 * view. Pairs with the acquire load in __frost_gc_is_marked(). */
+	old = __atomic_fetch_or(&pg->mark[colour][slot / 64], bit, __ATOMIC_RELEASE);
+	return !(old & bit);
+}
+
+bool __frost_gc_is_marked(const struct frost_object *o, unsigned int colour)
+{
+	const struct frost_shared_page *pg;
+	uint32_t slot;
+
+	if (__frost_is_static(o))
+		return true;
+	pg = __frost_shared_page_of(o);
+	slot = __frost_shared_slot(pg, o);
+	/* Acquire: pairs with the release fetch_or in __frost_gc_test_and_mark(). */
+	return __atomic_load_n(&pg->mark[colour][slot / 64], __ATOMIC_ACQUIRE) &
+	       (UINT64_C(1) << (slot % 64));
+}
+
+void __frost_gc_born_marked(struct frost_heap *heap, struct frost_object *o)
+{
+	/* Acquire: pairs with the release store that opens a cycle. */
+	unsigned int phase = __atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE);
+
+	if (phase & FROST_GC_ACTIVE)
+		__frost_gc_test_and_mark(o, phase_colour(phase));
+}
+
+/* ------------------------------------------------------------------ */
+/* Grey stacks                                                         */
+
+/* Push onto a sandbox's grey buffer (an arena buffer it owns). */
+static bool sandbox_grey_push(struct frost_sandbox *sb, struct frost_object *o)
+{
+	if (sb->nr_grey == sb->grey_cap) {
+		size_t cap = sb->grey_cap ? sb->grey_cap * 2 : 64;
+		struct frost_object **nw = __frost_private_alloc(sb, cap * sizeof(*nw));
+
+		if (!nw)
+			return false;
+		if (sb->nr_grey)
+			memcpy(nw, sb->grey, sb->nr_grey * sizeof(*nw));
+		if (sb->grey)
+			__frost_private_free(sb->grey);
+		sb->grey = nw;
+		sb->grey_cap = cap;
+	}
+	sb->grey[sb->nr_grey++] = o;
+	return true;
+}
+
+bool __frost_gc_stack_push(struct frost_gc_stack *gs, struct frost_object *o)
+{
+	if (gs->n == gs->cap) {
+		size_t cap = gs->cap ? gs->cap * 2 : 1024;
+		struct frost_object **nw = realloc(gs->items, cap * sizeof(*nw));
+
+		if (!nw)
+			return false;
+		gs->items = nw;
+		gs->cap = cap;
+	}
+	gs->items[gs->n++] = o;
+	return true;
+}
+
+/* Marking context: where newly marked objects go. */
+struct mark_ctx {
+	struct frost_heap *heap;
+	unsigned int colour;
+	struct frost_sandbox *sb;	/* its grey buffer, or ... */
+	struct frost_gc_stack *gs;	/* ... the reclaimer's stack */
+	uint64_t marked;		/* objects this context marked */
+};
+
+static void mark_push(struct mark_ctx *mc, struct frost_object *o)
+{
+	bool ok = mc->sb ? sandbox_grey_push(mc->sb, o) : __frost_gc_stack_push(mc->gs, o);
+
+	if (!ok)
+		__atomic_store_n(&mc->heap->gc->overflow, true, __ATOMIC_RELAXED);
+}
+
+static void mark_object(struct mark_ctx *mc, struct frost_object *o)
+{
+	if (o && __frost_gc_test_and_mark(o, mc->colour)) {
+		mc->marked++;
+		if (o->type->trace)
+			mark_push(mc, o);
+	}
+}
+
+static void visit_mark(struct frost_object **slot, void *arg)
+{
+	struct frost_object *child = *slot;
+
+	/* Children of shared objects are shared; a private object's private
+	 * children are scanned as objects of their own. */
+	if (child && frost_is_shared(child))
+		mark_object(arg, child);
+}
+
+static void mark_drain(struct mark_ctx *mc)
+{
+	for (;;) {
+		struct frost_object *o;
+
+		if (mc->sb) {
+			if (!mc->sb->nr_grey)
+				break;
+			o = mc->sb->grey[--mc->sb->nr_grey];
+		} else {
+			if (!mc->gs->n)
+				break;
+			o = mc->gs->items[--mc->gs->n];
+		}
+		o->type->trace(o, visit_mark, mc);
+	}
+}
+
+void __frost_gc_mark_root(struct frost_heap *heap, struct frost_gc_stack *gs,
+			  struct frost_object *o, uint64_t *marked)
+{
+	struct mark_ctx mc = {
+		.heap = heap,
+		.colour = phase_colour(__atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE)),
+		.gs = gs,
+	};
+
+	mark_object(&mc, o);
+	mark_drain(&mc);
+	*marked += mc.marked;
+}
+
+void __frost_gc_trace_marked(struct frost_heap *heap, struct frost_gc_stack *gs,
+			     struct frost_object *o, uint64_t *marked)
+{
+	struct mark_ctx mc = {
+		.heap = heap,
+		.colour = phase_colour(__atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE)),
+		.gs = gs,
+	};
+
+	if (o->type->trace) {
+		o->type->trace(o, visit_mark, &mc);
+		mark_drain(&mc);
+	}
+	*marked += mc.marked;
+}
+
+void __frost_gc_shade_slow(struct frost_sandbox *sb, struct frost_object *o)
+{
+	struct frost_heap *heap = sb->heap;
+	unsigned int phase = __atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE);
+
+	if (!(phase & FROST_GC_ACTIVE) || !frost_is_shared(o))
+		return;
+	if (__frost_gc_test_and_mark(o, phase_colour(phase))) {
+		/* Counted so the termination loop sees new grey work. */
+		__atomic_fetch_add(&heap->gc->shaded, 1, __ATOMIC_RELAXED);
+		if (o->type->trace && !sandbox_grey_push(sb, o))
+			__atomic_store_n(&heap->gc->overflow, true, __ATOMIC_RELAXED);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Sandbox root scans                                                  */
+
+static void scan_pin(struct frost_object *o, void *arg)
+{
+	mark_object(arg, o);
+}
+
+static void scan_private(struct frost_object *o, void *arg)
+{
+	if (o->type->trace)
+		o->type->trace(o, visit_mark, arg);
+}
+
+void __frost_gc_sandbox_work(struct frost_sandbox *sb)
+{
+	struct frost_heap *heap = sb->heap;
+	unsigned int phase = __atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE);
+	uint64_t scan_cycle = __atomic_load_n(&heap->hs_scan_cycle, __ATOMIC_ACQUIRE);
+	struct mark_ctx mc = {
+		.heap = heap,
+		.colour = phase_colour(phase),
+		.sb = sb,
+	};
+	bool had_grey = sb->nr_grey != 0;
+
+	if (!(phase & FROST_GC_ACTIVE))
+		return;		/* a plain grace period: nothing to mark */
+	if (sb->scanned_cycle < scan_cycle) {
+		__frost_pins_for_each(sb, scan_pin, &mc);
+		__frost_private_for_each_object(&sb->arena, scan_private, &mc);
+		sb->scanned_cycle = scan_cycle;
+	}
+	mark_drain(&mc);
+	if (mc.marked || had_grey)
+		__atomic_fetch_add(&heap->gc->shaded, mc.marked + had_grey, __ATOMIC_RELAXED);
+}
+
+void __frost_gc_sandbox_detach(struct frost_sandbox *sb)
+{
+	__frost_gc_sandbox_work(sb);
+	if (sb->grey)
+		__frost_private_free(sb->grey);
+	sb->grey = NULL;
+	sb->nr_grey = sb->grey_cap = 0;
+}
+
+void __frost_gc_handshake(struct frost_sandbox *sb)
+{
+	/* Acquire: pairs with the release store of hs_epoch in request_handshake(). */
+	uint64_t epoch = __atomic_load_n(&sb->heap->hs_epoch, __ATOMIC_ACQUIRE);
+
+	if (epoch <= __atomic_load_n(&sb->hs_ack, __ATOMIC_RELAXED))
+		return;
+	__frost_gc_sandbox_work(sb);
+	/* Release: the reclaimer that reads the ack sees our marks.
+	 * Pairs with the acquire load of hs_ack in wait_handshake(). */
+	__atomic_store_n(&sb->hs_ack, epoch, __ATOMIC_RELEASE);
+}

@@ -1,0 +1,648 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/gc/reclaim.c - the grace-period-driven reclaimer: cycles, handshakes,
+ * sweep, triggers. The full argument is Documentation/design/reclaimer.rst.
+ *
+ * Theory of operation. Shared objects are immortal to the refcount; a
+ * cycle finds the ones no root reaches and frees them. Roots: namespace
+ * bindings, channel messages (and objects of blocked senders), each
+ * sandbox's pins and the shared objects its private objects reference, and
+ * what a sandbox holds between two quiescent states. A cycle is:
+ *
+ *  1. open: clear this cycle's mark bitmap (colours alternate), then store
+ *     gc_phase = ACTIVE|colour with release. From then on root stores shade
+ *     old and new values (barriers) and new shared objects are born marked.
+ *  2. GP1: a handshake that only waits for every sandbox to pass a
+ *     quiescent state, so every sandbox has seen the open phase before any
+ *     root is read: an object frozen or stored by a sandbox that still saw
+ *     the old phase is in a root by then (it cannot be held across the QS).
+ *  3. mark: the reclaimer marks the namespace and the channels; then a
+ *     handshake with hs_scan_cycle = this cycle: each sandbox, at its next
+ *     quiescent state (lib/rcu/qs.c), marks what its pins and its private
+ *     objects reference, and traces it. Offline sandboxes are held offline
+ *     (state HELD, see frost_sandbox_online()) and scanned by the reclaimer.
+ *  4. terminate: handshakes in which each sandbox traces the objects its
+ *     barriers shaded, until a whole round shades nothing new; if a grey
+ *     push ever failed (ENOMEM), every marked object is re-traced.
+ *  5. sweep: weak intern entries of unmarked strings are unlinked; every
+ *     allocated, unmarked shared object is garbage: its finalize runs; after
+ *     one more grace period (a handshake) its memory returns to the per-CPU
+ *     depots in chains, large ones are unmapped.
+ *  6. close: gc_phase = IDLE.
+ *
+ * Handshakes. The reclaimer bumps heap->hs_epoch (release) and starts a
+ * liburcu grace period with call_rcu() so that the global counter moves
+ * and every online sandbox takes frost_quiescent()'s slow path, which does
+ * the handshake work before reporting (so the work is ordered before the
+ * acknowledgement, a release store of sb->hs_ack). The reclaimer polls the
+ * acknowledgements with a short exponential sleep, does the work itself for
+ * sandboxes it can move from OFFLINE to HELD, and prints one stall warning
+ * per cycle for a sandbox that keeps it waiting longer than stall_warn_ms.
+ * Readers never wait for the reclaimer; the reclaimer never stops the world.
+ *
+ * Lock order: gc->cycle_lock, then heap->lock (sandbox list), then
+ * heap->shared_lock. The background thread sleeps on gc->wait_lock/wake.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "gc/gc_internal.h"
+#include "ns/ns.h"
+#include "rcu/rcu.h"
+
+#define FROST_GC_POLL_MIN_NS	20000
+#define FROST_GC_POLL_MAX_NS	1000000
+#define FROST_GC_IDLE_WAIT_MS	10
+#define FROST_GC_MAX_LARGE	65536
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u),
+			       .tv_nsec = (long)(ns % 1000000000u) };
+
+	nanosleep(&ts, NULL);
+}
+
+static void stat_max(uint64_t *p, uint64_t v)
+{
+	uint64_t cur = __atomic_load_n(p, __ATOMIC_RELAXED);
+
+	while (v > cur && !__atomic_compare_exchange_n(p, &cur, v, true, __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
+}
+
+/* ------------------------------------------------------------------ */
+/* Grace periods and handshakes                                        */
+
+/*
+ * The kicker: one process-wide thread that starts liburcu grace periods on
+ * request, so that the global counter moves at once and online sandboxes
+ * take frost_quiescent()'s slow path, where they see the new hs_epoch.
+ * (call_rcu() would do too, but its worker batches with a 10 ms nap.) The
+ * kicker only starts grace periods; the reclaimer waits for the sandboxes'
+ * acknowledgements itself, so it can warn about stalls. liburcu's grace
+ * periods are process-wide: a sandbox of another heap that stalls delays
+ * the kicker, which the reclaimer's periodic re-kick cannot avoid.
+ */
+static pthread_mutex_t kick_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t kick_cond = PTHREAD_COND_INITIALIZER;
+static uint64_t kick_requested, kick_started;
+static pthread_once_t kick_once = PTHREAD_ONCE_INIT;
+static bool kicker_running;
+
+static void *kicker_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&kick_lock);
+	for (;;) {
+		while (kick_started == kick_requested)
+			pthread_cond_wait(&kick_cond, &kick_lock);
+		kick_started = kick_requested;
+		pthread_mutex_unlock(&kick_lock);
+		urcu_qsbr_synchronize_rcu();
+		pthread_mutex_lock(&kick_lock);
+	}
+	return NULL;
+}
+
+static void kicker_start(void)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	kicker_running = pthread_create(&th, &attr, kicker_main, NULL) == 0;
+	pthread_attr_destroy(&attr);
+}
+
+struct gp_kick {
+	struct rcu_head head;
+};
+
+static void gp_kick_done(struct rcu_head *head)
+{
+	free(__frost_container_of(head, struct gp_kick, head));
+}
+
+static void kick_grace_period(void)
+{
+	pthread_once(&kick_once, kicker_start);
+	if (kicker_running) {
+		pthread_mutex_lock(&kick_lock);
+		kick_requested++;
+		pthread_cond_signal(&kick_cond);
+		pthread_mutex_unlock(&kick_lock);
+	} else {
+		/* No thread for the kicker: call_rcu's worker starts one. */
+		struct gp_kick *k = malloc(sizeof(*k));
+
+		if (k)
+			urcu_qsbr_call_rcu(&k->head, gp_kick_done);
+	}
+}
+
+/*
+ * handshake() - ask every sandbox for its handshake work and wait until all
+ * have answered. Without a cycle open it is a plain frost grace period.
+ */
+static void handshake(struct frost_heap *heap, uint64_t cycle)
+{
+	struct frost_gc *gc = heap->gc;
+	uint64_t epoch;
+	uint64_t start = now_ns(), last_kick = start, nap = FROST_GC_POLL_MIN_NS;
+	uint64_t stall_ns = (uint64_t)heap->cfg.stall_warn_ms * 1000000u;
+
+	/* Release: a sandbox that sees the epoch sees the phase and scan
+	 * cycle stored before it. Pairs with the acquire in
+	 * __frost_gc_handshake(). Epochs only grow, whoever asks. */
+	epoch = __atomic_add_fetch(&heap->hs_epoch, 1, __ATOMIC_ACQ_REL);
+	kick_grace_period();
+	for (;;) {
+		bool pending = false;
+		uint64_t now;
+
+		pthread_mutex_lock(&heap->lock);
+		now = now_ns();
+		for (struct frost_sandbox *sb = heap->sandboxes; sb; sb = sb->next) {
+			int offline = FROST_SB_OFFLINE;
+
+			/* Acquire: pairs with the release store of hs_ack. */
+			if (__atomic_load_n(&sb->hs_ack, __ATOMIC_ACQUIRE) >= epoch)
+				continue;
+			/* Acquire: what the sandbox did before going offline
+			 * is visible. Pairs with the release store of
+			 * FROST_SB_OFFLINE in frost_sandbox_offline(). */
+			if (__atomic_compare_exchange_n(&sb->state, &offline, FROST_SB_HELD, false,
+							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+				__frost_gc_sandbox_work(sb);
+				if (__atomic_load_n(&sb->hs_ack, __ATOMIC_RELAXED) < epoch)
+					__atomic_store_n(&sb->hs_ack, epoch, __ATOMIC_RELAXED);
+				/* Release: the owner coming online sees our
+				 * writes to its grey buffer. Pairs with the
+				 * acquire CAS in frost_sandbox_online(). */
+				__atomic_store_n(&sb->state, FROST_SB_OFFLINE, __ATOMIC_RELEASE);
+				continue;
+			}
+			pending = true;
+			if (stall_ns && now - start >= stall_ns && sb->stall_warned != cycle) {
+				sb->stall_warned = cycle;
+				fprintf(stderr,
+					"frost: sandbox %llu (tid %d) stalled the reclaimer for %llu ms: "
+					"no quiescent state (cycle %llu, handshake %llu)\n",
+					(unsigned long long)sb->id, (int)sb->tid,
+					(unsigned long long)((now - start) / 1000000u),
+					(unsigned long long)cycle, (unsigned long long)epoch);
+			}
+		}
+		pthread_mutex_unlock(&heap->lock);
+		if (!pending)
+			break;
+		/* A grace period that began before our epoch store may not
+		 * bring everyone through the slow path: kick again now and
+		 * then. */
+		if (now - last_kick > 20 * FROST_GC_POLL_MAX_NS) {
+			kick_grace_period();
+			last_kick = now;
+		}
+		sleep_ns(nap);
+		if (nap < FROST_GC_POLL_MAX_NS)
+			nap *= 2;
+	}
+	stat_max(&gc->max_handshake_ns, now_ns() - start);
+}
+
+/* ------------------------------------------------------------------ */
+/* The reclaimer as an RCU reader (to walk rculfhash tables)           */
+
+struct rcu_reader {
+	bool registered_here;
+};
+
+/* Make the calling thread a registered, offline QSBR reader. */
+static void rcu_reader_begin(struct rcu_reader *r)
+{
+	r->registered_here = !frost_sandbox_current();
+	if (r->registered_here) {
+		urcu_qsbr_register_thread();
+		urcu_qsbr_thread_offline();
+	}
+}
+
+static void rcu_reader_end(struct rcu_reader *r)
+{
+	if (r->registered_here) {
+		urcu_qsbr_thread_online();
+		urcu_qsbr_unregister_thread();
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Marking the reclaimer's roots                                       */
+
+struct root_ctx {
+	struct frost_heap *heap;
+	uint64_t marked;
+};
+
+static void mark_root(struct frost_object *o, void *arg)
+{
+	struct root_ctx *rc = arg;
+
+	__frost_gc_mark_root(rc->heap, &rc->heap->gc->grey, o, &rc->marked);
+}
+
+/* After a failed grey push: trace every marked object again, until stable. */
+static void retrace_all_marked(struct frost_heap *heap, unsigned int colour)
+{
+	struct frost_shared_page **large = malloc(sizeof(*large) * FROST_GC_MAX_LARGE);
+	uint64_t marked;
+
+	do {
+		struct frost_shared_page *pg;
+		size_t nr_large = 0;
+
+		marked = 0;
+		__atomic_store_n(&heap->gc->overflow, false, __ATOMIC_RELAXED);
+		pg = __frost_shared_snapshot_pages(heap, large, large ? FROST_GC_MAX_LARGE : 0,
+						   &nr_large);
+		for (; pg; pg = pg->next) {
+			char *base = (char *)pg + FROST_SHARED_HDR_SIZE;
+
+			for (uint32_t i = 0; i < pg->capacity; i++) {
+				struct frost_object *o = (struct frost_object *)(void *)
+					(base + (size_t)i * pg->obj_size);
+
+				if (__atomic_load_n(&o->type, __ATOMIC_ACQUIRE) != &__frost_freed_type &&
+				    __frost_gc_is_marked(o, colour))
+					__frost_gc_trace_marked(heap, &heap->gc->grey, o, &marked);
+			}
+		}
+		for (size_t i = 0; i < nr_large; i++) {
+			struct frost_object *o = (struct frost_object *)(void *)
+				((char *)large[i] + FROST_SHARED_HDR_SIZE);
+
+			if (__frost_gc_is_marked(o, colour))
+				__frost_gc_trace_marked(heap, &heap->gc->grey, o, &marked);
+		}
+	} while (marked || __atomic_load_n(&heap->gc->overflow, __ATOMIC_RELAXED));
+	free(large);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sweep                                                               */
+
+static bool intern_is_marked(struct frost_object *o, void *arg)
+{
+	return __frost_gc_is_marked(o, *(unsigned int *)arg);
+}
+
+/* Collect allocated, unmarked objects of @pg into the garbage stack. */
+static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg, unsigned int colour,
+		       uint64_t *live_bytes)
+{
+	struct frost_gc *gc = heap->gc;
+	size_t size = pg->kind == FROST_PAGE_SHARED_LARGE ? pg->map_len - FROST_SHARED_HDR_SIZE
+							   : pg->obj_size;
+	char *base = (char *)pg + FROST_SHARED_HDR_SIZE;
+
+	for (uint32_t i = 0; i < pg->capacity; i++) {
+		struct frost_object *o = (struct frost_object *)(void *)(base + (size_t)i * size);
+
+		/* Acquire: a published object's contents and born mark are
+		 * visible. Pairs with the release store of the type word in
+		 * frost_freeze() and frost_str_intern(). */
+		if (__atomic_load_n(&o->type, __ATOMIC_ACQUIRE) == &__frost_freed_type)
+			continue;
+		if (__frost_gc_is_marked(o, colour)) {
+			*live_bytes += size;
+			continue;
+		}
+		if (!__frost_gc_stack_push(&gc->garbage, o))
+			return;		/* out of memory: the rest waits a cycle */
+	}
+}
+
+static uint64_t sweep(struct frost_heap *heap, unsigned int colour, uint64_t cycle)
+{
+	struct frost_gc *gc = heap->gc;
+	struct frost_shared_page **large = malloc(sizeof(*large) * FROST_GC_MAX_LARGE);
+	struct frost_shared_page *pg;
+	uint64_t bytes = 0, live_bytes = 0;
+	size_t nr_large = 0;
+	struct rcu_reader rr;
+
+	/* Weak intern entries go first: no lookup may find a string that is
+	 * about to be freed (lib/ns/intern.c has the race argument). */
+	rcu_reader_begin(&rr);
+	urcu_qsbr_thread_online();
+	__frost_intern_sweep(heap, intern_is_marked, &colour);
+	urcu_qsbr_thread_offline();
+	rcu_reader_end(&rr);
+
+	gc->garbage.n = 0;
+	pg = __frost_shared_snapshot_pages(heap, large, large ? FROST_GC_MAX_LARGE : 0, &nr_large);
+	for (; pg; pg = pg->next)
+		sweep_page(heap, pg, colour, &live_bytes);
+	for (size_t i = 0; i < nr_large; i++)
+		sweep_page(heap, large[i], colour, &live_bytes);
+	free(large);
+
+	for (size_t i = 0; i < gc->garbage.n; i++) {
+		struct frost_object *o = gc->garbage.items[i];
+
+		bytes += __frost_shared_size(o);
+		if (o->type->finalize)
+			o->type->finalize(o);
+	}
+	/* One more grace period before the memory is reused. */
+	if (!(gc->broken & FROST_BREAK_SKIP_FREE_GP))
+		handshake(heap, cycle);
+	__frost_shared_free_batch(heap, gc->garbage.items, gc->garbage.n);
+	__atomic_fetch_add(&gc->freed_objects, gc->garbage.n, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&gc->freed_bytes, bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&gc->survivor_bytes, live_bytes, __ATOMIC_RELAXED);
+	return gc->garbage.n;
+}
+
+/* ------------------------------------------------------------------ */
+/* A cycle                                                             */
+
+static void clear_colour(struct frost_heap *heap, unsigned int colour)
+{
+	struct frost_shared_page **large = malloc(sizeof(*large) * FROST_GC_MAX_LARGE);
+	struct frost_shared_page *pg;
+	size_t nr_large = 0;
+
+	pg = __frost_shared_snapshot_pages(heap, large, large ? FROST_GC_MAX_LARGE : 0, &nr_large);
+	for (; pg; pg = pg->next)
+		memset(pg->mark[colour], 0, sizeof(pg->mark[colour]));
+	for (size_t i = 0; i < nr_large; i++)
+		memset(large[i]->mark[colour], 0, sizeof(large[i]->mark[colour]));
+	free(large);
+	/*
+	 * Slabs created after the snapshot start zeroed (fresh mmap) and
+	 * large mappings beyond FROST_GC_MAX_LARGE keep stale bits: at worst
+	 * they survive this cycle (floating garbage), never the reverse.
+	 */
+}
+
+/* Run one full cycle; the caller holds gc->cycle_lock. Return: objects freed. */
+static uint64_t run_cycle(struct frost_heap *heap)
+{
+	struct frost_gc *gc = heap->gc;
+	uint64_t cycle = __atomic_load_n(&gc->cycles, __ATOMIC_RELAXED) + 1;
+	unsigned int colour = (unsigned int)(cycle & 1);
+	uint64_t start = now_ns(), shaded, freed, alloc_objects, alloc_bytes;
+	struct root_ctx rc = { .heap = heap };
+	struct rcu_reader rr;
+
+	__frost_shared_stats_alloc(heap, &alloc_objects, &alloc_bytes);
+
+	/* 1. open */
+	clear_colour(heap, colour);
+	__atomic_store_n(&heap->gc_cycle_no, cycle, __ATOMIC_RELAXED);
+	/* Release: pairs with the acquire loads in the barriers, in
+	 * __frost_gc_born_marked() and in the handshake. */
+	__atomic_store_n(&heap->gc_phase, FROST_GC_ACTIVE | (colour << FROST_GC_COLOUR_SHIFT),
+			 __ATOMIC_RELEASE);
+
+	/* 2. every sandbox sees the phase before any root is read */
+	__atomic_store_n(&gc->step, FROST_GC_STEP_GP1, __ATOMIC_RELAXED);
+	if (!(gc->broken & FROST_BREAK_SKIP_GP1))
+		handshake(heap, cycle);
+
+	/* 3. mark: namespace and channels here, pins and private objects
+	 * at each sandbox's handshake */
+	__atomic_store_n(&gc->step, FROST_GC_STEP_MARK, __ATOMIC_RELAXED);
+	rcu_reader_begin(&rr);
+	urcu_qsbr_thread_online();
+	__frost_ns_for_each(heap, mark_root, &rc);
+	urcu_qsbr_thread_offline();
+	rcu_reader_end(&rr);
+	__frost_channels_for_each(heap, mark_root, &rc);
+	__atomic_store_n(&heap->hs_scan_cycle, cycle, __ATOMIC_RELEASE);
+	handshake(heap, cycle);
+
+	/* 4. terminate: until a whole round shades nothing new */
+	__atomic_store_n(&gc->step, FROST_GC_STEP_TERMINATE, __ATOMIC_RELAXED);
+	if (!(gc->broken & FROST_BREAK_SKIP_TERMINATE)) {
+		do {
+			shaded = __atomic_load_n(&gc->shaded, __ATOMIC_RELAXED);
+			handshake(heap, cycle);
+			if (__atomic_load_n(&gc->overflow, __ATOMIC_RELAXED))
+				retrace_all_marked(heap, colour);
+		} while (__atomic_load_n(&gc->shaded, __ATOMIC_RELAXED) != shaded);
+	}
+
+	/* 5. sweep */
+	__atomic_store_n(&gc->step, FROST_GC_STEP_SWEEP, __ATOMIC_RELAXED);
+	freed = sweep(heap, colour, cycle);
+
+	/* 6. close */
+	__atomic_store_n(&heap->gc_phase, FROST_GC_IDLE, __ATOMIC_RELEASE);
+	__atomic_store_n(&gc->step, FROST_GC_STEP_IDLE, __ATOMIC_RELAXED);
+	__atomic_store_n(&gc->trigger_bytes, alloc_bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&gc->last_freed_objects, freed, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&gc->cycles, 1, __ATOMIC_RELEASE);
+	stat_max(&gc->max_cycle_ns, now_ns() - start);
+	pthread_mutex_lock(&gc->wait_lock);
+	pthread_cond_broadcast(&gc->cycle_done);
+	pthread_mutex_unlock(&gc->wait_lock);
+	return freed;
+}
+
+long frost_reclaim(struct frost_heap *heap)
+{
+	struct frost_sandbox *sb = frost_sandbox_current();
+	uint64_t freed;
+	bool off;
+
+	if (!heap || heap->magic != FROST_HEAP_MAGIC)
+		return -EINVAL;
+	/* A calling sandbox is offline for the whole cycle: a quiescent
+	 * state, and the reclaimer scans its roots like any offline one. */
+	off = __frost_blocking_begin(sb);
+	pthread_mutex_lock(&heap->gc->cycle_lock);
+	freed = run_cycle(heap);
+	pthread_mutex_unlock(&heap->gc->cycle_lock);
+	__frost_blocking_end(sb, off);
+	return (long)freed;
+}
+
+void __frost_gc_over_limit(struct frost_sandbox *sb)
+{
+	(void)frost_reclaim(sb->heap);
+}
+
+
+/* ------------------------------------------------------------------ */
+/* The background thread                                               */
+
+uint64_t __frost_gc_trigger(struct frost_heap *heap)
+{
+	uint64_t kept;
+
+	if (heap->cfg.cycle_trigger)
+		return heap->cfg.cycle_trigger;
+	kept = __atomic_load_n(&heap->gc->survivor_bytes, __ATOMIC_RELAXED);
+	return kept > FROST_MIN_CYCLE_TRIGGER ? kept : FROST_MIN_CYCLE_TRIGGER;
+}
+
+/* Bytes allocated since the last cycle began. */
+static uint64_t allocated_since_cycle(struct frost_heap *heap)
+{
+	uint64_t objects, bytes;
+
+	__frost_shared_stats_alloc(heap, &objects, &bytes);
+	return bytes - __atomic_load_n(&heap->gc->trigger_bytes, __ATOMIC_RELAXED);
+}
+
+static bool over_trigger(struct frost_heap *heap)
+{
+	return allocated_since_cycle(heap) >= __frost_gc_trigger(heap);
+}
+
+void __frost_gc_pace(struct frost_sandbox *sb)
+{
+	struct frost_heap *heap = sb->heap;
+	struct frost_gc *gc = heap->gc;
+	uint64_t cycles;
+	bool off;
+
+	if (!gc->has_thread ||
+	    !(__atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE) & FROST_GC_ACTIVE) ||
+	    allocated_since_cycle(heap) < __frost_gc_trigger(heap) * 3 / 2)
+		return;
+	cycles = __atomic_load_n(&gc->cycles, __ATOMIC_ACQUIRE);
+	off = __frost_blocking_begin(sb);
+	pthread_mutex_lock(&gc->wait_lock);
+	while (__atomic_load_n(&gc->cycles, __ATOMIC_ACQUIRE) == cycles && !gc->stop)
+		pthread_cond_wait(&gc->cycle_done, &gc->wait_lock);
+	pthread_mutex_unlock(&gc->wait_lock);
+	__frost_blocking_end(sb, off);
+}
+
+static void *reclaimer_thread(void *arg)
+{
+	struct frost_heap *heap = arg;
+	struct frost_gc *gc = heap->gc;
+
+	for (;;) {
+		struct timespec until;
+		bool stop;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += FROST_GC_IDLE_WAIT_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&gc->wait_lock);
+		if (!gc->stop && !gc->poked)
+			pthread_cond_timedwait(&gc->wake, &gc->wait_lock, &until);
+		gc->poked = false;
+		stop = gc->stop;
+		pthread_mutex_unlock(&gc->wait_lock);
+		if (stop)
+			break;
+		if (over_trigger(heap)) {
+			pthread_mutex_lock(&gc->cycle_lock);
+			run_cycle(heap);
+			pthread_mutex_unlock(&gc->cycle_lock);
+		}
+	}
+	return NULL;
+}
+
+void __frost_gc_poke(struct frost_heap *heap)
+{
+	struct frost_gc *gc = heap->gc;
+
+	if (!gc->has_thread)
+		return;
+	pthread_mutex_lock(&gc->wait_lock);
+	gc->poked = true;
+	pthread_cond_signal(&gc->wake);
+	pthread_mutex_unlock(&gc->wait_lock);
+}
+
+int __frost_gc_init(struct frost_heap *heap)
+{
+	struct frost_gc *gc = calloc(1, sizeof(*gc));
+
+	if (!gc)
+		return -ENOMEM;
+	pthread_mutex_init(&gc->cycle_lock, NULL);
+	pthread_mutex_init(&gc->wait_lock, NULL);
+	pthread_cond_init(&gc->wake, NULL);
+	pthread_cond_init(&gc->cycle_done, NULL);
+	heap->gc = gc;
+	heap->gc_phase = FROST_GC_IDLE;
+	if (!(heap->cfg.flags & FROST_HEAP_MANUAL)) {
+		if (pthread_create(&gc->thread, NULL, reclaimer_thread, heap)) {
+			heap->gc = NULL;
+			free(gc);
+			return -EAGAIN;
+		}
+		gc->has_thread = true;
+	}
+	return 0;
+}
+
+void __frost_gc_destroy(struct frost_heap *heap)
+{
+	struct frost_gc *gc = heap->gc;
+
+	if (!gc)
+		return;
+	if (gc->has_thread) {
+		pthread_mutex_lock(&gc->wait_lock);
+		gc->stop = true;
+		pthread_cond_signal(&gc->wake);
+		pthread_mutex_unlock(&gc->wait_lock);
+		pthread_join(gc->thread, NULL);
+	}
+	/* Our call_rcu kicks must have run before the heap memory goes. */
+	urcu_qsbr_barrier();
+	free(gc->grey.items);
+	free(gc->garbage.items);
+	pthread_cond_destroy(&gc->wake);
+	pthread_cond_destroy(&gc->cycle_done);
+	pthread_mutex_destroy(&gc->wait_lock);
+	pthread_mutex_destroy(&gc->cycle_lock);
+	free(gc);
+	heap->gc = NULL;
+}
+
+void __frost_gc_stats(struct frost_heap *heap, struct frost_heap_stats *st)
+{
+	struct frost_gc *gc = heap->gc;
+
+	st->cycles = __atomic_load_n(&gc->cycles, __ATOMIC_RELAXED);
+	st->freed_objects = __atomic_load_n(&gc->freed_objects, __ATOMIC_RELAXED);
+	st->freed_bytes = __atomic_load_n(&gc->freed_bytes, __ATOMIC_RELAXED);
+	st->max_cycle_ns = __atomic_load_n(&gc->max_cycle_ns, __ATOMIC_RELAXED);
+	st->max_handshake_ns = __atomic_load_n(&gc->max_handshake_ns, __ATOMIC_RELAXED);
+	st->survivor_bytes = __atomic_load_n(&gc->survivor_bytes, __ATOMIC_RELAXED);
+}
+
+int frost_debug_break_reclaimer(struct frost_heap *heap, unsigned int flags)
+{
+	if (!heap || heap->magic != FROST_HEAP_MAGIC || (flags & ~FROST_BREAK_ALL))
+		return -EINVAL;
+	pthread_mutex_lock(&heap->gc->cycle_lock);
+	heap->gc->broken = (int)flags;
+	pthread_mutex_unlock(&heap->gc->cycle_lock);
+	return 0;
+}

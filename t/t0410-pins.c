@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * t0410-pins: a sandbox's pins are a multiset of shared objects.
+ *
+ * Pinning twice needs two unpins and a third fails with ENOENT; an object
+ * never pinned gives ENOENT; private objects are refused with EPERM, NULLs
+ * with EINVAL; static objects may be pinned. frost_sandbox_stats() counts
+ * pins with multiplicity. Ten thousand distinct pins (several table
+ * growths), some pinned twice, are then dropped in a scrambled order: the
+ * deletion's backward shift must keep every remaining pin findable, which
+ * the internal walk (__frost_pins_for_each) confirms at checkpoints.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <frost/frost.h>
+#include "ns/ns.h"
+#include "tap.h"
+
+static struct frost_heap *heap;
+static struct frost_sandbox *sb;
+
+static void setup(void)
+{
+	struct frost_heap_config cfg = { .flags = FROST_HEAP_MANUAL };
+
+	heap = frost_heap_create(&cfg);
+	sb = heap ? frost_sandbox_attach(heap) : NULL;
+	if (!sb)
+		tap_bail_out("cannot create a heap and a sandbox");
+}
+
+static void teardown(void)
+{
+	if (frost_sandbox_detach(sb) || frost_heap_destroy(heap))
+		tap_bail_out("teardown failed");
+}
+
+static uint64_t pins(void)
+{
+	struct frost_sandbox_stats st;
+
+	if (frost_sandbox_stats(sb, &st))
+		tap_bail_out("frost_sandbox_stats failed");
+	return st.pins;
+}
+
+static struct frost_object *frozen_int(int64_t v)
+{
+	struct frost_object *p = frost_int_new(sb, v), *f;
+
+	if (!p)
+		tap_bail_out("frost_int_new failed");
+	f = frost_freeze(sb, p);
+	frost_decref(p);
+	if (!f)
+		tap_bail_out("frost_freeze failed");
+	return f;
+}
+
+TEST(multiset)
+{
+	struct frost_object *o;
+
+	setup();
+	o = frozen_int(1 << 20);
+	expect_uint(pins(), ==, 0);
+	expect_int(frost_pin(sb, o), ==, 0);
+	expect_int(frost_pin(sb, o), ==, 0);
+	expect_uint(pins(), ==, 2);
+	expect_int(frost_unpin(sb, o), ==, 0);
+	expect_uint(pins(), ==, 1);
+	expect_int(frost_unpin(sb, o), ==, 0);
+	expect_uint(pins(), ==, 0);
+	expect_neg_errno(frost_unpin(sb, o), ENOENT);
+	expect_uint(pins(), ==, 0);
+	/* Pinnable again after it reached zero. */
+	expect_int(frost_pin(sb, o), ==, 0);
+	expect_uint(pins(), ==, 1);
+	teardown();
+}
+
+TEST(errors)
+{
+	struct frost_object *o, *priv, *never;
+
+	setup();
+	o = frozen_int(1 << 21);
+	never = frozen_int(1 << 22);
+	priv = frost_str_new(sb, "private", 7);
+	assert_true(priv != NULL);
+
+	expect_neg_errno(frost_unpin(sb, never), ENOENT);
+	expect_int(frost_pin(sb, o), ==, 0);
+	expect_neg_errno(frost_unpin(sb, never), ENOENT);
+	expect_neg_errno(frost_pin(sb, priv), EPERM);
+	expect_neg_errno(frost_unpin(sb, priv), ENOENT);
+	expect_neg_errno(frost_pin(NULL, o), EINVAL);
+	expect_neg_errno(frost_pin(sb, NULL), EINVAL);
+	expect_neg_errno(frost_unpin(NULL, o), EINVAL);
+	expect_neg_errno(frost_unpin(sb, NULL), EINVAL);
+	expect_uint(pins(), ==, 1);
+
+	/* Static objects are accepted (and never die anyway). */
+	expect_int(frost_pin(sb, frost_none()), ==, 0);
+	expect_int(frost_pin(sb, frost_int_new(sb, 5)), ==, 0);
+	expect_int(frost_pin(sb, frost_bool(true)), ==, 0);
+	expect_uint(pins(), ==, 4);
+	expect_int(frost_unpin(sb, frost_none()), ==, 0);
+	expect_int(frost_unpin(sb, frost_int_new(sb, 5)), ==, 0);
+	expect_int(frost_unpin(sb, frost_bool(true)), ==, 0);
+	expect_neg_errno(frost_unpin(sb, frost_bool(false)), ENOENT);
+
+	/* An offline sandbox's pins are the reclaimer's to read: refused. */
+	frost_sandbox_offline(sb);
+	expect_neg_errno(frost_pin(sb, o), EINVAL);
+	expect_neg_errno(frost_unpin(sb, o), EINVAL);
+	frost_sandbox_online(sb);
+	expect_uint(pins(), ==, 1);
+
+	frost_decref(priv);
+	/* A detached sandbox (its memory lives as long as the heap). */
+	assert_int(frost_sandbox_detach(sb), ==, 0);
+	expect_neg_errno(frost_pin(sb, frost_none()), EINVAL);
+	expect_neg_errno(frost_unpin(sb, frost_none()), EINVAL);
+	expect_int(frost_heap_destroy(heap), ==, 0);
+}
+
+#define NPINS 10000
+
+struct walk {
+	struct frost_object **objs;
+	size_t n;
+	size_t calls;
+	size_t unknown;
+};
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(struct frost_object *const *)a;
+	uintptr_t y = (uintptr_t)*(struct frost_object *const *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void walk_fn(struct frost_object *o, void *arg)
+{
+	struct walk *w = arg;
+
+	w->calls++;
+	if (!bsearch(&o, w->objs, w->n, sizeof(*w->objs), cmp_ptr))
+		w->unknown++;
+}
+
+TEST_TIMEOUT(ten_thousand, 300)
+{
+	static struct frost_object *objs[NPINS], *sorted[NPINS];
+	static unsigned int order[NPINS];
+	struct walk w = { 0 };
+	unsigned int seed = 42;
+	size_t i, live = NPINS;
+	uint64_t expected = 0;
+
+	setup();
+	for (i = 0; i < NPINS; i++) {
+		objs[i] = frozen_int(1000000 + (int64_t)i);
+		if (!expect_int(frost_pin(sb, objs[i]), ==, 0))
+			break;
+		expected++;
+		/* Every third twice. */
+		if (i % 3 == 0) {
+			expect_int(frost_pin(sb, objs[i]), ==, 0);
+			expected++;
+		}
+	}
+	expect_uint(pins(), ==, expected);
+
+	memcpy(sorted, objs, sizeof(objs));
+	qsort(sorted, NPINS, sizeof(*sorted), cmp_ptr);
+	w.objs = sorted;
+	w.n = NPINS;
+	__frost_pins_for_each(sb, walk_fn, &w);
+	expect_uint(w.calls, ==, NPINS);
+	expect_uint(w.unknown, ==, 0);
+
+	/* Unpin in a scrambled order (Fisher-Yates). */
+	for (i = 0; i < NPINS; i++)
+		order[i] = (unsigned int)i;
+	for (i = NPINS - 1; i > 0; i--) {
+		size_t j = (size_t)rand_r(&seed) % (i + 1);
+		unsigned int t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (i = 0; i < NPINS; i++) {
+		unsigned int k = order[i];
+
+		if (!expect_int(frost_unpin(sb, objs[k]), ==, 0))
+			break;
+		expected--;
+		if (k % 3 == 0) {
+			expect_int(frost_unpin(sb, objs[k]), ==, 0);
+			expected--;
+		}
+		live--;
+		if (!expect_neg_errno(frost_unpin(sb, objs[k]), ENOENT))
+			break;
+		/* At checkpoints: every remaining pin is still found. */
+		if (i % 1000 == 999) {
+			size_t m;
+
+			for (m = i + 1; m < NPINS; m++) {
+				/* unpin finds it only if its probe run is intact */
+				if (!expect_int(frost_unpin(sb, objs[order[m]]), ==, 0))
+					break;
+				expect_int(frost_pin(sb, objs[order[m]]), ==, 0);
+			}
+			w.calls = 0;
+			__frost_pins_for_each(sb, walk_fn, &w);
+			expect_uint(w.calls, ==, live);
+			expect_uint(pins(), ==, expected);
+		}
+	}
+	expect_uint(pins(), ==, 0);
+	w.calls = 0;
+	__frost_pins_for_each(sb, walk_fn, &w);
+	expect_uint(w.calls, ==, 0);
+	teardown();
+}
+
+TAP_MAIN()

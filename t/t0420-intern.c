@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * t0420-intern: frost_str_intern() gives one shared str per text.
+ *
+ * The same text gives the same pointer, in one sandbox and across two
+ * sandboxes in two threads that intern the same 1000 strings at the same
+ * time (every pair of results identical, every text its own str). Different
+ * text, including text that differs only after an embedded NUL, gives
+ * different strs. The result is shared, holds the exact bytes, and is
+ * frost_equal() to a private str of the same text with the same
+ * frost_hash(). Invalid UTF-8 fails with EILSEQ, bad arguments with EINVAL.
+ * The reclaimer's weak-entry hook removes exactly the unmarked entries.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <frost/frost.h>
+#include "ns/ns.h"
+#include "rcu/rcu.h"
+#include "tap.h"
+
+static struct frost_heap *heap;
+static struct frost_sandbox *sb;
+
+static void setup(void)
+{
+	struct frost_heap_config cfg = { .flags = FROST_HEAP_MANUAL };
+
+	heap = frost_heap_create(&cfg);
+	sb = heap ? frost_sandbox_attach(heap) : NULL;
+	if (!sb)
+		tap_bail_out("cannot create a heap and a sandbox");
+}
+
+static void teardown(void)
+{
+	if (frost_sandbox_detach(sb) || frost_heap_destroy(heap))
+		tap_bail_out("teardown failed");
+}
+
+static struct frost_object *intern(const char *s)
+{
+	return frost_str_intern(sb, s, strlen(s));
+}
+
+TEST(same_text_same_object)
+{
+	struct frost_object *a, *b, *c;
+	const char *d;
+	size_t len;
+
+	setup();
+	a = intern("hello");
+	b = intern("hello");
+	c = intern("world");
+	assert_true(a && b && c);
+	expect_ptr(a, ==, b);
+	expect_ptr(a, !=, c);
+	expect_true(frost_is_shared(a));
+	expect_str(frost_type_name(a), "str");
+	d = frost_str_data(a, &len);
+	expect_uint(len, ==, 5);
+	expect_str(d, "hello");
+	expect_int(frost_str_length(a), ==, 5);
+	/* Not NUL-terminated input: only @len bytes count. */
+	expect_ptr(frost_str_intern(sb, "hello, world", 5), ==, a);
+	/* Multibyte text. */
+	a = intern("gr\xc3\xbc\xc3\x9f dich \xf0\x9f\x98\x80");
+	expect_ptr(intern("gr\xc3\xbc\xc3\x9f dich \xf0\x9f\x98\x80"), ==, a);
+	expect_int(frost_str_length(a), ==, 11);
+	/* The empty string, with and without a pointer. */
+	a = frost_str_intern(sb, NULL, 0);
+	assert_true(a != NULL);
+	expect_ptr(frost_str_intern(sb, "", 0), ==, a);
+	expect_int(frost_str_length(a), ==, 0);
+	teardown();
+}
+
+TEST(embedded_nul)
+{
+	struct frost_object *a, *b, *c, *d;
+	const char *p;
+	size_t len;
+
+	setup();
+	a = frost_str_intern(sb, "a\0b", 3);
+	b = frost_str_intern(sb, "a\0c", 3);
+	c = frost_str_intern(sb, "a", 1);
+	d = frost_str_intern(sb, "a\0b", 3);
+	assert_true(a && b && c && d);
+	expect_ptr(a, ==, d);
+	expect_ptr(a, !=, b);
+	expect_ptr(a, !=, c);
+	expect_ptr(b, !=, c);
+	p = frost_str_data(a, &len);
+	expect_uint(len, ==, 3);
+	expect_mem(p, "a\0b", 4);	/* and NUL-terminated */
+	expect_int(frost_str_length(a), ==, 3);
+	teardown();
+}
+
+TEST(errors)
+{
+	static const char *const bad[] = {
+		"\xff", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "ok\xe2\x82",
+	};
+	size_t i;
+
+	setup();
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_null_errno(frost_str_intern(sb, bad[i], strlen(bad[i])), EILSEQ);
+	expect_null_errno(frost_str_intern(NULL, "x", 1), EINVAL);
+	expect_null_errno(frost_str_intern(sb, NULL, 1), EINVAL);
+	frost_sandbox_offline(sb);
+	expect_null_errno(frost_str_intern(sb, "x", 1), EINVAL);
+	frost_sandbox_online(sb);
+	expect_true(intern("x") != NULL);
+	/* A detached sandbox (its memory lives as long as the heap). */
+	assert_int(frost_sandbox_detach(sb), ==, 0);
+	expect_null_errno(frost_str_intern(sb, "x", 1), EINVAL);
+	expect_int(frost_heap_destroy(heap), ==, 0);
+}
+
+TEST(equal_to_private_str)
+{
+	static const char *const texts[] = { "", "k", "some longer text to hash", "\xe2\x82\xac" };
+	size_t i;
+
+	setup();
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		size_t len = strlen(texts[i]);
+		struct frost_object *s = frost_str_intern(sb, texts[i], len);
+		struct frost_object *p = frost_str_new(sb, texts[i], len);
+		struct frost_object *f;
+
+		assert_true(s && p);
+		expect_true(frost_is_shared(s));
+		expect_true(!frost_is_shared(p));
+		expect_true(frost_equal(s, p));
+		expect_true(frost_equal(p, s));
+		expect_uint(frost_hash(s), ==, frost_hash(p));
+		expect_int(frost_str_length(s), ==, frost_str_length(p));
+		/* Usable as a map key interchangeably with the private str. */
+		f = frost_map_new(sb, 1, &p, &s);
+		assert_true(f != NULL);
+		expect_ptr(frost_map_get(f, s), ==, s);
+		frost_decref(f);
+		frost_decref(p);
+	}
+	teardown();
+}
+
+/* ---- two sandboxes intern the same 1000 texts at once ---- */
+
+#define NTEXTS 1000
+#define ROUNDS 5
+
+static pthread_barrier_t start;
+
+struct race_arg {
+	struct frost_object *got[ROUNDS][NTEXTS];
+	int errors;
+	int reverse;
+};
+
+static void text_of(char *buf, size_t size, int round, int i)
+{
+	snprintf(buf, size, "round %d text %d \xc2\xb5", round, i);
+}
+
+static void *race_thread(void *p)
+{
+	struct race_arg *a = p;
+	struct frost_sandbox *s = frost_sandbox_attach(heap);
+	char buf[64];
+	int r, k;
+
+	for (r = 0; r < ROUNDS; r++) {
+		pthread_barrier_wait(&start);
+		if (!s) {
+			a->errors++;
+			continue;
+		}
+		for (k = 0; k < NTEXTS; k++) {
+			/* Round 0..: same order in both; odd rounds opposite. */
+			int i = (a->reverse && (r & 1)) ? NTEXTS - 1 - k : k;
+
+			text_of(buf, sizeof(buf), r, i);
+			a->got[r][i] = frost_str_intern(s, buf, strlen(buf));
+			if (!a->got[r][i])
+				a->errors++;
+		}
+		frost_quiescent(s);
+	}
+	if (s)
+		frost_sandbox_detach(s);
+	return NULL;
+}
+
+static int cmp_ptr(const void *x, const void *y)
+{
+	uintptr_t a = (uintptr_t)*(struct frost_object *const *)x;
+	uintptr_t b = (uintptr_t)*(struct frost_object *const *)y;
+
+	return (a > b) - (a < b);
+}
+
+TEST_TIMEOUT(race_two_sandboxes, 300)
+{
+	static struct race_arg args[2];
+	static struct frost_object *all[ROUNDS * NTEXTS];
+	char buf[64];
+	pthread_t th[2];
+	int i, r;
+
+	setup();
+	/* The main sandbox goes offline: it must not delay grace periods. */
+	frost_sandbox_offline(sb);
+	pthread_barrier_init(&start, NULL, 2);
+	memset(args, 0, sizeof(args));
+	args[1].reverse = 1;
+	for (i = 0; i < 2; i++)
+		assert_int(pthread_create(&th[i], NULL, race_thread, &args[i]), ==, 0);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&start);
+	frost_sandbox_online(sb);
+
+	expect_int(args[0].errors, ==, 0);
+	expect_int(args[1].errors, ==, 0);
+	for (r = 0; r < ROUNDS; r++) {
+		for (i = 0; i < NTEXTS; i++) {
+			const char *d;
+
+			if (!expect_ptr(args[0].got[r][i], ==, args[1].got[r][i]))
+				goto out;
+			/* And this sandbox gets the same one afterwards. */
+			text_of(buf, sizeof(buf), r, i);
+			if (!expect_ptr(frost_str_intern(sb, buf, strlen(buf)), ==, args[0].got[r][i]))
+				goto out;
+			d = frost_str_data(args[0].got[r][i], NULL);
+			if (!expect_str(d, buf))
+				goto out;
+			all[r * NTEXTS + i] = args[0].got[r][i];
+		}
+	}
+	/* Different texts, different strs. */
+	qsort(all, ROUNDS * NTEXTS, sizeof(*all), cmp_ptr);
+	for (i = 1; i < ROUNDS * NTEXTS; i++)
+		if (!expect_ptr(all[i], !=, all[i - 1]))
+			break;
+out:
+	teardown();
+}
+
+/* ---- the reclaimer's weak-entry hook ---- */
+
+TEST(unreachable_interned_strings_are_reclaimed)
+{
+	struct frost_object *x, *y;
+	struct frost_heap_stats st;
+	long freed;
+
+	setup();
+	x = intern("kept");
+	y = intern("dropped");
+	assert_int(frost_pin(sb, x), ==, 0);
+	/* The interned strs are weak: the pinned one stays interned, the
+	 * other is reclaimed and its text gets a new str. */
+	freed = frost_reclaim(heap);
+	expect_int(freed, >=, 1);
+	expect_ptr(intern("kept"), ==, x);
+	expect_str(frost_str_data(x, NULL), "kept");
+	(void)y;	/* freed: never dereferenced again */
+	expect_ptr(intern("dropped"), ==, intern("dropped"));
+	frost_heap_stats(heap, &st);
+	expect_uint(st.cycles, ==, 1);
+	expect_int(frost_unpin(sb, x), ==, 0);
+	frost_quiescent(sb);
+	teardown();
+}
+
+TAP_MAIN()

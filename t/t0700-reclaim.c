@@ -1,0 +1,631 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * t0700-reclaim: the reclaimer frees what no root reaches and nothing else.
+ *
+ * Every kind of root keeps its object (and what that object reaches)
+ * alive through frost_reclaim(): the namespace, a pin, private tuples,
+ * maps, lists and user objects, another shared object, and a pointer a
+ * second sandbox holds between two of its quiescent states while a whole
+ * cycle runs (the cycle must wait for it). Objects reachable from nothing
+ * are freed. A second sandbox that withholds its quiescent state lets the
+ * test stop the reclaimer at each of its handshakes and replace, unpublish,
+ * pin and unpin roots there: nothing reachable may be lost at any step. A
+ * sandbox blocked offline does not delay a cycle; one that spins without
+ * quiescent states gets exactly one stall warning and the cycle completes
+ * when it reports. A million freeze/publish/replace operations with the
+ * background reclaimer keep the shared heap within 2x the live set plus
+ * one trigger.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <frost/frost.h>
+#include "tap.h"
+#include "gc/gc_internal.h"
+
+static struct frost_heap *heap;
+static struct frost_sandbox *sb;
+
+static void setup_cfg(const struct frost_heap_config *cfg)
+{
+	heap = frost_heap_create(cfg);
+	sb = heap ? frost_sandbox_attach(heap) : NULL;
+	if (!sb)
+		tap_bail_out("cannot create a heap and a sandbox");
+}
+
+static void setup(void)
+{
+	struct frost_heap_config cfg = { .flags = FROST_HEAP_MANUAL };
+
+	setup_cfg(&cfg);
+}
+
+static void teardown(void)
+{
+	if (frost_sandbox_detach(sb) || frost_heap_destroy(heap))
+		tap_bail_out("teardown failed");
+}
+
+static struct frost_object *frozen_str(const char *text)
+{
+	struct frost_object *p = frost_str_new(sb, text, strlen(text));
+	struct frost_object *f = frost_freeze(sb, p);
+
+	frost_decref(p);
+	return f;
+}
+
+/* A frozen (text, (text2,)) pair: two shared objects, one a child. */
+static struct frost_object *frozen_pair(const char *a, const char *b)
+{
+	struct frost_object *s1 = frost_str_new(sb, a, strlen(a));
+	struct frost_object *s2 = frost_str_new(sb, b, strlen(b));
+	struct frost_object *in = frost_tuple_new(sb, 1, &s2);
+	struct frost_object *items[2] = { s1, in };
+	struct frost_object *t = frost_tuple_new(sb, 2, items);
+	struct frost_object *f = frost_freeze(sb, t);
+
+	frost_decref(t);
+	frost_decref(in);
+	frost_decref(s2);
+	frost_decref(s1);
+	return f;
+}
+
+/* Is @o a live str with @text? Freed slots carry the freed type. */
+static bool str_is(const struct frost_object *o, const char *text)
+{
+	const char *d = frost_type_name(o) && !strcmp(frost_type_name(o), "str") ?
+			frost_str_data(o, NULL) : NULL;
+
+	return d && !strcmp(d, text);
+}
+
+static bool pair_is(const struct frost_object *o, const char *a, const char *b)
+{
+	return o && frost_type_name(o) && !strcmp(frost_type_name(o), "tuple") &&
+	       frost_tuple_len(o) == 2 && str_is(frost_tuple_get(o, 0), a) &&
+	       str_is(frost_tuple_get(frost_tuple_get(o, 1), 0), b);
+}
+
+static uint64_t live_shared(void)
+{
+	struct frost_heap_stats st;
+
+	frost_heap_stats(heap, &st);
+	return st.shared_objects;
+}
+
+TEST(unreachable_freed_reachable_kept)
+{
+	struct frost_object *garbage, *published, *pinned, *in_tuple, *in_map, *in_list;
+	struct frost_object *child_only, *parent, *ptmp, *priv_tuple, *priv_map, *priv_list, *k;
+	struct frost_heap_stats st;
+
+	setup();
+	garbage = frozen_pair("garbage", "g");
+	published = frozen_pair("published", "p");
+	pinned = frozen_pair("pinned", "q");
+	in_tuple = frozen_str("in tuple");
+	in_map = frozen_str("in map");
+	in_list = frozen_str("in list");
+	child_only = frozen_str("child only");
+	ptmp = frost_tuple_new(sb, 1, &child_only);
+	parent = frost_freeze(sb, ptmp);
+	frost_decref(ptmp);
+	expect_uint(live_shared(), ==, 4 * 3 + 4 + 1);
+
+	assert_int(frost_publish(sb, "root", published), ==, 0);
+	assert_int(frost_publish(sb, "parent", parent), ==, 0);
+	assert_int(frost_pin(sb, pinned), ==, 0);
+	priv_tuple = frost_tuple_new(sb, 1, &in_tuple);
+	k = frost_str_new(sb, "k", 1);
+	priv_map = frost_map_new(sb, 1, &k, &in_map);
+	frost_decref(k);
+	priv_list = frost_list_new(sb);
+	assert_int(frost_list_append(sb, priv_list, in_list), ==, 0);
+
+	/* Only ("garbage", ("g",)) is unreachable: 4 objects. */
+	expect_int(frost_reclaim(heap), ==, 4);
+	expect_str(frost_type_name(garbage), "<freed>");
+	expect_true(pair_is(published, "published", "p"));
+	expect_true(pair_is(pinned, "pinned", "q"));
+	expect_true(str_is(in_tuple, "in tuple"));
+	expect_true(str_is(in_map, "in map"));
+	expect_true(str_is(in_list, "in list"));
+	expect_true(str_is(child_only, "child only"));
+	expect_true(str_is(frost_tuple_get(frost_lookup(sb, "parent"), 0), "child only"));
+	frost_heap_stats(heap, &st);
+	expect_uint(st.cycles, ==, 1);
+	expect_uint(st.freed_objects, ==, 4);
+	expect_uint(st.shared_objects, ==, 4 * 2 + 4 + 1);
+
+	/* A second cycle with nothing changed frees nothing. */
+	expect_int(frost_reclaim(heap), ==, 0);
+
+	/* Drop every root: everything goes. */
+	frost_unpublish(sb, "root");
+	frost_unpublish(sb, "parent");
+	frost_unpin(sb, pinned);
+	frost_decref(priv_tuple);
+	frost_decref(priv_map);
+	frost_decref(priv_list);
+	expect_int(frost_reclaim(heap), ==, 4 * 2 + 4 + 1);
+	expect_uint(live_shared(), ==, 0);
+	teardown();
+}
+
+/* A user type holding one shared object: a private root of its own kind. */
+struct holder {
+	struct frost_object ob;
+	struct frost_object *held;
+};
+
+static void holder_trace(struct frost_object *o, frost_visit_fn visit, void *arg)
+{
+	visit(&((struct holder *)(void *)o)->held, arg);
+}
+
+static const struct frost_type holder_type = {
+	.name = "holder", .basic_size = sizeof(struct holder), .trace = holder_trace,
+};
+
+TEST(user_object_is_a_root)
+{
+	struct frost_object *x, *h;
+
+	setup();
+	x = frozen_pair("held by", "a user object");
+	h = frost_object_new(sb, &holder_type, 0);
+	((struct holder *)(void *)h)->held = x;
+	expect_int(frost_reclaim(heap), ==, 0);
+	expect_true(pair_is(x, "held by", "a user object"));
+	((struct holder *)(void *)h)->held = NULL;
+	expect_int(frost_reclaim(heap), ==, 4);
+	frost_decref(h);
+	teardown();
+}
+
+/* ------------------------------------------------------------------ */
+/* A second sandbox that quiesces only when told to.                   */
+
+struct stepper {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int tokens;		/* quiescent states it may report */
+	bool stop;
+	struct frost_sandbox *sb;
+	struct frost_object *held;	/* looked up at start, checked at end */
+	bool held_ok;
+	const char *lookup;
+};
+
+static void *stepper_main(void *arg)
+{
+	struct stepper *st = arg;
+	struct frost_sandbox *me = frost_sandbox_attach(heap);
+
+	pthread_mutex_lock(&st->lock);
+	st->sb = me;
+	if (me && st->lookup)
+		st->held = frost_lookup(me, st->lookup);
+	pthread_cond_broadcast(&st->cond);
+	for (;;) {
+		while (!st->tokens && !st->stop)
+			pthread_cond_wait(&st->cond, &st->lock);
+		if (st->stop)
+			break;
+		st->tokens--;
+		/* Still intact before we let the cycle go on. */
+		if (st->held)
+			st->held_ok = pair_is(st->held, "held", "between quiescent states");
+		pthread_mutex_unlock(&st->lock);
+		frost_quiescent(me);
+		pthread_mutex_lock(&st->lock);
+	}
+	pthread_mutex_unlock(&st->lock);
+	if (me)
+		frost_sandbox_detach(me);
+	return NULL;
+}
+
+static void stepper_start(struct stepper *st, const char *lookup)
+{
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->cond, NULL);
+	st->lookup = lookup;
+	pthread_create(&st->thread, NULL, stepper_main, st);
+	pthread_mutex_lock(&st->lock);
+	while (!st->sb)
+		pthread_cond_wait(&st->cond, &st->lock);
+	pthread_mutex_unlock(&st->lock);
+}
+
+static void stepper_step(struct stepper *st)
+{
+	pthread_mutex_lock(&st->lock);
+	st->tokens++;
+	pthread_cond_broadcast(&st->cond);
+	pthread_mutex_unlock(&st->lock);
+}
+
+static void stepper_stop(struct stepper *st)
+{
+	pthread_mutex_lock(&st->lock);
+	st->stop = true;
+	pthread_cond_broadcast(&st->cond);
+	pthread_mutex_unlock(&st->lock);
+	pthread_join(st->thread, NULL);
+}
+
+/* Is the reclaimer waiting for @st's sandbox right now? */
+static bool waits_for(const struct stepper *st)
+{
+	return __atomic_load_n(&heap->hs_epoch, __ATOMIC_ACQUIRE) >
+	       __atomic_load_n(&st->sb->hs_ack, __ATOMIC_ACQUIRE);
+}
+
+struct reclaim_job {
+	pthread_t thread;
+	long freed;
+	bool done;
+};
+
+static void *reclaim_main(void *arg)
+{
+	struct reclaim_job *job = arg;
+
+	job->freed = frost_reclaim(heap);
+	__atomic_store_n(&job->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Wait until the reclaimer waits for @st or has finished. */
+static bool wait_blocked_or_done(struct stepper *st, struct reclaim_job *job)
+{
+	for (int i = 0; i < 20000; i++) {
+		if (__atomic_load_n(&job->done, __ATOMIC_ACQUIRE))
+			return false;
+		if (waits_for(st))
+			return true;
+		usleep(500);
+	}
+	tap_bail_out("reclaimer neither finished nor waited");
+}
+
+TEST_TIMEOUT(cycle_waits_for_a_holder, 120)
+{
+	struct stepper st;
+	struct reclaim_job job = { 0 };
+	struct frost_object *x;
+	int steps = 0;
+
+	setup();
+	x = frozen_pair("held", "between quiescent states");
+	frost_publish(sb, "x", x);
+	stepper_start(&st, "x");
+	assert_ptr(st.held, ==, x);
+	/* Unbind it: only the stepper's local holds it now. */
+	frost_unpublish(sb, "x");
+	frost_sandbox_offline(sb);
+	pthread_create(&job.thread, NULL, reclaim_main, &job);
+	while (wait_blocked_or_done(&st, &job)) {
+		/* The cycle cannot go on without the holder's quiescent state. */
+		usleep(20000);
+		expect_true(!__atomic_load_n(&job.done, __ATOMIC_ACQUIRE));
+		stepper_step(&st);
+		steps++;
+		usleep(1000);
+	}
+	pthread_join(job.thread, NULL);
+	expect_int(steps, >=, 3);
+	expect_true(st.held_ok);
+	/* After the holder's quiescent state, the object was fair game. */
+	expect_int(job.freed, ==, 4);
+	stepper_stop(&st);
+	frost_sandbox_online(sb);
+	teardown();
+}
+
+/*
+ * At every handshake the reclaimer waits at, change roots: replace a
+ * binding (the old value moves to a private list, to a pin, or under a new
+ * frozen object), unpin what was pinned at the previous step. Nothing still
+ * reachable may be freed by that cycle, whatever step it happened at.
+ */
+TEST_TIMEOUT(roots_changed_at_every_step, 120)
+{
+	struct frost_object *kept[64], *list, *pinned = NULL, *cur;
+	char a[32], b[32];
+	struct stepper st;
+	struct reclaim_job job = { 0 };
+	int nkept = 0, step = 0;
+
+	setup();
+	list = frost_list_new(sb);
+	cur = frozen_pair("r", "0");
+	frost_publish(sb, "r", cur);
+	stepper_start(&st, NULL);
+	frost_sandbox_offline(sb);
+	pthread_create(&job.thread, NULL, reclaim_main, &job);
+	while (wait_blocked_or_done(&st, &job) && step < 20) {
+		struct frost_object *old, *next, *wrap, *tmp;
+
+		frost_sandbox_online(sb);
+		step++;
+		old = frost_lookup(sb, "r");
+		snprintf(a, sizeof(a), "r%d", step);
+		snprintf(b, sizeof(b), "c%d", step);
+		next = frozen_pair(a, b);
+		expect_int(frost_publish_replace(sb, "r", old, next), ==, 0);
+		/* The old value stays reachable three different ways. */
+		switch (step % 3) {
+		case 0:
+			frost_list_append(sb, list, old);
+			break;
+		case 1:
+			frost_pin(sb, old);
+			break;
+		default:
+			tmp = frost_tuple_new(sb, 1, &old);
+			wrap = frost_freeze(sb, tmp);
+			frost_decref(tmp);
+			snprintf(a, sizeof(a), "w%d", step);
+			frost_publish(sb, a, wrap);
+			break;
+		}
+		if (pinned) {
+			/* Unpinned: valid until our next quiescent state only. */
+			frost_unpin(sb, pinned);
+			expect_true(frost_is_shared(pinned));
+		}
+		pinned = step % 3 == 1 ? old : NULL;
+		if (step % 3 != 1 && nkept < 64)
+			kept[nkept++] = old;
+		frost_quiescent(sb);
+		frost_sandbox_offline(sb);
+		stepper_step(&st);
+		usleep(1000);
+	}
+	pthread_join(job.thread, NULL);
+	frost_sandbox_online(sb);
+	expect_int(step, >=, 3);
+	for (int i = 0; i < nkept; i++)
+		expect_true(frost_type_name(kept[i]) && strcmp(frost_type_name(kept[i]), "<freed>") &&
+			    frost_tuple_len(kept[i]) == 2 &&
+			    frost_is_shared(frost_tuple_get(frost_tuple_get(kept[i], 1), 0)));
+	expect_true(frost_lookup(sb, "r") != NULL && frost_tuple_len(frost_lookup(sb, "r")) == 2);
+	if (pinned)
+		expect_true(frost_tuple_len(pinned) == 2);
+	/* And a quiet cycle afterwards keeps them too. */
+	stepper_stop(&st);
+	frost_reclaim(heap);
+	for (int i = 0; i < nkept; i++)
+		expect_true(frost_tuple_len(kept[i]) == 2);
+	frost_decref(list);
+	teardown();
+}
+
+static void *offline_sleeper(void *arg)
+{
+	struct frost_sandbox *me = frost_sandbox_attach(heap);
+
+	frost_sandbox_offline(me);
+	usleep(1500000);
+	frost_sandbox_online(me);
+	frost_sandbox_detach(me);
+	return arg;
+}
+
+TEST(offline_sandbox_does_not_delay)
+{
+	struct timespec t0, t1;
+	pthread_t th;
+	double secs;
+
+	setup();
+	pthread_create(&th, NULL, offline_sleeper, NULL);
+	usleep(100000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	expect_int(frost_reclaim(heap), >=, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	expect_true(secs < 1.0);
+	tap_diag("cycle with an offline sandbox: %.3f s", secs);
+	pthread_join(th, NULL);
+	teardown();
+}
+
+static void *spinner(void *arg)
+{
+	struct frost_sandbox *me = frost_sandbox_attach(heap);
+	struct timespec t0, t;
+	volatile unsigned long spins = 0;
+
+	if (!me)
+		return NULL;
+	{
+		struct frost_sandbox_stats s;
+
+		frost_sandbox_stats(me, &s);
+		*(uint64_t *)arg = s.id;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {	/* no quiescent state for 700 ms */
+		spins++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 700);
+	for (int i = 0; i < 200; i++) {
+		frost_quiescent(me);
+		usleep(1000);
+	}
+	frost_sandbox_detach(me);
+	return NULL;
+}
+
+TEST_TIMEOUT(stall_warning_once, 60)
+{
+	struct frost_heap_config cfg = { .flags = FROST_HEAP_MANUAL, .stall_warn_ms = 100 };
+	char path[] = "/tmp/frost-stall-XXXXXX", line[512], want[64];
+	int fd = mkstemp(path), saved = dup(2), warnings = 0, named = 0;
+	uint64_t spinner_id = 0;
+	pthread_t th;
+	FILE *f;
+
+	assert_int(fd, >=, 0);
+	setup_cfg(&cfg);
+	pthread_create(&th, NULL, spinner, &spinner_id);
+	usleep(50000);
+	fflush(stderr);
+	dup2(fd, 2);
+	expect_int(frost_reclaim(heap), >=, 0);
+	fflush(stderr);
+	dup2(saved, 2);
+	pthread_join(th, NULL);
+	snprintf(want, sizeof(want), "sandbox %llu (tid ", (unsigned long long)spinner_id);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strstr(line, "stalled the reclaimer")) {
+			warnings++;
+			named += strstr(line, want) != NULL;
+			tap_diag("%s", line);
+		}
+	}
+	if (f)
+		fclose(f);
+	unlink(path);
+	close(fd);
+	expect_int(warnings, ==, 1);
+	expect_int(named, ==, 1);
+	teardown();
+}
+
+static void *exit_with_pin(void *arg)
+{
+	struct frost_sandbox *me = frost_sandbox_attach(heap);
+	struct frost_object *p, *f;
+
+	p = frost_str_new(me, "pinned by a thread that exits", 29);
+	f = frost_freeze(me, p);
+	frost_pin(me, f);
+	*(struct frost_object **)arg = f;
+	return NULL;	/* exits attached: detached by frost */
+}
+
+TEST(roots_die_with_their_sandbox)
+{
+	struct frost_object *f = NULL;
+	pthread_t th;
+
+	setup();
+	pthread_create(&th, NULL, exit_with_pin, &f);
+	pthread_join(th, NULL);
+	assert_ptr(f, !=, NULL);
+	expect_int(frost_reclaim(heap), ==, 1);
+	expect_str(frost_type_name(f), "<freed>");
+	teardown();
+}
+
+TEST_TIMEOUT(shared_limit_runs_cycles, 120)
+{
+	struct frost_heap_config cfg = { .flags = FROST_HEAP_MANUAL, .shared_limit = 4u << 20 };
+	struct frost_heap_stats st;
+	struct frost_object *keep[100];
+	char buf[2048];
+	int kept = 0, failed = 0;
+
+	memset(buf, 'z', sizeof(buf));
+	setup_cfg(&cfg);
+	/* 40 MiB frozen and dropped under a 4 MiB limit: cycles make room. */
+	for (int i = 0; i < 20000; i++) {
+		struct frost_object *p = frost_bytes_new(sb, buf, sizeof(buf)), *f;
+
+		f = frost_freeze(sb, p);
+		frost_decref(p);
+		assert_ptr(f, !=, NULL);
+		frost_quiescent(sb);
+	}
+	frost_heap_stats(heap, &st);
+	expect_uint(st.cycles, >=, 5);
+	expect_uint(st.shared_bytes, <=, 4u << 20);
+	/* Live data beyond the limit: ENOMEM, after a cycle that cannot help. */
+	for (int i = 0; i < 4000 && !failed; i++) {
+		struct frost_object *p = frost_bytes_new(sb, buf, sizeof(buf)), *f;
+
+		errno = 0;
+		f = frost_freeze(sb, p);
+		frost_decref(p);
+		if (!f) {
+			failed = errno;
+			break;
+		}
+		frost_pin(sb, f);
+		if (kept < 100)
+			keep[kept++] = f;
+	}
+	expect_int(failed, ==, ENOMEM);
+	for (int i = 0; i < kept; i++)
+		expect_uint(frost_bytes_data(keep[i], NULL) != NULL, ==, 1);
+	teardown();
+}
+
+TEST_TIMEOUT(memory_stays_bounded, 300)
+{
+	const char *san = getenv("FROST_SANITIZE");
+	long ops = san && *san ? 100000 : 1000000;
+	struct frost_heap_config cfg = { .cycle_trigger = 1u << 20 };
+	const long names = 10000;
+	struct frost_heap_stats st;
+	uint64_t peak = 0, live;
+	char name[32];
+
+	setup_cfg(&cfg);	/* with the background reclaimer */
+	for (long i = 0; i < ops; i++) {
+		struct frost_object *items[2], *t, *f;
+
+		items[0] = frost_int_new(sb, 1000000 + i);
+		items[1] = frost_float_new(sb, (double)i);
+		t = frost_tuple_new(sb, 2, items);
+		f = frost_freeze(sb, t);
+		frost_decref(t);
+		frost_decref(items[0]);
+		frost_decref(items[1]);
+		snprintf(name, sizeof(name), "n%ld", i % names);
+		assert_int(frost_publish(sb, name, f), ==, 0);
+		frost_quiescent(sb);
+		if (i % 1000 == 0) {
+			frost_heap_stats(heap, &st);
+			if (st.shared_bytes > peak)
+				peak = st.shared_bytes;
+		}
+	}
+	frost_reclaim(heap);
+	frost_reclaim(heap);
+	frost_heap_stats(heap, &st);
+	live = st.shared_bytes;
+	tap_diag("%ld ops: live %llu B, peak %llu B, cycles %llu, freed %llu, "
+		 "max cycle %.1f ms, max handshake %.1f ms", ops,
+		 (unsigned long long)live, (unsigned long long)peak,
+		 (unsigned long long)st.cycles, (unsigned long long)st.freed_objects,
+		 st.max_cycle_ns / 1e6, st.max_handshake_ns / 1e6);
+	expect_uint(st.shared_objects, ==, 3 * names);	/* (tuple, int, float) each */
+	expect_uint(st.cycles, >=, 3);
+	expect_uint(peak, <=, 2 * live + cfg.cycle_trigger);
+	teardown();
+}
+
+TEST(bad_arguments)
+{
+	expect_neg_errno(frost_reclaim(NULL), EINVAL);
+	expect_neg_errno(frost_debug_break_reclaimer(NULL, 0), EINVAL);
+	setup();
+	expect_neg_errno(frost_debug_break_reclaimer(heap, 0x100), EINVAL);
+	teardown();
+}
+
+TAP_MAIN()
