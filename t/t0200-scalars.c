@@ -920,7 +920,7 @@ static bool parse_hashes(const char *out, uint64_t h[3])
 TEST(hash_keyed_per_process)
 {
 	const char *const argv[] = { "/proc/self/exe", "--print-hashes", NULL };
-	uint64_t h[2][3], mine[3];
+	uint64_t h[2][3] = { { 0 } }, mine[3];
 	struct fixture f;
 
 	for (int r = 0; r < 2; r++) {
@@ -928,6 +928,11 @@ TEST(hash_keyed_per_process)
 		int status = 0;
 
 		assert_int(tap_run_capture(argv, &out, &status), ==, 0);
+		/* Under valgrind /proc/self/exe is the tool, not this test. */
+		if (out && strstr(out, "valgrind: You cannot run")) {
+			free(out);
+			tap_skip("cannot re-execute this test through /proc/self/exe");
+		}
 		if (!expect_true(WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
 		    !expect_true(parse_hashes(out, h[r])))
 			tap_diag("--print-hashes said: %s", out ? out : "(nothing)");

@@ -74,10 +74,10 @@ void __frost_gc_poke(struct frost_heap *heap);
 uint64_t __frost_gc_trigger(struct frost_heap *heap);
 
 /*
- * __frost_gc_pace() - allocation pacing: while the background reclaimer
+ * __frost_gc_pace() - allocation pacing: when the background reclaimer
  * lags half a trigger behind the allocators (1.5 triggers allocated since
- * the running cycle's base), @sb waits (offline, so a quiescent state) for
- * that cycle to end. Bounds the heap to the live set plus about two
+ * the last cycle began), @sb waits (offline, so a quiescent state) until
+ * the next cycle ends. Bounds the heap to the live set plus about two
  * triggers however the threads are scheduled.
  */
 void __frost_gc_pace(struct frost_sandbox *sb);

@@ -107,7 +107,9 @@ bool __frost_gc_stack_push(struct frost_gc_stack *gs, struct frost_object *o)
 {
 	if (gs->n == gs->cap) {
 		size_t cap = gs->cap ? gs->cap * 2 : 1024;
-		struct frost_object **nw = realloc(gs->items, cap * sizeof(*nw));
+		/* Fault injection: a failed push takes the overflow path. */
+		struct frost_object **nw = __frost_should_fail() ? NULL
+			: realloc(gs->items, cap * sizeof(*nw));
 
 		if (!nw)
 			return false;
@@ -273,6 +275,6 @@ void __frost_gc_handshake(struct frost_sandbox *sb)
 		return;
 	__frost_gc_sandbox_work(sb);
 	/* Release: the reclaimer that reads the ack sees our marks.
-	 * Pairs with the acquire load of hs_ack in wait_handshake(). */
+	 * Pairs with the acquire load of hs_ack in handshake() (lib/gc/reclaim.c). */
 	__atomic_store_n(&sb->hs_ack, epoch, __ATOMIC_RELEASE);
 }

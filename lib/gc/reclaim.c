@@ -520,11 +520,11 @@ void __frost_gc_pace(struct frost_sandbox *sb)
 	uint64_t cycles;
 	bool off;
 
-	if (!gc->has_thread ||
-	    !(__atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE) & FROST_GC_ACTIVE) ||
-	    allocated_since_cycle(heap) < __frost_gc_trigger(heap) * 3 / 2)
+	if (!gc->has_thread || allocated_since_cycle(heap) < __frost_gc_trigger(heap) * 3 / 2)
 		return;
 	cycles = __atomic_load_n(&gc->cycles, __ATOMIC_ACQUIRE);
+	/* The thread may not even have started the cycle: wake it. */
+	__frost_gc_poke(heap);
 	off = __frost_blocking_begin(sb);
 	pthread_mutex_lock(&gc->wait_lock);
 	while (__atomic_load_n(&gc->cycles, __ATOMIC_ACQUIRE) == cycles && !gc->stop)
@@ -579,7 +579,7 @@ void __frost_gc_poke(struct frost_heap *heap)
 
 int __frost_gc_init(struct frost_heap *heap)
 {
-	struct frost_gc *gc = calloc(1, sizeof(*gc));
+	struct frost_gc *gc = __frost_should_fail() ? NULL : calloc(1, sizeof(*gc));
 
 	if (!gc)
 		return -ENOMEM;
