@@ -351,9 +351,18 @@ TEST(foreign_objects_refused)
 
 TEST(bad_arguments)
 {
+	struct frost_object *s;
+
 	setup();
 	expect_null_errno(frost_freeze(NULL, frost_none()), EINVAL);
 	expect_null_errno(frost_freeze(sb, NULL), EINVAL);
+	/* Offline, a sandbox may not allocate shared memory. */
+	s = str("offline");
+	frost_sandbox_offline(sb);
+	expect_null_errno(frost_freeze(sb, s), EINVAL);
+	frost_sandbox_online(sb);
+	expect_uint(shared_objects(), ==, 0);
+	frost_decref(s);
 	teardown();
 }
 

@@ -26,8 +26,8 @@ struct frost_heap;
  * struct frost_heap_config - heap parameters; zero fields take the defaults.
  * @shared_limit: bytes of shared objects the heap may hold (0: unlimited).
  * @cycle_trigger: bytes frozen since the last cycle that start a new one
- *	(0: adaptive: what the last cycle kept, at least 4 MiB, so that the
- *	garbage a cycle leaves to the next stays under the live set).
+ *	(0: adaptive: half of what the last cycle kept, at least 2 MiB, so
+ *	that the heap stays under twice its live set when that is large).
  * @stall_warn_ms: a sandbox that delays a cycle this long gets a stall
  *	warning on stderr (0: default, 2000 ms).
  * @flags: FROST_HEAP_MANUAL.
@@ -146,5 +146,21 @@ FROST_API int frost_debug_break_reclaimer(struct frost_heap *heap, unsigned int 
  * Return: 0; -EINVAL (NULL @heap) or the negative errno of mprotect(2).
  */
 FROST_API int frost_debug_protect_shared(struct frost_heap *heap, bool readonly);
+
+/**
+ * frost_debug_fail_every() - Make every nth allocation fail (tests only).
+ * @n: the period; 0 disarms.
+ *
+ * In a library built with CONFIG_FROST_FAULT_INJECTION, from this call on
+ * every @n-th allocation the library makes (private or shared objects,
+ * page mappings, table nodes, sandbox and channel records; counted over
+ * all threads and heaps) fails as if memory were exhausted: the public
+ * function that made it returns its documented ENOMEM error and leaves no
+ * partial state. Arming restarts the count. For testing error paths.
+ *
+ * Context: any thread; never blocks.
+ * Return: 0; -ENOSYS in a library built without fault injection.
+ */
+FROST_API int frost_debug_fail_every(unsigned int n);
 
 #endif /* __FROST_HEAP_H */

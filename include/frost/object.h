@@ -243,10 +243,18 @@ FROST_API struct frost_object *frost_object_new(struct frost_sandbox *sb,
  * The result is immortal: frost_incref()/frost_decref() never write it, and
  * nothing does after this function returns (lifetime rule 6).
  *
- * Context: the sandbox's own thread; never blocks.
+ * A user type's object is copied byte for byte: pointers to memory outside
+ * frost are shared by the original and the copy, and both are finalized
+ * eventually, so such a type must reference-count what it points to (or
+ * own nothing its finalize releases).
+ *
+ * Context: the sandbox's own thread, online. Does not block, except when
+ * the heap is over its shared_limit or the background reclaimer lags far
+ * behind allocation: then it waits for a reclaim cycle, which is a
+ * quiescent state for @sb (objects it held outside its roots may be gone).
  * Return: the shared object, valid until @sb's next quiescent state unless
- * a root holds it (lifetime rule 1); NULL with errno EINVAL (NULL argument
- * or detached @sb), EPERM (a mutable object, such as a list or a user type
+ * a root holds it (lifetime rule 1); NULL with errno EINVAL (NULL argument,
+ * offline or detached @sb), EPERM (a mutable object, such as a list or a user type
  * without FROST_TYPE_IMMUTABLE, anywhere inside, another sandbox's private
  * object, or a shared object of another heap: nothing is allocated then) or
  * ENOMEM (every partial copy is released).

@@ -115,9 +115,10 @@ FROST_API struct frost_object *frost_str_new(struct frost_sandbox *sb, const cha
  * pointer while the string lives. The lookup is lock-free. Interned strings
  * are weak: one that no root reaches is reclaimed like any shared object.
  *
- * Context: the sandbox's own thread; never blocks.
- * Return: the shared str (lifetime rule 1); NULL with errno EINVAL, EILSEQ
- * or ENOMEM.
+ * Context: the sandbox's own thread, online. Blocks only as frost_freeze()
+ * may (shared_limit, reclaimer pacing), and is then a quiescent state.
+ * Return: the shared str (lifetime rule 1); NULL with errno EINVAL (NULL
+ * @sb or NULL @utf8 with non-zero @len, offline @sb), EILSEQ or ENOMEM.
  */
 FROST_API struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8, size_t len);
 

@@ -32,8 +32,9 @@
  * complete at publication and nothing writes it afterwards (rule 6).
  *
  * The memo and the stack start in small on-stack arrays and move to the
- * sandbox's arena when a graph is larger, so freezing one object allocates
- * nothing but its copy.
+ * sandbox's arena when a graph is larger. An object whose children are all
+ * shared already (a str, a tuple of frozen items) takes a shorter path,
+ * freeze_single(), with the same four steps and no tables.
  */
 #include <string.h>
 #include "core/internal.h"
@@ -41,6 +42,7 @@
 #include "gc/gc.h"
 #include "mm/shared.h"
 #include "ns/ns.h"
+#include "rcu/rcu.h"
 #include "sandbox/sandbox.h"
 
 #define FREEZE_INLINE_MEMO	32	/* a power of two */
@@ -53,6 +55,7 @@ struct freeze_memo_slot {
 
 struct freeze_ctx {
 	struct frost_sandbox *sb;
+	unsigned int phase;	/* one reading for all new objects */
 	struct freeze_memo_slot *memo;
 	size_t memo_cap;	/* power of two */
 	size_t memo_used;
@@ -169,7 +172,7 @@ static void relink_visit(struct frost_object **slot, void *arg)
 		 * unlinked from every root before it, would be freed under
 		 * the new object (Documentation/design/reclaimer.rst).
 		 */
-		__frost_gc_barrier(fc->sb, NULL, *slot);
+		__frost_gc_shade_new_child(fc->sb, *slot, fc->phase);
 }
 
 static void freeze_ctx_release(struct freeze_ctx *fc)
@@ -190,18 +193,92 @@ static void unalloc_copies(struct freeze_ctx *fc)
 	}
 }
 
+/*
+ * The common case, a private object whose children are all shared (a str,
+ * an int, a tuple of frozen or static items): no memo, no stack.
+ */
+struct single_check {
+	struct frost_sandbox *sb;
+	unsigned int phase;	/* read once: see relink_visit() */
+	int err;		/* a foreign shared child */
+	bool private_child;	/* needs the general path */
+};
+
+static void single_check_visit(struct frost_object **slot, void *arg)
+{
+	struct single_check *sc = arg;
+
+	if (!*slot || sc->err)
+		return;
+	if (!frost_is_shared(*slot))
+		sc->private_child = true;
+	else
+		sc->err = __frost_shared_check(sc->sb, *slot);
+}
+
+static void single_shade_visit(struct frost_object **slot, void *arg)
+{
+	struct single_check *sc = arg;
+
+	/* As in relink_visit(): shade the shared children of a new object. */
+	if (*slot)
+		__frost_gc_shade_new_child(sc->sb, *slot, sc->phase);
+}
+
+/* Return: the copy, NULL with errno set, or ERR_GENERAL to take the long way. */
+#define ERR_GENERAL ((struct frost_object *)(uintptr_t)1)
+
+static struct frost_object *freeze_single(struct frost_sandbox *sb, struct frost_object *o)
+{
+	const struct frost_type *type = o->type;
+	struct single_check sc = { .sb = sb };
+	struct frost_object *copy;
+	size_t size;
+	int err;
+
+	err = __frost_check_object(sb, o);
+	if (err)
+		return frost_err_null(-err);
+	if (!(type->flags & FROST_TYPE_IMMUTABLE))
+		return frost_err_null(EPERM);
+	if (type->trace) {
+		type->trace(o, single_check_visit, &sc);
+		if (sc.err)
+			return frost_err_null(-sc.err);
+		if (sc.private_child)
+			return ERR_GENERAL;
+	}
+	size = __frost_private_usable_size(o);
+	copy = __frost_shared_alloc(sb, size);
+	if (!copy)
+		return frost_err_null(ENOMEM);
+	memcpy(copy + 1, o + 1, size - sizeof(*copy));
+	sc.phase = __frost_gc_phase(sb->heap);
+	if (type->trace)
+		type->trace(copy, single_shade_visit, &sc);
+	copy->refcnt = FROST_REFCNT_IMMORTAL;
+	__frost_gc_born_marked(copy, sc.phase);
+	/* Pairs with the acquire load of the type word in slab scans. */
+	__atomic_store_n(&copy->type, type, __ATOMIC_RELEASE);
+	return copy;
+}
+
 struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object *o)
 {
 	struct freeze_ctx fc;
 	struct frost_object *root;
 	int err;
 
-	if (__frost_check_sandbox(sb) || !o)
+	/* Online only: the shared allocator's lock-free pop relies on it. */
+	if (__frost_check_sandbox(sb) || !o || !__frost_sandbox_online(sb))
 		return frost_err_null(EINVAL);
 	if (frost_is_shared(o)) {
 		err = __frost_shared_check(sb, o);
 		return err ? frost_err_null(-err) : o;
 	}
+	root = freeze_single(sb, o);
+	if (root != ERR_GENERAL)
+		return root;
 
 	memset(fc.memo_inline, 0, sizeof(fc.memo_inline));
 	fc.sb = sb;
@@ -239,8 +316,14 @@ struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object 
 		}
 	}
 
-	/* 3. copy the bodies, then point children at their copies (and
-	 * shade the shared ones kept, while a cycle is open). */
+	/*
+	 * 3. copy the bodies, then point children at their copies (and shade
+	 * the shared ones kept, while a cycle is open). One reading of the
+	 * phase serves steps 3 and 4: if some copies were born marked and
+	 * others not, a marked parent (never traced) could keep an unmarked
+	 * child that the sweep frees (found by frost-torture).
+	 */
+	fc.phase = __frost_gc_phase(sb->heap);
 	for (size_t i = 0; i < fc.memo_cap; i++) {
 		struct freeze_memo_slot *m = &fc.memo[i];
 		size_t size;
@@ -262,7 +345,7 @@ struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object 
 		m->copy->refcnt = FROST_REFCNT_IMMORTAL;
 		/* Made while a cycle is open: survives it (before the type
 		 * word, so a sweep that sees the object sees the mark). */
-		__frost_gc_born_marked(sb->heap, m->copy);
+		__frost_gc_born_marked(m->copy, fc.phase);
 		/* Pairs with the acquire load of the type word in slab scans. */
 		__atomic_store_n(&m->copy->type, m->priv->type, __ATOMIC_RELEASE);
 	}

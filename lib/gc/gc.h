@@ -45,10 +45,30 @@ static inline void __frost_gc_barrier(struct frost_sandbox *sb, struct frost_obj
 }
 
 /*
- * __frost_gc_born_marked() - mark a new shared object @o if a cycle is open.
- * Must run before @o's type word is published (see lib/core/freeze.c).
+ * __frost_gc_phase() - the reclaimer's phase, for code that must act on
+ * one reading of it: a freeze marks all its new objects, and shades all
+ * their shared children, by the same reading, or none of them (see
+ * lib/core/freeze.c). Acquire: pairs with the release store that opens a
+ * cycle.
  */
-void __frost_gc_born_marked(struct frost_heap *heap, struct frost_object *o);
+static inline unsigned int __frost_gc_phase(struct frost_heap *heap)
+{
+	return __atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * __frost_gc_born_marked() - mark a new shared object @o if @phase (one
+ * reading of __frost_gc_phase()) has a cycle open. Must run before @o's
+ * type word is published.
+ */
+void __frost_gc_born_marked(struct frost_object *o, unsigned int phase);
+
+/*
+ * __frost_gc_shade_new_child() - a new object made while @phase had a
+ * cycle open points to the existing shared object @child: shade it.
+ */
+void __frost_gc_shade_new_child(struct frost_sandbox *sb, struct frost_object *child,
+				unsigned int phase);
 
 /* Handshake work a sandbox owes the reclaimer, done at a quiescent state. */
 void __frost_gc_handshake(struct frost_sandbox *sb);

@@ -10,6 +10,7 @@
 #define __FROST_GC_GC_INTERNAL_H
 
 #include <pthread.h>
+#include "core/fault.h"
 #include "gc/gc.h"
 #include "mm/shared.h"
 

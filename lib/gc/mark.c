@@ -71,11 +71,8 @@ bool __frost_gc_is_marked(const struct frost_object *o, unsigned int colour)
 	       (UINT64_C(1) << (slot % 64));
 }
 
-void __frost_gc_born_marked(struct frost_heap *heap, struct frost_object *o)
+void __frost_gc_born_marked(struct frost_object *o, unsigned int phase)
 {
-	/* Acquire: pairs with the release store that opens a cycle. */
-	unsigned int phase = __atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE);
-
 	if (phase & FROST_GC_ACTIVE)
 		__frost_gc_test_and_mark(o, phase_colour(phase));
 }
@@ -204,10 +201,9 @@ void __frost_gc_trace_marked(struct frost_heap *heap, struct frost_gc_stack *gs,
 	*marked += mc.marked;
 }
 
-void __frost_gc_shade_slow(struct frost_sandbox *sb, struct frost_object *o)
+static void shade_in(struct frost_sandbox *sb, struct frost_object *o, unsigned int phase)
 {
 	struct frost_heap *heap = sb->heap;
-	unsigned int phase = __atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE);
 
 	if (!(phase & FROST_GC_ACTIVE) || !frost_is_shared(o))
 		return;
@@ -217,6 +213,17 @@ void __frost_gc_shade_slow(struct frost_sandbox *sb, struct frost_object *o)
 		if (o->type->trace && !sandbox_grey_push(sb, o))
 			__atomic_store_n(&heap->gc->overflow, true, __ATOMIC_RELAXED);
 	}
+}
+
+void __frost_gc_shade_slow(struct frost_sandbox *sb, struct frost_object *o)
+{
+	shade_in(sb, o, __frost_gc_phase(sb->heap));
+}
+
+void __frost_gc_shade_new_child(struct frost_sandbox *sb, struct frost_object *child,
+				unsigned int phase)
+{
+	shade_in(sb, child, phase);
 }
 
 /* ------------------------------------------------------------------ */

@@ -128,7 +128,9 @@ static struct frost_page *page_get(struct frost_private_heap *ph)
 	struct frost_page *pg;
 
 	if (!ph->empty) {
-		char *batch = map_aligned(FROST_MAP_BATCH * FROST_PAGE_SIZE);
+		/* A page mapping is an allocation of its own (fault.h). */
+		char *batch = __frost_should_fail() ? NULL
+			: map_aligned(FROST_MAP_BATCH * FROST_PAGE_SIZE);
 
 		if (!batch)
 			return NULL;
@@ -195,7 +197,7 @@ static void *alloc_large(struct frost_private_heap *ph, struct frost_sandbox *ow
 		return NULL;
 	}
 	len = (FROST_PAGE_HDR_SIZE + size + FROST_PAGE_SIZE - 1) & ~(FROST_PAGE_SIZE - 1);
-	pg = map_aligned(len);
+	pg = __frost_should_fail() ? NULL : map_aligned(len);
 	if (!pg) {
 		errno = ENOMEM;
 		return NULL;
@@ -223,6 +225,7 @@ void *__frost_private_alloc_slow(struct frost_private_heap *ph, struct frost_san
 	struct frost_size_class *sc;
 	struct frost_page *pg;
 	unsigned int c;
+	void **slot;
 
 	if (size > FROST_SMALL_MAX)
 		return alloc_large(ph, owner, size, sort);
@@ -250,7 +253,19 @@ void *__frost_private_alloc_slow(struct frost_private_heap *ph, struct frost_san
 	}
 	pg->listed = FROST_PAGE_CURRENT;
 	sc->current = pg;
-	return __frost_private_alloc_sort(ph, owner, size, sort);
+	/*
+	 * Pop the slot here rather than through __frost_private_alloc_sort():
+	 * that would count (and, with fault injection, could fail) the same
+	 * allocation a second time after the page was already made current.
+	 */
+	slot = pg->free;
+	pg->free = *slot;
+	pg->used++;
+#ifdef CONFIG_FROST_STATS
+	ph->live_objects++;
+	ph->live_bytes += __frost_class_size[c];
+#endif
+	return slot;
 }
 
 void __frost_private_free_slow(struct frost_page *pg)

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/internal.h"
+#include "core/fault.h"
 
 #define FROST_PAGE_SHIFT	16
 #define FROST_PAGE_SIZE		(1UL << FROST_PAGE_SHIFT)
@@ -166,12 +167,18 @@ void __frost_private_free_slow(struct frost_page *pg);
  * Return: the memory or NULL with errno ENOMEM.
  *
  * Fast path: pop the current page's free list (plain loads and stores: the
- * arena is its owner's alone).
+ * arena is its owner's alone). Fault-injection builds may fail any call,
+ * fast path included, before it changes anything (lib/core/fault.h); in
+ * other builds the check is the constant false and compiles away.
  */
 static inline void *__frost_private_alloc_sort(struct frost_private_heap *ph,
 					       struct frost_sandbox *owner, size_t size,
 					       enum frost_alloc_sort sort)
 {
+	if (unlikely(__frost_should_fail())) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (likely(size <= FROST_SMALL_MAX)) {
 		unsigned int c = __frost_size_class(size);
 		struct frost_page *pg = ph->classes[sort][c].current;

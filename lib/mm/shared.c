@@ -25,14 +25,17 @@
  * Why the pop is ABA-safe without a tag. A pop reads the top chain T and
  * T's next link, then CASes top from T to next. It goes wrong only if,
  * between the read and the CAS, T is popped by someone else and pushed back
- * with a different next link. Chains are pushed by (a) the sandbox that
- * carved a fresh slab (addresses never seen by any stack before), (b) the
- * reclaimer's sweep, and (c) a detaching sandbox returning its magazines;
- * (b) and (c) push only after a grace period that started after the slots
- * left every stack. Pops run in online sandboxes, so a pop in progress
- * holds up any such grace period: T cannot come back before the pending
- * CAS has run and failed. (liburcu's lfstack documents the same argument
- * for __cds_lfs_pop under an RCU read-side lock.)
+ * with a different next link. Chains are pushed only by (a) the sandbox
+ * that carved a fresh slab (addresses never seen by any stack before) and
+ * (b) the reclaimer's sweep, after a grace period of the heap (a handshake
+ * every sandbox of the heap answered) that started after the slots left
+ * every stack. Pops run only in online sandboxes of the heap (frost_freeze()
+ * and frost_str_intern() refuse an offline one), so a pop in progress holds
+ * up such a grace period: T cannot come back before the pending CAS has run
+ * and failed. A detaching sandbox's magazines, popped while it was online,
+ * go to the heap's orphan list instead, which is used only under
+ * heap->shared_lock. (liburcu's lfstack documents the same argument for
+ * __cds_lfs_pop under an RCU read-side lock.)
  *
  * The losing popper may read T's next link while the winner is already
  * writing an object into T: a benign race by design (the CAS then fails),
@@ -50,6 +53,7 @@
 #include <sys/mman.h>
 #include <sys/rseq.h>
 #include <sys/sysinfo.h>
+#include "core/fault.h"
 #include "gc/gc.h"
 #include "mm/shared.h"
 #include "rcu/rcu.h"
@@ -116,12 +120,14 @@ static unsigned int current_cpu(const struct frost_heap *heap)
 {
 	int cpu = -1;
 
+#ifndef __CHECKER__	/* sparse does not know __builtin_thread_pointer() */
 	if (__rseq_size >= 8) {
 		const struct rseq *rs = (const struct rseq *)(const void *)
 			((const char *)__builtin_thread_pointer() + __rseq_offset);
 
 		cpu = (int)__atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);
 	}
+#endif
 	if (cpu < 0)
 		cpu = sched_getcpu();
 	return cpu < 0 ? 0 : (unsigned int)cpu % heap->nr_cpus;
@@ -227,7 +233,7 @@ static void heap_list_del(struct frost_heap *heap, struct frost_shared_page **li
  */
 static int slab_carve(struct frost_heap *heap, unsigned int c, struct frost_magazine *mag)
 {
-	struct frost_shared_page *pg = map_pages(FROST_PAGE_SIZE);
+	struct frost_shared_page *pg = __frost_should_fail() ? NULL : map_pages(FROST_PAGE_SIZE);
 	uint32_t size = __frost_class_size[c];
 	struct frost_object **top;
 	char *base;
@@ -315,7 +321,7 @@ static struct frost_object *alloc_large(struct frost_sandbox *sb, size_t size)
 	len = (FROST_SHARED_HDR_SIZE + size + FROST_PAGE_SIZE - 1) & ~(FROST_PAGE_SIZE - 1);
 	if (shared_charge(sb, len))
 		return frost_err_null(ENOMEM);
-	pg = map_pages(len);
+	pg = __frost_should_fail() ? NULL : map_pages(len);
 	if (!pg)
 		return frost_err_null(ENOMEM);
 	pg->magic = FROST_PAGE_MAGIC;
@@ -325,6 +331,15 @@ static struct frost_object *alloc_large(struct frost_sandbox *sb, size_t size)
 	pg->capacity = 1;
 	pg->heap = sb->heap;
 	pg->map_len = len;
+	/*
+	 * The type word reads "free" until the caller publishes the object,
+	 * as for slab slots (shared.h): the sweeper and re-tracing skip it
+	 * meanwhile instead of freeing or tracing a half-built object (a
+	 * fresh mapping's zero type word would be taken as allocated). The
+	 * list lock orders this store before any reclaimer sees the page.
+	 */
+	((struct frost_object *)(void *)((char *)pg + FROST_SHARED_HDR_SIZE))->type =
+		&__frost_freed_type;
 	heap_list_add(sb->heap, &sb->heap->large, pg);
 	account(sb, 1, (int64_t)(len - FROST_SHARED_HDR_SIZE));
 	return (struct frost_object *)(void *)((char *)pg + FROST_SHARED_HDR_SIZE);
@@ -345,6 +360,8 @@ static int magazine_refill(struct frost_sandbox *sb, unsigned int c, struct fros
 	struct frost_heap *heap = sb->heap;
 	unsigned int cpu = current_cpu(heap);
 
+	if (__frost_should_fail())
+		return -ENOMEM;
 	if (shared_charge(sb, (size_t)__frost_class_size[c] * FROST_CHAIN_LEN))
 		return -ENOMEM;
 
@@ -381,6 +398,9 @@ struct frost_object *__frost_shared_alloc(struct frost_sandbox *sb, size_t size)
 	struct frost_object *o;
 	unsigned int c;
 
+	/* Fault injection (compiled away without it): fail before any change. */
+	if (unlikely(__frost_should_fail()))
+		return frost_err_null(ENOMEM);
 	if (unlikely(size > FROST_SMALL_MAX))
 		return alloc_large(sb, size);
 	c = shared_class(size);
@@ -480,7 +500,8 @@ int __frost_shared_heap_init(struct frost_heap *heap)
 	int n = get_nprocs_conf();
 
 	heap->nr_cpus = n > 0 ? (unsigned int)n : 1;
-	heap->depots = aligned_alloc(64, sizeof(*heap->depots) * heap->nr_cpus);
+	heap->depots = __frost_should_fail() ? NULL
+		: aligned_alloc(64, sizeof(*heap->depots) * heap->nr_cpus);
 	if (!heap->depots)
 		return -ENOMEM;
 	memset(heap->depots, 0, sizeof(*heap->depots) * heap->nr_cpus);
@@ -573,6 +594,16 @@ struct frost_shared_page *__frost_shared_snapshot_pages(struct frost_heap *heap,
 	pthread_mutex_unlock(&heap->shared_lock);
 	*nr_large = n;
 	return first;
+}
+
+/* Internal: see shared.h. */
+void __frost_shared_for_each_large(struct frost_heap *heap,
+				   void (*fn)(struct frost_shared_page *pg, void *arg), void *arg)
+{
+	pthread_mutex_lock(&heap->shared_lock);
+	for (struct frost_shared_page *pg = heap->large; pg; pg = pg->next)
+		fn(pg, arg);
+	pthread_mutex_unlock(&heap->shared_lock);
 }
 
 /*

@@ -158,4 +158,13 @@ struct frost_shared_page *__frost_shared_snapshot_pages(struct frost_heap *heap,
 							size_t max, size_t *nr_large);
 void __frost_shared_free_batch(struct frost_heap *heap, struct frost_object **objs, size_t n);
 
+/*
+ * __frost_shared_for_each_large() - call @fn on every large shared mapping
+ * of @heap, all of them, under heap->shared_lock (no allocation, no cap):
+ * for the reclaimer's mark clearing and re-tracing, which must reach every
+ * large object. @fn must not take a frost lock or allocate shared memory.
+ */
+void __frost_shared_for_each_large(struct frost_heap *heap,
+				   void (*fn)(struct frost_shared_page *pg, void *arg), void *arg);
+
 #endif /* __FROST_MM_SHARED_H */

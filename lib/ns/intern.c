@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fault.h"
 #include "rcu/rcu.h"
 #include "gc/gc.h"
 #include "ns/ns.h"
@@ -161,7 +162,7 @@ static struct frost_object *intern_build(struct frost_sandbox *sb, const struct 
 	s->data[key->len] = '\0';
 	o->refcnt = FROST_REFCNT_IMMORTAL;
 	/* A str made while a cycle is open survives that cycle. */
-	__frost_gc_born_marked(sb->heap, o);
+	__frost_gc_born_marked(o, __frost_gc_phase(sb->heap));
 	/*
 	 * The type goes last: a slot whose type is not the freed type is a
 	 * complete object. Pairs with the reclaimer's and debug checks'
@@ -211,7 +212,7 @@ struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8
 		o = intern_build(sb, &key, (size_t)nchars, hash);
 		if (unlikely(!o))
 			return NULL;
-		n = malloc(sizeof(*n));
+		n = __frost_should_fail() ? NULL : malloc(sizeof(*n));
 		if (unlikely(!n)) {
 			__frost_shared_unalloc(sb, o);
 			return frost_err_null(ENOMEM);

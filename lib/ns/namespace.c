@@ -51,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fault.h"
 #include "rcu/rcu.h"
 #include "gc/gc.h"
 #include "ns/ns.h"
@@ -119,7 +120,8 @@ static struct ns_node *ns_find(struct cds_lfht *ht, const struct ns_key *key, ui
 static struct ns_node *ns_node_new(const struct ns_key *key, uint64_t hash,
 				   struct frost_object *value)
 {
-	struct ns_node *n = malloc(sizeof(*n) + key->len + 1);
+	size_t size = offsetof(struct ns_node, name) + key->len + 1;
+	struct ns_node *n = __frost_should_fail() ? NULL : malloc(size);
 
 	if (!n)
 		return NULL;
@@ -356,6 +358,8 @@ void __frost_ns_for_each(struct frost_heap *heap, void (*fn)(struct frost_object
 
 static struct cds_lfht *table_new(unsigned long init, unsigned long min)
 {
+	if (__frost_should_fail())
+		return NULL;
 	return cds_lfht_new_flavor(init, min, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
 				   &urcu_qsbr_flavor, NULL);
 }

@@ -113,6 +113,7 @@
 #include <unistd.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
+#include "core/fault.h"
 #include "gc/gc.h"
 #include "rcu/rcu.h"
 #include "sandbox/channel.h"
@@ -388,12 +389,12 @@ struct frost_channel *frost_channel_create(struct frost_heap *heap, size_t capac
 	if (!heap || heap->magic != FROST_HEAP_MAGIC || capacity < 1 ||
 	    capacity > FROST_CHANNEL_MAX_CAPACITY)
 		return frost_err_null(EINVAL);
-	if (posix_memalign(&mem, CHAN_CACHELINE, sizeof(*ch)))
+	if (__frost_should_fail() || posix_memalign(&mem, CHAN_CACHELINE, sizeof(*ch)))
 		return frost_err_null(ENOMEM);
 	ch = mem;
 	memset(ch, 0, sizeof(*ch));
 	ch->cap = capacity;
-	ch->slots = malloc(capacity * sizeof(*ch->slots));
+	ch->slots = __frost_should_fail() ? NULL : malloc(capacity * sizeof(*ch->slots));
 	if (!ch->slots)
 		goto err_free;
 	for (uint64_t i = 0; i < capacity; i++) {

@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "core/fault.h"
 #include "gc/gc.h"
 #include "ns/ns.h"
 #include "sandbox/sandbox.h"
@@ -21,7 +22,7 @@ struct frost_heap *frost_heap_create(const struct frost_heap_config *cfg)
 
 	if (cfg && (cfg->flags & ~FROST_HEAP_MANUAL))
 		return frost_err_null(EINVAL);
-	heap = calloc(1, sizeof(*heap));
+	heap = __frost_should_fail() ? NULL : calloc(1, sizeof(*heap));
 	if (!heap)
 		return frost_err_null(ENOMEM);
 	if (cfg)

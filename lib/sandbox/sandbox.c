@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include "core/fault.h"
 #include "gc/gc.h"
 #include "rcu/rcu.h"
 #include "sandbox/sandbox.h"
@@ -109,7 +110,7 @@ struct frost_sandbox *frost_sandbox_attach(struct frost_heap *heap)
 		heap->recycled = sb->next;
 	pthread_mutex_unlock(&heap->lock);
 	if (!sb) {
-		sb = malloc(sizeof(*sb));
+		sb = __frost_should_fail() ? NULL : malloc(sizeof(*sb));
 		if (!sb)
 			return frost_err_null(ENOMEM);
 	}

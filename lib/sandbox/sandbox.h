@@ -25,10 +25,13 @@ struct cds_lfht;
 
 /*
  * Defaults for struct frost_heap_config's zero fields. The default cycle
- * trigger is adaptive: the bytes the last cycle kept, but at least this, so
- * floating garbage stays under the live set (lib/gc/reclaim.c).
+ * trigger is adaptive: half the bytes the last cycle kept, but at least
+ * this, so floating garbage stays under the live set (lib/gc/reclaim.c).
+ * Allocators are paced no earlier than FROST_MIN_PACE_BYTES past a cycle's
+ * base, whatever the trigger.
  */
-#define FROST_MIN_CYCLE_TRIGGER		(4u << 20)
+#define FROST_MIN_CYCLE_TRIGGER		(2u << 20)
+#define FROST_MIN_PACE_BYTES		(1u << 20)
 #define FROST_DEFAULT_STALL_WARN_MS	2000u
 
 struct frost_depot;

@@ -35,6 +35,7 @@
 #include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/fault.h"
 #include "rcu/rcu.h"
 #include "sandbox/sandbox.h"
 
@@ -124,7 +125,7 @@ struct frost_sandbox *frost_sandbox_spawn(struct frost_heap *heap,
 
 	if (!heap || heap->magic != FROST_HEAP_MAGIC || !fn)
 		return frost_err_null(EINVAL);
-	sp = calloc(1, sizeof(*sp));
+	sp = __frost_should_fail() ? NULL : calloc(1, sizeof(*sp));
 	if (!sp)
 		return frost_err_null(ENOMEM);
 	if (sem_init(&sp->started, 0, 0)) {

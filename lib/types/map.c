@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fault.h"
 #include "types/types.h"
 
 #define MAP_HASH_SEED UINT64_C(0x6d61702d5a17c0de)
@@ -145,8 +146,8 @@ static int scratch_alloc(struct map_scratch *s, size_t n)
 	size_t isz = index_size_for(n);
 
 	/* n <= MAP_MAX_LEN: 8n + 4n + 4n + 4 * isz cannot overflow 64 bits. */
-	s->mem = malloc(n * sizeof(uint64_t) + 2 * n * sizeof(uint32_t) +
-			isz * sizeof(uint32_t));
+	s->mem = __frost_should_fail() ? NULL
+		: malloc(n * sizeof(uint64_t) + 2 * n * sizeof(uint32_t) + isz * sizeof(uint32_t));
 	if (!s->mem)
 		return -ENOMEM;
 	s->hash = s->mem;

@@ -16,6 +16,19 @@
  * of object initialisation every allocator must do; object does its own.
  * Every pointer escapes through bench_escape() so no pair is optimised away.
  *
+ * Two shared allocators, next to the private ones (no target; the
+ * figures show what sharing costs):
+ *   freeze    frost_object_new() + frost_freeze() + frost_decref() of an
+ *             immutable user type: the public way to make a shared object
+ *             (a copy into the per-CPU shared slabs); the copy is garbage
+ *             at once and the background reclaimer frees it (the sandbox
+ *             passes a quiescent state after every chunk), so "free" is
+ *             the reclaimer's, off this thread;
+ *   shared    __frost_shared_alloc() + __frost_shared_unalloc(): the
+ *             sandbox's shared magazine refilled from the per-CPU depot
+ *             (lib/mm/shared.h), the allocator alone.
+ * --size N replaces the cycling sizes with one size (CSV metric size_N).
+ *
  * Two patterns, sizes cycling through 16, 32, 48, 64, 96, 128, 192, 256:
  *   lifo      allocate, free at once (1024 pairs per chunk);
  *   batch     allocate 1000, then free them in allocation order
@@ -38,6 +51,7 @@
 #include <mimalloc.h>
 #include <frost/frost.h>
 #include "mm/private.h"
+#include "mm/shared.h"
 #include "bench.h"
 
 #define LIFO_PAIRS	1024
@@ -49,11 +63,18 @@
 static const char *opt_pattern = "all";
 static const char *const alloc_patterns[] = { "lifo", "batch", "all", NULL };
 
-static const size_t alloc_sizes[8] = { 16, 32, 48, 64, 96, 128, 192, 256 };
+static size_t alloc_sizes[8] = { 16, 32, 48, 64, 96, 128, 192, 256 };
+static uint64_t opt_size;	/* 0: cycle through alloc_sizes */
 
 static const struct frost_type bench_alloc_type = {
 	.name = "bench_alloc",
 	.basic_size = sizeof(struct frost_object),
+};
+
+static const struct frost_type bench_frozen_type = {
+	.name = "bench_frozen",
+	.basic_size = sizeof(struct frost_object),
+	.flags = FROST_TYPE_IMMUTABLE,
 };
 
 static void *(*glibc_malloc)(size_t);
@@ -88,12 +109,37 @@ static inline void *init_header(void *p)
 #define GLIBC_FREE(a, p)	glibc_free(p)
 #define MI_ALLOC(a, sz)		((void)(a), init_header(mi_malloc(sz)))
 #define MI_FREE(a, p)		mi_free(p)
+#define FREEZE_ALLOC(a, sz)	freeze_one((a)->sb, (sz))
+#define FREEZE_FREE(a, p)	((void)(p))
+#define SHARED_ALLOC(a, sz)	init_header(__frost_shared_alloc((a)->sb, (sz)))
+#define SHARED_FREE(a, p)	__frost_shared_unalloc((a)->sb, (p))
+#define NO_END(a)		((void)(a))
+#define QS_END(a)		frost_quiescent((a)->sb)
+
+/*
+ * A shared small object through the public path: a private object frozen
+ * (copied into the per-CPU shared slabs), the private original dropped.
+ * The frozen copy is garbage at once; the background reclaimer frees it
+ * after the sandbox's next quiescent state (one per chunk), so the pair
+ * cost includes the allocation side only, sweeping runs in its thread.
+ */
+static inline struct frost_object *freeze_one(struct frost_sandbox *sb, size_t sz)
+{
+	struct frost_object *p = frost_object_new(sb, &bench_frozen_type, sz);
+	struct frost_object *f;
+
+	if (frost_unlikely(!p))
+		return NULL;
+	f = frost_freeze(sb, p);
+	frost_decref(p);
+	return f;
+}
 
 /*
  * One LIFO and one batch chunk function per allocator, each calling it
  * directly; noinline, with stable names, for callgrind.
  */
-#define DEFINE_ALLOC_VARIANT(name, ptr_t, ALLOC, FREE)				\
+#define DEFINE_ALLOC_VARIANT(name, ptr_t, ALLOC, FREE, END)			\
 static __bench_noipa uint64_t bench_alloc_lifo_##name(void *arg)		\
 {										\
 	struct alloc_arg *a = arg;						\
@@ -106,6 +152,7 @@ static __bench_noipa uint64_t bench_alloc_lifo_##name(void *arg)		\
 		bench_escape(p);						\
 		FREE(a, p);							\
 	}									\
+	END(a);									\
 	return LIFO_PAIRS;							\
 }										\
 										\
@@ -124,25 +171,31 @@ static __bench_noipa uint64_t bench_alloc_batch_##name(void *arg)		\
 	bench_barrier();							\
 	for (unsigned int i = 0; i < BATCH_PAIRS; i++)				\
 		FREE(a, (ptr_t *)a->ptrs[i]);					\
+	END(a);									\
 	return BATCH_PAIRS;							\
 }
 
-DEFINE_ALLOC_VARIANT(object, struct frost_object, OBJECT_ALLOC, OBJECT_FREE)
-DEFINE_ALLOC_VARIANT(raw, void, RAW_ALLOC, RAW_FREE)
-DEFINE_ALLOC_VARIANT(glibc, void, GLIBC_ALLOC, GLIBC_FREE)
-DEFINE_ALLOC_VARIANT(mimalloc, void, MI_ALLOC, MI_FREE)
+DEFINE_ALLOC_VARIANT(object, struct frost_object, OBJECT_ALLOC, OBJECT_FREE, NO_END)
+DEFINE_ALLOC_VARIANT(raw, void, RAW_ALLOC, RAW_FREE, NO_END)
+DEFINE_ALLOC_VARIANT(glibc, void, GLIBC_ALLOC, GLIBC_FREE, NO_END)
+DEFINE_ALLOC_VARIANT(mimalloc, void, MI_ALLOC, MI_FREE, NO_END)
+DEFINE_ALLOC_VARIANT(freeze, struct frost_object, FREEZE_ALLOC, FREEZE_FREE, QS_END)
+DEFINE_ALLOC_VARIANT(shared, struct frost_object, SHARED_ALLOC, SHARED_FREE, NO_END)
 
-enum { A_OBJECT, A_RAW, A_GLIBC, A_MIMALLOC, NR_A };
+enum { A_OBJECT, A_RAW, A_GLIBC, A_MIMALLOC, A_FREEZE, A_SHARED, NR_A };
 enum { P_LIFO, P_BATCH, NR_P };
 
-static const char *const alloc_variants[] = { "object", "raw", "glibc", "mimalloc", NULL };
+static const char *const alloc_variants[] = { "object", "raw", "glibc", "mimalloc", "freeze",
+					      "shared", NULL };
 static const char *const pattern_names[NR_P] = { "lifo", "batch" };
 
 static const bench_chunk_fn alloc_fns[NR_P][NR_A] = {
 	[P_LIFO] = { bench_alloc_lifo_object, bench_alloc_lifo_raw,
-		     bench_alloc_lifo_glibc, bench_alloc_lifo_mimalloc },
+		     bench_alloc_lifo_glibc, bench_alloc_lifo_mimalloc,
+		     bench_alloc_lifo_freeze, bench_alloc_lifo_shared },
 	[P_BATCH] = { bench_alloc_batch_object, bench_alloc_batch_raw,
-		      bench_alloc_batch_glibc, bench_alloc_batch_mimalloc },
+		      bench_alloc_batch_glibc, bench_alloc_batch_mimalloc,
+		      bench_alloc_batch_freeze, bench_alloc_batch_shared },
 };
 
 /* glibc's own malloc/free, even when libmimalloc interposes the process's. */
@@ -205,6 +258,12 @@ static int alloc_run(const struct bench_common *c)
 	struct frost_heap *heap;
 	int ret = -1;
 
+	if (opt_size && opt_size < 16) {
+		bench_error("alloc: --size below 16 cannot hold an object header");
+		return -1;
+	}
+	for (int i = 0; opt_size && i < 8; i++)
+		alloc_sizes[i] = (size_t)opt_size;
 	if (resolve_glibc(c))
 		return -1;
 	if (!c->quiet)
@@ -221,7 +280,10 @@ static int alloc_run(const struct bench_common *c)
 		goto out_heap;
 	}
 
-	bench_info(c, "# ns per alloc+free pair, sizes 16..256 cycling\n");
+	if (opt_size)
+		bench_info(c, "# ns per alloc+free pair, size %llu\n", (unsigned long long)opt_size);
+	else
+		bench_info(c, "# ns per alloc+free pair, sizes 16..256 cycling\n");
 	for (unsigned int r = 0; r < c->reps; r++) {
 		for (int p = 0; p < NR_P; p++) {
 			if (!pattern_on(p))
@@ -253,7 +315,14 @@ static int alloc_run(const struct bench_common *c)
 			bench_info(c, "%-6s %-9s %9.2f %9.2f %9.2f\n", pattern_names[p],
 				   alloc_variants[a], med[p][a], bench_min(res[p][a], c->reps),
 				   bench_max(res[p][a], c->reps));
-			bench_csv(c, "alloc", what, "median", med[p][a], "ns/pair");
+			if (opt_size) {
+				char metric[32];
+
+				snprintf(metric, sizeof(metric), "size_%llu", (unsigned long long)opt_size);
+				bench_csv(c, "alloc", what, metric, med[p][a], "ns/pair");
+			} else {
+				bench_csv(c, "alloc", what, "median", med[p][a], "ns/pair");
+			}
 		}
 	}
 	if (ret)
@@ -262,6 +331,21 @@ static int alloc_run(const struct bench_common *c)
 		for (int f = A_OBJECT; f <= A_RAW; f++) {
 			compare(c, med, p, f, A_GLIBC, TARGET_GLIBC);
 			compare(c, med, p, f, A_MIMALLOC, TARGET_MIMALLOC);
+		}
+		/* Shared allocation next to private: no target, for the record. */
+		if (med[p][A_FREEZE] && med[p][A_OBJECT]) {
+			char name[48];
+
+			snprintf(name, sizeof(name), "alloc%s_freeze_object",
+				 p == P_BATCH ? "_batch" : "");
+			bench_summary(c, name, med[p][A_FREEZE], med[p][A_OBJECT], "ns/pair", 0);
+		}
+		if (med[p][A_SHARED] && med[p][A_RAW]) {
+			char name[48];
+
+			snprintf(name, sizeof(name), "alloc%s_shared_raw",
+				 p == P_BATCH ? "_batch" : "");
+			bench_summary(c, name, med[p][A_SHARED], med[p][A_RAW], "ns/pair", 0);
 		}
 	}
 out:
@@ -274,6 +358,8 @@ out_heap:
 static const struct bench_option alloc_options[] = {
 	{ .name = "pattern", .metavar = "P", .kind = BENCH_OPT_STRING, .value = &opt_pattern,
 	  .choices = alloc_patterns, .help = "lifo, batch or all (default all)" },
+	{ .name = "size", .metavar = "BYTES", .kind = BENCH_OPT_UINT, .value = &opt_size,
+	  .min = 0, .max = 4096, .help = "one block size, 16..4096 (default 0: 16..256 cycling)" },
 	{ .name = NULL },
 };
 

@@ -115,6 +115,9 @@ struct bench {
 
 extern const struct bench bench_refcount;
 extern const struct bench bench_alloc;
+extern const struct bench bench_read;
+extern const struct bench bench_churn;
+extern const struct bench bench_channel;
 
 /* Work function measured by bench_measure(): returns operations done. */
 typedef uint64_t (*bench_chunk_fn)(void *arg);
@@ -153,11 +156,74 @@ void bench_csv(const struct bench_common *c, const char *bench, const char *vari
 void bench_summary(const struct bench_common *c, const char *name, double frost,
 		   double baseline, const char *unit, double target);
 
+/*
+ * bench_summary_ge() - the same for a higher-is-better comparison
+ * (throughput): `target=<t> cmp=ge verdict=PASS` when ratio >= @target.
+ */
+void bench_summary_ge(const struct bench_common *c, const char *name, double frost,
+		      double baseline, const char *unit, double target);
+
 /* Complain on stderr (prefixed "frost-bench: ") for a failed sanity check. */
 __attribute__((format(printf, 1, 2)))
 void bench_error(const char *fmt, ...);
 
 /* Is @v a usable measurement (finite, > 0)? Complains naming @what if not. */
 bool bench_sane(const char *what, double v);
+
+/* ----------------------------------------------------------------------- */
+/* Multi-threaded benchmarks (tools/bench/mt.c) */
+
+/*
+ * struct bench_sync - start and stop a team of worker threads together.
+ * Workers set themselves up (attach a sandbox, register with liburcu or
+ * Boehm), call bench_sync_ready(), then loop until bench_stopped(). The
+ * main thread's bench_sync_run() waits for all of them, releases them at
+ * once, sleeps, raises the stop flag and returns the elapsed seconds. The
+ * flags sit on their own cache lines, written twice per run.
+ */
+struct bench_sync {
+	unsigned int ready __attribute__((aligned(64)));
+	int go __attribute__((aligned(64)));
+	int stop __attribute__((aligned(64)));
+	uint64_t t0, t1;
+};
+
+static inline bool bench_stopped(const struct bench_sync *s)
+{
+	return __atomic_load_n(&s->stop, __ATOMIC_RELAXED);
+}
+
+void bench_sync_init(struct bench_sync *s);
+void bench_sync_ready(struct bench_sync *s);
+/* Release @nr ready workers, let them run @seconds (sampling with @tick
+ * every millisecond if not NULL), stop them; return the elapsed seconds. */
+double bench_sync_run(struct bench_sync *s, unsigned int nr, double seconds,
+		      void (*tick)(void *arg), void *arg);
+
+/* Sleep @us microseconds (nanosleep). */
+void bench_sleep_us(uint64_t us);
+
+/* CPUs online (at least 1). */
+unsigned int bench_nr_cpus(void);
+
+/*
+ * struct bench_hist - a log-linear latency histogram: exact below 8 ns,
+ * then 8 buckets per power of two (12.5% resolution). Not thread-safe:
+ * one per thread, merged by the main thread.
+ */
+#define BENCH_HIST_BUCKETS	512
+struct bench_hist {
+	uint64_t count[BENCH_HIST_BUCKETS];
+	uint64_t n;
+	uint64_t max;
+};
+
+void bench_hist_add(struct bench_hist *h, uint64_t v);
+void bench_hist_merge(struct bench_hist *dst, const struct bench_hist *src);
+/* The @p-th percentile (0 < @p <= 100), a bucket's midpoint; 0 if empty. */
+double bench_hist_pct(const struct bench_hist *h, double p);
+
+/* Peak resident set of the process so far, bytes (getrusage). */
+uint64_t bench_maxrss(void);
 
 #endif /* __FROST_BENCH_H */

@@ -31,6 +31,9 @@
 static const struct bench *const bench_table[] = {
 	&bench_refcount,
 	&bench_alloc,
+	&bench_read,
+	&bench_churn,
+	&bench_channel,
 };
 
 #define NR_BENCHES (sizeof(bench_table) / sizeof(bench_table[0]))
@@ -169,6 +172,21 @@ void bench_summary(const struct bench_common *c, const char *name, double frost,
 	       name, frost, baseline, ratio, unit);
 	if (target > 0)
 		printf(" target=%.2f verdict=%s", target, ratio <= target ? "PASS" : "MISS");
+	putchar('\n');
+	bench_csv(c, name, "frost", "median", frost, unit);
+	bench_csv(c, name, "baseline", "median", baseline, unit);
+	bench_csv(c, name, "frost/baseline", "ratio", ratio, "x");
+}
+
+void bench_summary_ge(const struct bench_common *c, const char *name, double frost,
+		      double baseline, const char *unit, double target)
+{
+	double ratio = baseline > 0 ? frost / baseline : 0;
+
+	printf("SUMMARY name=%s frost=%.3f baseline=%.3f ratio=%.3f unit=%s",
+	       name, frost, baseline, ratio, unit);
+	if (target > 0)
+		printf(" target=%.2f cmp=ge verdict=%s", target, ratio >= target ? "PASS" : "MISS");
 	putchar('\n');
 	bench_csv(c, name, "frost", "median", frost, unit);
 	bench_csv(c, name, "baseline", "median", baseline, unit);
@@ -398,10 +416,12 @@ static void print_env(void)
 {
 	printf("# frost %s, %s, %ld online CPUs, CONFIG_FROST_DEBUG %s\n",
 	       frost_version(),
-#ifdef __clang__
+#if defined(__clang__)
 	       "clang " __clang_version__,
-#else
+#elif defined(__VERSION__)
 	       "gcc " __VERSION__,
+#else
+	       "unknown compiler",	/* sparse defines no __VERSION__ */
 #endif
 	       sysconf(_SC_NPROCESSORS_ONLN),
 #ifdef CONFIG_FROST_DEBUG

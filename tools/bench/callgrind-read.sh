@@ -1,0 +1,90 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# tools/bench/callgrind-read.sh - instructions (Ir) per read operation of
+# each `frost-bench read` variant, which timing on a noisy 2-vCPU machine
+# cannot resolve.
+#
+# Theory of operation. Each variant runs under callgrind with one reader and
+# no writer (`read --variant V --readers 1 --writers 0 --reps 1`), collection
+# switched on only inside its operation function (--toggle-collect=
+# bench_read_<variant>_op: lookup, reference, walk of the tuple, callees
+# included). Callgrind still records the calls into that function, so
+# Ir per op = the collected total / the number of calls, read from the
+# uncompressed output (--compress-strings=no). Not counted: the reader
+# loop around the op (for frost and urcu, one quiescent state per 64 ops,
+# ~1.4 ns), valgrind's start-up and the driver.
+#
+# Usage: callgrind-read.sh [FROST_BENCH [SECONDS]]
+#   FROST_BENCH  the frost-bench binary (default: tools/frost-bench next to
+#                this directory, or $FROST_BENCH)
+#   SECONDS      --duration of each run (default 0.5; under valgrind a
+#                run does ~40 k ops per second)
+# Output: one line per variant, then
+#   SUMMARY name=read_ideal_ir frost=<Ir/op> baseline=<Ir/op> ratio=<r> unit=Ir/op
+#   (and read_atomic_ir, read_rwlock_ir, read_urcu_ir: frost against each)
+# Exit status: 0, or 1 if a run failed or counted nothing, 2 on usage errors.
+
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+bench=${1:-${FROST_BENCH:-$here/../frost-bench}}
+seconds=${2:-0.5}
+
+if [ ! -x "$bench" ]; then
+	echo "$0: $bench is not an executable frost-bench (build it: make tools)" >&2
+	exit 2
+fi
+if ! command -v valgrind >/dev/null 2>&1; then
+	echo "$0: valgrind not found (apt-get install valgrind)" >&2
+	exit 2
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/frost-cg.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+echo "# callgrind-read: bench=$bench duration=$seconds readers=1 writers=0"
+
+# irop VARIANT: "<Ir> <calls>" of bench_read_VARIANT_op, on stdout.
+irop() {
+	fn=bench_read_$1_op
+	out=$tmp/callgrind.out.$1
+	if ! valgrind --tool=callgrind --callgrind-out-file="$out" --compress-strings=no \
+		--toggle-collect="$fn" --toggle-collect="$fn.*" \
+		"$bench" read --variant "$1" --readers 1 --writers 0 --reps 1 \
+		--duration "$seconds" --quiet >"$tmp/stdout.$1" 2>"$tmp/stderr.$1"; then
+		echo "$0: the $1 run failed:" >&2
+		cat "$tmp/stderr.$1" "$tmp/stdout.$1" >&2
+		exit 1
+	fi
+	total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$out")
+	[ -n "$total" ] || total=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out")
+	calls=$(awk -v fn="$fn" '$1 == "cfn=" fn || $1 ~ "^cfn=\\(" && $2 == fn { c = 1; next }
+		c && /^calls=/ { split($1, a, "="); n += a[2] } { c = 0 }
+		END { print n + 0 }' "$out")
+	if [ -z "$total" ] || [ "$total" -eq 0 ] || [ "$calls" -eq 0 ]; then
+		echo "$0: callgrind counted nothing in $fn (stripped binary? renamed function?)" >&2
+		exit 1
+	fi
+	echo "$total $calls"
+}
+
+res=
+for v in ideal frost atomic rwlock urcu; do
+	res="$res $v $(irop $v)"
+done
+
+echo "$res" | awk '{
+	for (i = 1; i <= NF; i += 3) { name[++n] = $i; ir[$i] = $(i + 1); calls[$i] = $(i + 2) }
+	for (i = 1; i <= n; i++) {
+		v = name[i]; per[v] = ir[v] / calls[v]
+		printf "%-7s Ir=%d  ops=%d  Ir/op=%.1f\n", v, ir[v], calls[v], per[v]
+	}
+	printf "frost over ideal: %+.1f%% instructions (%+.1f Ir/op)\n", (per["frost"] / per["ideal"] - 1) * 100, per["frost"] - per["ideal"]
+	for (i = 1; i <= n; i++) {
+		v = name[i]
+		if (v == "frost")
+			continue
+		printf "SUMMARY name=read_%s_ir frost=%.1f baseline=%.1f ratio=%.3f unit=Ir/op\n", v, per["frost"], per[v], per["frost"] / per[v]
+	}
+}'
