@@ -59,8 +59,7 @@ void __frost_private_heap_init(struct frost_private_heap *ph)
 			ph->classes[s][c].current = &frost_sentinel_page;
 }
 
-/* Map @len bytes aligned to FROST_PAGE_SIZE; NULL on failure. */
-static void *map_aligned(size_t len)
+void *__frost_map_aligned(size_t len)
 {
 	size_t span = len + FROST_PAGE_SIZE;
 	char *raw, *aligned;
@@ -130,7 +129,7 @@ static struct frost_page *page_get(struct frost_private_heap *ph)
 	if (!ph->empty) {
 		/* A page mapping is an allocation of its own (fault.h). */
 		char *batch = __frost_should_fail() ? NULL
-			: map_aligned(FROST_MAP_BATCH * FROST_PAGE_SIZE);
+			: __frost_map_aligned(FROST_MAP_BATCH * FROST_PAGE_SIZE);
 
 		if (!batch)
 			return NULL;
@@ -197,7 +196,7 @@ static void *alloc_large(struct frost_private_heap *ph, struct frost_sandbox *ow
 		return NULL;
 	}
 	len = (FROST_PAGE_HDR_SIZE + size + FROST_PAGE_SIZE - 1) & ~(FROST_PAGE_SIZE - 1);
-	pg = __frost_should_fail() ? NULL : map_aligned(len);
+	pg = __frost_should_fail() ? NULL : __frost_map_aligned(len);
 	if (!pg) {
 		errno = ENOMEM;
 		return NULL;

@@ -124,6 +124,13 @@ struct frost_private_heap {
 
 void __frost_private_heap_init(struct frost_private_heap *ph);
 
+/*
+ * __frost_map_aligned() - map @len bytes (a multiple of FROST_PAGE_SIZE)
+ * aligned to FROST_PAGE_SIZE, so __frost_page_of() finds their header.
+ * Used for private and shared pages alike. Return: the mapping or NULL.
+ */
+void *__frost_map_aligned(size_t len);
+
 
 /*
  * __frost_private_heap_destroy() - free every page and mapping of @ph;

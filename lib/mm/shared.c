@@ -183,25 +183,6 @@ static struct frost_object *depot_pop(struct frost_object **top)
 /* ------------------------------------------------------------------ */
 /* Slabs                                                               */
 
-static void *map_pages(size_t len)
-{
-	size_t span = len + FROST_PAGE_SIZE;
-	char *raw, *aligned;
-	size_t head, tail;
-
-	raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (raw == MAP_FAILED)
-		return NULL;
-	aligned = (char *)(((uintptr_t)raw + FROST_PAGE_SIZE - 1) & ~(FROST_PAGE_SIZE - 1));
-	head = (size_t)(aligned - raw);
-	tail = span - head - len;
-	if (head)
-		munmap(raw, head);
-	if (tail)
-		munmap(aligned + len, tail);
-	return aligned;
-}
-
 static void heap_list_add(struct frost_heap *heap, struct frost_shared_page **list,
 			  struct frost_shared_page *pg)
 {
@@ -233,11 +214,12 @@ static void heap_list_del(struct frost_heap *heap, struct frost_shared_page **li
  */
 static int slab_carve(struct frost_heap *heap, unsigned int c, struct frost_magazine *mag)
 {
-	struct frost_shared_page *pg = __frost_should_fail() ? NULL : map_pages(FROST_PAGE_SIZE);
+	struct frost_shared_page *pg;
 	uint32_t size = __frost_class_size[c];
 	struct frost_object **top;
 	char *base;
 
+	pg = __frost_should_fail() ? NULL : __frost_map_aligned(FROST_PAGE_SIZE);
 	if (!pg)
 		return -ENOMEM;
 	pg->magic = FROST_PAGE_MAGIC;
@@ -321,7 +303,7 @@ static struct frost_object *alloc_large(struct frost_sandbox *sb, size_t size)
 	len = (FROST_SHARED_HDR_SIZE + size + FROST_PAGE_SIZE - 1) & ~(FROST_PAGE_SIZE - 1);
 	if (shared_charge(sb, len))
 		return frost_err_null(ENOMEM);
-	pg = __frost_should_fail() ? NULL : map_pages(len);
+	pg = __frost_should_fail() ? NULL : __frost_map_aligned(len);
 	if (!pg)
 		return frost_err_null(ENOMEM);
 	pg->magic = FROST_PAGE_MAGIC;
