@@ -26,8 +26,8 @@
  *    heap, which may already be destroyed by then.
  *
  * A caller that is itself an online sandbox goes offline while it waits
- * (for the attach, or for the thread to end): the new thread's attach and
- * detach may wait for a grace period, which must not wait for the caller.
+ * (for the attach, or for the thread to end), like any blocking frost call:
+ * a reclaim cycle meanwhile must not wait for the caller's quiescent state.
  *
  * Lock order: spawn_lock is a leaf.
  */
