@@ -224,7 +224,6 @@ void *__frost_private_alloc_slow(struct frost_private_heap *ph, struct frost_san
 	struct frost_size_class *sc;
 	struct frost_page *pg;
 	unsigned int c;
-	void **slot;
 
 	if (size > FROST_SMALL_MAX)
 		return alloc_large(ph, owner, size, sort);
@@ -257,14 +256,7 @@ void *__frost_private_alloc_slow(struct frost_private_heap *ph, struct frost_san
 	 * that would count (and, with fault injection, could fail) the same
 	 * allocation a second time after the page was already made current.
 	 */
-	slot = pg->free;
-	pg->free = *slot;
-	pg->used++;
-#ifdef CONFIG_FROST_STATS
-	ph->live_objects++;
-	ph->live_bytes += __frost_class_size[c];
-#endif
-	return slot;
+	return __frost_page_pop(ph, pg, c);
 }
 
 void __frost_private_free_slow(struct frost_page *pg)

@@ -168,6 +168,23 @@ void *__frost_private_alloc_slow(struct frost_private_heap *ph, struct frost_san
 				 size_t size, enum frost_alloc_sort sort);
 void __frost_private_free_slow(struct frost_page *pg);
 
+/* Take the first free slot of @pg (class @c of @ph), which has one. */
+static inline void *__frost_page_pop(struct frost_private_heap *ph, struct frost_page *pg,
+				     unsigned int c)
+{
+	void **slot = pg->free;
+
+	pg->free = *slot;
+	pg->used++;
+#ifdef CONFIG_FROST_STATS
+	ph->live_objects++;
+	ph->live_bytes += __frost_class_size[c];
+#endif
+	(void)ph;
+	(void)c;
+	return slot;
+}
+
 /*
  * __frost_private_alloc_sort() - @size bytes of @sort from @ph, 16-byte
  * aligned, uninitialised; @owner is recorded in new pages.
@@ -189,17 +206,9 @@ static inline void *__frost_private_alloc_sort(struct frost_private_heap *ph,
 	if (likely(size <= FROST_SMALL_MAX)) {
 		unsigned int c = __frost_size_class(size);
 		struct frost_page *pg = ph->classes[sort][c].current;
-		void **slot = pg->free;
 
-		if (likely(slot)) {
-			pg->free = *slot;
-			pg->used++;
-#ifdef CONFIG_FROST_STATS
-			ph->live_objects++;
-			ph->live_bytes += __frost_class_size[c];
-#endif
-			return slot;
-		}
+		if (likely(pg->free))
+			return __frost_page_pop(ph, pg, c);
 	}
 	return __frost_private_alloc_slow(ph, owner, size, sort);
 }

@@ -182,12 +182,11 @@ struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8
 	struct frost_object *o;
 	struct frost_heap *heap;
 	struct intern_key key;
-	ssize_t nchars;
+	size_t nchars;
+	int err;
 	uint64_t hash;
 
 	if (unlikely(__frost_check_sandbox(sb)))
-		return frost_err_null(EINVAL);
-	if (unlikely(!utf8 && len))
 		return frost_err_null(EINVAL);
 	/* rculfhash needs the QSBR read side: an online registered thread. */
 	if (unlikely(!__frost_sandbox_online(sb)))
@@ -195,11 +194,9 @@ struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8
 	heap = sb->heap;
 	if (unlikely(!heap->intern))
 		return frost_err_null(EINVAL);
-	if (unlikely(len > SIZE_MAX - offsetof(struct frost_str, data) - 1))
-		return frost_err_null(ENOMEM);
-	nchars = __frost_utf8_validate(utf8, len);
-	if (unlikely(nchars < 0))
-		return frost_err_null(EILSEQ);
+	err = __frost_str_check(utf8, len, &nchars);
+	if (unlikely(err))
+		return frost_err_null(-err);
 
 	key.data = len ? utf8 : "";
 	key.len = len;
@@ -209,7 +206,7 @@ struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8
 		if (n && intern_claim(sb, n))
 			return n->str;
 
-		o = intern_build(sb, &key, (size_t)nchars, hash);
+		o = intern_build(sb, &key, nchars, hash);
 		if (unlikely(!o))
 			return NULL;
 		n = __frost_should_fail() ? NULL : malloc(sizeof(*n));

@@ -55,22 +55,35 @@ const struct frost_type __frost_str_type = {
 	.equal = str_equal,
 };
 
+/* Internal: see types.h. */
+int __frost_str_check(const char *utf8, size_t len, size_t *nchars)
+{
+	ssize_t n;
+
+	if (unlikely(!utf8 && len))
+		return -EINVAL;
+	if (unlikely(len > SIZE_MAX - offsetof(struct frost_str, data) - 1))
+		return -ENOMEM;
+	n = __frost_utf8_validate(utf8, len);
+	if (unlikely(n < 0))
+		return -EILSEQ;
+	*nchars = (size_t)n;
+	return 0;
+}
+
 /* Public: see include/frost/types.h. */
 struct frost_object *frost_str_new(struct frost_sandbox *sb, const char *utf8, size_t len)
 {
 	struct frost_object *o;
 	struct frost_str *s;
-	ssize_t nchars;
+	size_t nchars;
+	int err;
 
 	if (unlikely(__frost_check_sandbox(sb)))
 		return frost_err_null(EINVAL);
-	if (unlikely(!utf8 && len))
-		return frost_err_null(EINVAL);
-	if (unlikely(len > SIZE_MAX - offsetof(struct frost_str, data) - 1))
-		return frost_err_null(ENOMEM);
-	nchars = __frost_utf8_validate(utf8, len);
-	if (unlikely(nchars < 0))
-		return frost_err_null(EILSEQ);
+	err = __frost_str_check(utf8, len, &nchars);
+	if (unlikely(err))
+		return frost_err_null(-err);
 
 	o = __frost_object_alloc(sb, &__frost_str_type,
 				 offsetof(struct frost_str, data) + len + 1);
@@ -78,7 +91,7 @@ struct frost_object *frost_str_new(struct frost_sandbox *sb, const char *utf8, s
 		return NULL;
 	s = __frost_container_of(o, struct frost_str, ob);
 	s->len = len;
-	s->nchars = (size_t)nchars;
+	s->nchars = nchars;
 	if (len)
 		memcpy(s->data, utf8, len);
 	s->data[len] = '\0';

@@ -37,6 +37,13 @@ struct frost_float {
 };
 
 /* str: UTF-8 bytes, NUL-terminated; @nchars code points. */
+/*
+ * __frost_str_check() - may @utf8[0..@len) become a str? Sets *@nchars.
+ * Return: 0, -EINVAL (NULL text with non-zero length), -ENOMEM (too long)
+ * or -EILSEQ (invalid UTF-8).
+ */
+int __frost_str_check(const char *utf8, size_t len, size_t *nchars);
+
 struct frost_str {
 	struct frost_object ob;
 	size_t len;
