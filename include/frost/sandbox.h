@@ -121,7 +121,8 @@ FROST_API int frost_unpin(struct frost_sandbox *sb, struct frost_object *shared)
 /**
  * struct frost_sandbox_stats - a sandbox's private-arena counters.
  * @id: the sandbox's number, unique within its heap (as in stall warnings).
- * @live_objects: private objects alive.
+ * @live_objects: private allocations alive: objects, and the buffers frost
+ *	keeps for them (a list's item array, the pin table).
  * @live_bytes: bytes they occupy (allocation size classes).
  * @pages: arena pages held (small-object pages and large mappings).
  * @pins: pins held (counting multiplicity).

@@ -140,29 +140,39 @@ static void finalize_object(struct frost_object *o)
 		o->type->finalize(o);
 }
 
+#ifdef CONFIG_FROST_DEBUG
+static void count_object(struct frost_object *o, void *arg)
+{
+	(void)o;
+	++*(uint64_t *)arg;
+}
+#endif
+
 /* Free the arena and unlink @sb; the caller checked it is ours and alive. */
 static void detach_now(struct frost_sandbox *sb)
 {
 	struct frost_heap *heap = sb->heap;
-	uint64_t live_bytes = sb->arena.live_bytes;
-	uint64_t live;
 
 	/* Online for the depot hand-back; the pins die with the arena. */
 	frost_sandbox_online(sb);
 	__frost_gc_sandbox_detach(sb);
 	__frost_shared_cache_release(sb);
+	if (sb->pins.slots)
+		__frost_private_free(sb->pins.slots);
 	memset(&sb->pins, 0, sizeof(sb->pins));
-	live = __frost_private_heap_destroy(&sb->arena, finalize_object);
-	__frost_rcu_detach(sb);
 #ifdef CONFIG_FROST_DEBUG
-	if (live)
-		fprintf(stderr, "frost: sandbox %llu detached with %llu live private objects (%llu bytes)\n",
-			(unsigned long long)sb->id, (unsigned long long)live,
-			(unsigned long long)live_bytes);
-#else
-	(void)live;
-	(void)live_bytes;
+	{
+		/* Objects the program left alive (not frost's own buffers). */
+		uint64_t objects = 0;
+
+		__frost_private_for_each_object(&sb->arena, count_object, &objects);
+		if (objects)
+			fprintf(stderr, "frost: sandbox %llu detached with %llu live private objects\n",
+				(unsigned long long)sb->id, (unsigned long long)objects);
+	}
 #endif
+	__frost_private_heap_destroy(&sb->arena, finalize_object);
+	__frost_rcu_detach(sb);
 	pthread_mutex_lock(&heap->lock);
 	if (sb->prev)
 		sb->prev->next = sb->next;
