@@ -81,10 +81,29 @@ static void freed_type_trace(struct frost_object *o, frost_visit_fn visit, void 
 	__frost_panic("use of freed shared object %p", (void *)o);
 }
 
+static uint64_t freed_type_hash(const struct frost_object *o)
+{
+	__frost_panic("hash of freed shared object %p", (const void *)o);
+}
+
+static bool freed_type_equal(const struct frost_object *a, const struct frost_object *b)
+{
+	__frost_panic("comparison with freed shared object %p or %p", (const void *)a,
+		      (const void *)b);
+}
+
+/*
+ * Every callback aborts: a program that reaches a freed object through a
+ * callback (hash, equality, tracing) stops at once, naming it. Accessors
+ * that check the type (frost_tuple_get() ...) see a wrong type and fail
+ * with EINVAL; frost_type_name() says "<freed>".
+ */
 const struct frost_type __frost_freed_type = {
 	.name = "<freed>",
 	.flags = FROST_TYPE_BUILTIN,
 	.trace = freed_type_trace,
+	.hash = freed_type_hash,
+	.equal = freed_type_equal,
 };
 
 static inline struct frost_object *slot_next(const struct frost_object *o)
