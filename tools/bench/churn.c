@@ -233,7 +233,7 @@ static uint64_t frost_walk(const struct frost_object *t)
 static struct gtuple *boehm_make(size_t k)
 {
 	size_t n = (size_t)opt_items;
-	struct gtuple *t = GC_MALLOC(sizeof(*t) + n * sizeof(t->items[0]));
+	struct gtuple *t = GC_MALLOC(offsetof(struct gtuple, items) + n * sizeof(t->items[0]));
 
 	if (!t)
 		return NULL;
@@ -266,9 +266,9 @@ static void rtuple_free(struct rcu_head *h)
 {
 	struct rtuple *t = caa_container_of(h, struct rtuple, rcu);
 	struct churn_data *d = rcu_data;
+	size_t size = offsetof(struct rtuple, items) + (size_t)opt_items * sizeof(t->items[0]);
 
-	__atomic_fetch_add(&d->rcu_freed_bytes,
-			   sizeof(*t) + (size_t)opt_items * sizeof(t->items[0]), __ATOMIC_RELAXED);
+	__atomic_fetch_add(&d->rcu_freed_bytes, size, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&d->rcu_freed_objects, 1, __ATOMIC_RELAXED);
 	free(t);
 }
@@ -276,12 +276,12 @@ static void rtuple_free(struct rcu_head *h)
 static struct rtuple *rcu_make(size_t k, uint64_t *bytes)
 {
 	size_t n = (size_t)opt_items;
-	struct rtuple *t = malloc(sizeof(*t) + n * sizeof(t->items[0]));
+	struct rtuple *t = malloc(offsetof(struct rtuple, items) + n * sizeof(t->items[0]));
 
 	if (!t)
 		return NULL;
 	t->n = n;
-	*bytes += sizeof(*t) + n * sizeof(t->items[0]);
+	*bytes += offsetof(struct rtuple, items) + n * sizeof(t->items[0]);
 	for (size_t j = 0; j < n; j++) {
 		t->items[j] = malloc(sizeof(struct rint));
 		if (!t->items[j])

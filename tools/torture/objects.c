@@ -102,14 +102,14 @@ static void holder_trace(struct frost_object *o, frost_visit_fn visit, void *arg
 
 const struct frost_type torture_holder_type = {
 	.name = "torture-holder",
-	.basic_size = sizeof(struct holder),
+	.basic_size = offsetof(struct holder, slot),
 	.trace = holder_trace,
 };
 
 struct frost_object *torture_holder_new(struct frost_sandbox *sb, size_t n)
 {
 	struct frost_object *o = frost_object_new(sb, &torture_holder_type,
-						  sizeof(struct holder) + n * sizeof(void *));
+						  offsetof(struct holder, slot) + n * sizeof(void *));
 
 	if (o)
 		((struct holder *)(void *)o)->n = n;

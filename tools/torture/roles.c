@@ -207,7 +207,7 @@ struct writer {
 	unsigned int nown;
 	unsigned int *own;		/* slot numbers */
 	uint64_t *gen;			/* generation published (or to create) */
-	bool *bound;			/* is gen bound now? */
+	uint8_t *bound;			/* is gen bound now? (0 or 1) */
 	/* holder slots: [0, nown) current chunks, [nown, 2 nown) next
 	 * chunks, [2 nown] the chunk for the contended slot */
 	struct frost_object *holder;
