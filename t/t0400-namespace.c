@@ -21,6 +21,7 @@
 #include <string.h>
 #include <frost/frost.h>
 #include "tap.h"
+#include "frost-test.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define UNDER_TSAN 1
@@ -42,39 +43,14 @@ static struct frost_sandbox *sb;
 
 static void setup(void)
 {
-	heap = frost_heap_create(NULL);
-	sb = heap ? frost_sandbox_attach(heap) : NULL;
-	if (!sb)
-		tap_bail_out("cannot create a heap and a sandbox");
+	frost_test_open(NULL, &heap, &sb);
 }
 
 static void teardown(void)
 {
-	if (frost_sandbox_detach(sb) || frost_heap_destroy(heap))
-		tap_bail_out("teardown failed");
+	frost_test_close(heap, sb);
 }
 
-static struct frost_object *frozen_int(struct frost_sandbox *s, int64_t v)
-{
-	struct frost_object *p = frost_int_new(s, v), *f;
-
-	if (!p)
-		tap_bail_out("frost_int_new failed");
-	f = frost_freeze(s, p);
-	frost_decref(p);
-	if (!f)
-		tap_bail_out("frost_freeze failed");
-	return f;
-}
-
-static int64_t int_of(const struct frost_object *o)
-{
-	int64_t v = -1;
-
-	if (frost_int_get(o, &v))
-		return INT64_MIN;
-	return v;
-}
 
 TEST(publish_lookup_unpublish)
 {
@@ -95,10 +71,10 @@ TEST(publish_lookup_unpublish)
 	expect_ptr(frost_lookup(sb, "ab"), ==, one);
 	expect_ptr(frost_lookup(sb, "a"), ==, two);
 	/* A frozen (heap-allocated) object. */
-	big = frozen_int(sb, 1 << 20);
+	big = frost_test_frozen_int(sb, 1 << 20);
 	expect_int(frost_publish(sb, "big", big), ==, 0);
 	expect_ptr(frost_lookup(sb, "big"), ==, big);
-	expect_int(int_of(frost_lookup(sb, "big")), ==, 1 << 20);
+	expect_int(frost_test_int_of(frost_lookup(sb, "big")), ==, 1 << 20);
 
 	expect_int(frost_unpublish(sb, "a"), ==, 0);
 	expect_null_errno(frost_lookup(sb, "a"), ENOENT);
@@ -180,9 +156,9 @@ TEST(replace_is_compare_and_swap)
 	struct frost_object *a, *b, *c;
 
 	setup();
-	a = frozen_int(sb, 100001);
-	b = frozen_int(sb, 100002);
-	c = frozen_int(sb, 100003);
+	a = frost_test_frozen_int(sb, 100001);
+	b = frost_test_frozen_int(sb, 100002);
+	c = frost_test_frozen_int(sb, 100003);
 
 	/* Expected non-NULL on an unbound name: EAGAIN, still unbound. */
 	expect_neg_errno(frost_publish_replace(sb, "k", a, b), EAGAIN);
@@ -196,7 +172,8 @@ TEST(replace_is_compare_and_swap)
 	expect_neg_errno(frost_publish_replace(sb, "k", b, c), EAGAIN);
 	expect_ptr(frost_lookup(sb, "k"), ==, a);
 	/* An equal but different object is not the expected one. */
-	expect_neg_errno(frost_publish_replace(sb, "k", frozen_int(sb, 100001), c), EAGAIN);
+	expect_neg_errno(frost_publish_replace(sb, "k", frost_test_frozen_int(sb, 100001), c),
+			 EAGAIN);
 	expect_ptr(frost_lookup(sb, "k"), ==, a);
 	/* Match. */
 	expect_int(frost_publish_replace(sb, "k", a, b), ==, 0);
@@ -330,14 +307,14 @@ static void *cas_thread(void *p)
 	pthread_barrier_wait(&start);
 	while (a->successes < CAS_ROUNDS) {
 		struct frost_object *cur = frost_lookup(s, "counter"), *next;
-		int64_t n = int_of(cur);
+		int64_t n = frost_test_int_of(cur);
 		int ret;
 
 		if (!cur || n < 0) {
 			a->bad_reads++;
 			break;
 		}
-		next = frozen_int(s, n + 1);
+		next = frost_test_frozen_int(s, n + 1);
 		ret = frost_publish_replace(s, "counter", cur, next);
 		if (ret == 0)
 			a->written[a->successes++] = n + 1;
@@ -396,7 +373,7 @@ TEST_TIMEOUT(cas_counter_race, 600)
 			if (!expect_int(args[i].written[j], >, args[i].written[j - 1]))
 				break;
 	}
-	final = int_of(frost_lookup(sb, "counter"));
+	final = frost_test_int_of(frost_lookup(sb, "counter"));
 	expect_int(final, ==, total);
 	/* Every value 1..total was written exactly once: no success lost. */
 	all = malloc(sizeof(*all) * (size_t)(total ? total : 1));
@@ -578,8 +555,10 @@ TEST(destroy_with_bindings)
 	setup();
 	/* Enough names to make the table resize (more than its 64 buckets). */
 	for (i = 0; i < 5000; i++) {
+		struct frost_object *v = frost_test_frozen_int(sb, 100000 + i);
+
 		snprintf(name, sizeof(name), "name-%d", i);
-		if (!expect_int(frost_publish(sb, name, frozen_int(sb, 100000 + i)), ==, 0))
+		if (!expect_int(frost_publish(sb, name, v), ==, 0))
 			break;
 		if (i % 3 == 0)
 			expect_int(frost_unpublish(sb, name), ==, 0);
@@ -590,7 +569,7 @@ TEST(destroy_with_bindings)
 		if (i % 3 == 0)
 			expect_null_errno(frost_lookup(sb, name), ENOENT);
 		else
-			expect_int(int_of(frost_lookup(sb, name)), ==, 100000 + i);
+			expect_int(frost_test_int_of(frost_lookup(sb, name)), ==, 100000 + i);
 	}
 	expect_int(frost_sandbox_detach(sb), ==, 0);
 	assert_int(pthread_create(&th, NULL, destroy_thread, heap), ==, 0);

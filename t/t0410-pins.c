@@ -15,6 +15,7 @@
 #include <frost/frost.h>
 #include "ns/ns.h"
 #include "tap.h"
+#include "frost-test.h"
 
 static struct frost_heap *heap;
 static struct frost_sandbox *sb;
@@ -23,16 +24,12 @@ static void setup(void)
 {
 	struct frost_heap_config cfg = { .flags = FROST_HEAP_MANUAL };
 
-	heap = frost_heap_create(&cfg);
-	sb = heap ? frost_sandbox_attach(heap) : NULL;
-	if (!sb)
-		tap_bail_out("cannot create a heap and a sandbox");
+	frost_test_open(&cfg, &heap, &sb);
 }
 
 static void teardown(void)
 {
-	if (frost_sandbox_detach(sb) || frost_heap_destroy(heap))
-		tap_bail_out("teardown failed");
+	frost_test_close(heap, sb);
 }
 
 static uint64_t pins(void)

@@ -16,22 +16,19 @@
 #include <string.h>
 #include <frost/frost.h>
 #include "tap.h"
+#include "frost-test.h"
 
 static struct frost_heap *heap;
 static struct frost_sandbox *sb;
 
 static void setup(void)
 {
-	heap = frost_heap_create(NULL);
-	sb = heap ? frost_sandbox_attach(heap) : NULL;
-	if (!sb)
-		tap_bail_out("cannot create a heap and a sandbox");
+	frost_test_open(NULL, &heap, &sb);
 }
 
 static void teardown(void)
 {
-	if (frost_sandbox_detach(sb) || frost_heap_destroy(heap))
-		tap_bail_out("teardown failed");
+	frost_test_close(heap, sb);
 }
 
 static uint64_t shared_objects(void)

@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <frost/frost.h>
 #include "tap.h"
+#include "frost-test.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define UNDER_TSAN 1
@@ -53,10 +54,7 @@ static void setup_cfg(unsigned int flags)
 {
 	struct frost_heap_config cfg = { .flags = flags };
 
-	heap = frost_heap_create(&cfg);
-	sb = heap ? frost_sandbox_attach(heap) : NULL;
-	if (!sb)
-		tap_bail_out("cannot create a heap and a sandbox");
+	frost_test_open(&cfg, &heap, &sb);
 }
 
 static void setup(void)
@@ -66,8 +64,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	if (frost_sandbox_detach(sb) || frost_heap_destroy(heap))
-		tap_bail_out("teardown failed");
+	frost_test_close(heap, sb);
 }
 
 /*
@@ -81,27 +78,6 @@ static void join_offline(pthread_t th)
 	frost_sandbox_online(sb);
 }
 
-static struct frost_object *frozen_int(struct frost_sandbox *s, int64_t v)
-{
-	struct frost_object *p = frost_int_new(s, v), *f;
-
-	if (!p)
-		tap_bail_out("frost_int_new failed");
-	f = frost_freeze(s, p);
-	frost_decref(p);
-	if (!f)
-		tap_bail_out("frost_freeze failed");
-	return f;
-}
-
-static int64_t int_of(const struct frost_object *o)
-{
-	int64_t v = -1;
-
-	if (!o || frost_int_get(o, &v))
-		return INT64_MIN;
-	return v;
-}
 
 static uint64_t now_ms(void)
 {
@@ -161,7 +137,7 @@ TEST(capacity_order_and_eagain)
 
 	sent[0] = frost_int_new(sb, 7);			/* static small int */
 	sent[1] = frost_str_intern(sb, "hello", 5);	/* interned: shared */
-	sent[2] = frozen_int(sb, BIG + 1);		/* frozen */
+	sent[2] = frost_test_frozen_int(sb, BIG + 1);		/* frozen */
 	sent[3] = frost_none();
 	for (int i = 0; i < 4; i++)
 		expect_int(frost_channel_send(sb, ch, sent[i], 0), ==, 0);
@@ -172,7 +148,7 @@ TEST(capacity_order_and_eagain)
 		expect_int(frost_channel_recv(sb, ch, &got, 0), ==, 0);
 		expect_ptr(got, ==, sent[i]);
 	}
-	expect_int(int_of(sent[2]), ==, BIG + 1);
+	expect_int(frost_test_int_of(sent[2]), ==, BIG + 1);
 	expect_neg_errno(frost_channel_recv(sb, ch, &got, 0), EAGAIN);
 
 	/* Wrap around the ring many times. */
@@ -181,7 +157,7 @@ TEST(capacity_order_and_eagain)
 			expect_int(frost_channel_send(sb, ch, frost_int_new(sb, round * 3 + i), 0), ==, 0);
 		for (int i = 0; i < 3; i++) {
 			expect_int(frost_channel_recv(sb, ch, &got, 0), ==, 0);
-			expect_int(int_of(got), ==, round * 3 + i);
+			expect_int(frost_test_int_of(got), ==, round * 3 + i);
 		}
 	}
 	expect_int(frost_channel_destroy(ch), ==, 0);
@@ -193,7 +169,7 @@ TEST(capacity_order_and_eagain)
 		expect_int(frost_channel_send(sb, ch, frost_int_new(sb, i), 0), ==, 0);
 		expect_neg_errno(frost_channel_send(sb, ch, frost_int_new(sb, i), 0), EAGAIN);
 		expect_int(frost_channel_recv(sb, ch, &got, 0), ==, 0);
-		expect_int(int_of(got), ==, i);
+		expect_int(frost_test_int_of(got), ==, i);
 		expect_neg_errno(frost_channel_recv(sb, ch, &got, 0), EAGAIN);
 	}
 	expect_int(frost_channel_destroy(ch), ==, 0);
@@ -221,7 +197,7 @@ static void *owner_thread(void *p)
 		return NULL;
 	pthread_mutex_lock(&a->lock);
 	a->priv = frost_int_new(s, BIG + 5);
-	a->shared = frozen_int(s, BIG + 6);
+	a->shared = frost_test_frozen_int(s, BIG + 6);
 	if (a->ch) {
 		struct frost_object *o;
 
@@ -337,8 +313,11 @@ TEST(close_drains_then_epipe)
 	setup();
 	ch = frost_channel_create(heap, 8);
 	assert_ptr(ch, !=, NULL);
-	for (int i = 0; i < 3; i++)
-		expect_int(frost_channel_send(sb, ch, frozen_int(sb, BIG + i), 0), ==, 0);
+	for (int i = 0; i < 3; i++) {
+		struct frost_object *o = frost_test_frozen_int(sb, BIG + i);
+
+		expect_int(frost_channel_send(sb, ch, o, 0), ==, 0);
+	}
 	frost_channel_close(ch);
 	frost_channel_close(ch);	/* twice: harmless */
 	/* Sends fail, whatever the timeout. */
@@ -350,7 +329,7 @@ TEST(close_drains_then_epipe)
 	/* Receivers drain, in order, then get EPIPE (even when willing to wait). */
 	for (int i = 0; i < 3; i++) {
 		expect_int(frost_channel_recv(sb, ch, &got, -1), ==, 0);
-		expect_int(int_of(got), ==, BIG + i);
+		expect_int(frost_test_int_of(got), ==, BIG + i);
 	}
 	expect_neg_errno(frost_channel_recv(sb, ch, &got, 0), EPIPE);
 	expect_neg_errno(frost_channel_recv(sb, ch, &got, -1), EPIPE);
@@ -419,13 +398,13 @@ static void *blocker_main(void *p)
 		return NULL;
 	}
 	if (b->send) {
-		struct frost_object *o = b->obj ? b->obj : frozen_int(s, b->value);
+		struct frost_object *o = b->obj ? b->obj : frost_test_frozen_int(s, b->value);
 
 		b->ret = frost_channel_send(s, b->ch, o, b->timeout_ms);
 	} else {
 		b->ret = frost_channel_recv(s, b->ch, &b->obj, b->timeout_ms);
 		if (!b->ret)
-			b->value = int_of(b->obj);
+			b->value = frost_test_int_of(b->obj);
 	}
 	frost_sandbox_detach(s);
 	__atomic_store_n(&b->done, 1, __ATOMIC_RELEASE);
@@ -479,7 +458,7 @@ TEST_TIMEOUT(close_wakes_blocked_receivers_and_senders, 60)
 	 * that was in the channel is still delivered after the close. */
 	ch = frost_channel_create(heap, 1);
 	assert_ptr(ch, !=, NULL);
-	expect_int(frost_channel_send(sb, ch, frozen_int(sb, BIG + 9), 0), ==, 0);
+	expect_int(frost_channel_send(sb, ch, frost_test_frozen_int(sb, BIG + 9), 0), ==, 0);
 	for (int i = 0; i < 2; i++) {
 		s[i].ch = ch;
 		s[i].send = true;
@@ -496,7 +475,7 @@ TEST_TIMEOUT(close_wakes_blocked_receivers_and_senders, 60)
 		expect_neg_errno(s[i].ret, EPIPE);
 	}
 	expect_int(frost_channel_recv(sb, ch, &got, -1), ==, 0);
-	expect_int(int_of(got), ==, BIG + 9);
+	expect_int(frost_test_int_of(got), ==, BIG + 9);
 	expect_neg_errno(frost_channel_recv(sb, ch, &got, -1), EPIPE);
 	expect_int(frost_channel_destroy(ch), ==, 0);
 	teardown();
@@ -517,7 +496,7 @@ TEST_TIMEOUT(blocked_calls_complete_when_unblocked, 60)
 	blocker_start(&r);
 	let_block();
 	expect_true(!blocker_done(&r));
-	expect_int(frost_channel_send(sb, ch, frozen_int(sb, BIG + 20), -1), ==, 0);
+	expect_int(frost_channel_send(sb, ch, frost_test_frozen_int(sb, BIG + 20), -1), ==, 0);
 	join_offline(r.th);
 	expect_int(r.ret, ==, 0);
 	expect_int(r.value, ==, BIG + 20);
@@ -532,11 +511,11 @@ TEST_TIMEOUT(blocked_calls_complete_when_unblocked, 60)
 	let_block();
 	expect_true(!blocker_done(&s));
 	expect_int(frost_channel_recv(sb, ch, &got, 0), ==, 0);
-	expect_int(int_of(got), ==, 1);
+	expect_int(frost_test_int_of(got), ==, 1);
 	join_offline(s.th);
 	expect_int(s.ret, ==, 0);
 	expect_int(frost_channel_recv(sb, ch, &got, 0), ==, 0);
-	expect_int(int_of(got), ==, BIG + 21);
+	expect_int(frost_test_int_of(got), ==, BIG + 21);
 	expect_int(frost_channel_destroy(ch), ==, 0);
 	teardown();
 }
@@ -588,7 +567,7 @@ static void *ponger(void *p)
 		pp->ret = frost_channel_recv(s, pp->ping, &o, -1);
 		if (pp->ret)
 			break;
-		if (int_of(o) != BIG + i)
+		if (frost_test_int_of(o) != BIG + i)
 			pp->errors++;
 		pp->ret = frost_channel_send(s, pp->pong, o, -1);
 		if (pp->ret)
@@ -612,7 +591,7 @@ TEST_TIMEOUT(pingpong_100000_messages, 300)
 	assert_true(pp.ping && pp.pong);
 	assert_int(pthread_create(&th, NULL, ponger, &pp), ==, 0);
 	for (int64_t i = 0; i < PINGPONG_MSGS / 2; i++) {
-		o = frozen_int(sb, BIG + i);
+		o = frost_test_frozen_int(sb, BIG + i);
 		ret = frost_channel_send(sb, pp.ping, o, -1);
 		if (ret)
 			break;
@@ -620,7 +599,7 @@ TEST_TIMEOUT(pingpong_100000_messages, 300)
 		if (ret)
 			break;
 		/* The very object comes back: zero copies. */
-		if (back != o || int_of(back) != BIG + i)
+		if (back != o || frost_test_int_of(back) != BIG + i)
 			errors++;
 		frost_quiescent(sb);
 	}
@@ -664,9 +643,11 @@ static void *producer(void *p)
 		/* Small timeouts on some sends exercise the timed path. */
 		int ret;
 
-		do
-			ret = frost_channel_send(s, w->m->ch, frozen_int(s, v), (i & 1) ? 5 : -1);
-		while (ret == -ETIMEDOUT);
+		do {
+			struct frost_object *o = frost_test_frozen_int(s, v);
+
+			ret = frost_channel_send(s, w->m->ch, o, (i & 1) ? 5 : -1);
+		} while (ret == -ETIMEDOUT);
 		if (ret)
 			__atomic_fetch_add(&w->m->errors, 1, __ATOMIC_RELAXED);
 		frost_quiescent(s);
@@ -699,7 +680,7 @@ static void *consumer(void *p)
 			__atomic_fetch_add(&w->m->errors, 1, __ATOMIC_RELAXED);
 			break;
 		}
-		v = int_of(o) - BIG;
+		v = frost_test_int_of(o) - BIG;
 		if (v < 0 || v >= (int64_t)MPMC_PRODUCERS * MPMC_PER_PRODUCER) {
 			__atomic_fetch_add(&w->m->errors, 1, __ATOMIC_RELAXED);
 			continue;
@@ -772,11 +753,11 @@ TEST_TIMEOUT(messages_are_roots, 120)
 	assert_ptr(ch, !=, NULL);
 	before = shared_objects();
 	/* Two messages that only the channel holds. */
-	expect_int(frost_channel_send(sb, ch, frozen_int(sb, BIG + 31), 0), ==, 0);
-	expect_int(frost_channel_send(sb, ch, frozen_int(sb, BIG + 32), 0), ==, 0);
+	expect_int(frost_channel_send(sb, ch, frost_test_frozen_int(sb, BIG + 31), 0), ==, 0);
+	expect_int(frost_channel_send(sb, ch, frost_test_frozen_int(sb, BIG + 32), 0), ==, 0);
 	/* Garbage, for contrast: nothing holds it after our quiescent state. */
-	o = frozen_int(sb, BIG + 33);
-	expect_uint(int_of(o), ==, BIG + 33);
+	o = frost_test_frozen_int(sb, BIG + 33);
+	expect_uint(frost_test_int_of(o), ==, BIG + 33);
 	expect_uint(shared_objects(), ==, before + 3);
 	frost_quiescent(sb);
 	expect_int(frost_reclaim(heap), >=, 1);
@@ -784,9 +765,9 @@ TEST_TIMEOUT(messages_are_roots, 120)
 	/* The two messages survived; the garbage did not. */
 	expect_uint(shared_objects(), ==, before + 2);
 	expect_int(frost_channel_recv(sb, ch, &got, 0), ==, 0);
-	expect_int(int_of(got), ==, BIG + 31);
+	expect_int(frost_test_int_of(got), ==, BIG + 31);
 	expect_int(frost_channel_recv(sb, ch, &got, 0), ==, 0);
-	expect_int(int_of(got), ==, BIG + 32);
+	expect_int(frost_test_int_of(got), ==, BIG + 32);
 	/* Received and dropped: now they are garbage too. */
 	frost_quiescent(sb);
 	expect_int(frost_reclaim(heap), >=, 2);
@@ -828,7 +809,7 @@ TEST_TIMEOUT(blocked_sender_object_is_a_root, 120)
 	join_offline(s.th);
 	expect_int(s.ret, ==, 0);
 	expect_int(frost_channel_recv(sb, ch, &got, 0), ==, 0);
-	expect_int(int_of(got), ==, BIG + 40);
+	expect_int(frost_test_int_of(got), ==, BIG + 40);
 	expect_int(frost_channel_destroy(ch), ==, 0);
 	teardown();
 }
@@ -849,7 +830,7 @@ TEST_TIMEOUT(blocked_receiver_does_not_delay_reclaim, 60)
 	let_block();
 	expect_true(!blocker_done(&r));
 	/* Garbage for the cycle to find. */
-	expect_int(int_of(frozen_int(sb, BIG + 50)), ==, BIG + 50);
+	expect_int(frost_test_int_of(frost_test_frozen_int(sb, BIG + 50)), ==, BIG + 50);
 	frost_quiescent(sb);
 	t0 = now_ms();
 	freed = frost_reclaim(heap);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <frost/frost.h>
 #include "tap.h"
+#include "frost-test.h"
 #include "gc/gc_internal.h"
 
 static struct frost_heap *heap;
@@ -30,10 +31,7 @@ static struct frost_sandbox *sb;
 
 static void setup_cfg(const struct frost_heap_config *cfg)
 {
-	heap = frost_heap_create(cfg);
-	sb = heap ? frost_sandbox_attach(heap) : NULL;
-	if (!sb)
-		tap_bail_out("cannot create a heap and a sandbox");
+	frost_test_open(cfg, &heap, &sb);
 }
 
 static void setup(void)
@@ -45,8 +43,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	if (frost_sandbox_detach(sb) || frost_heap_destroy(heap))
-		tap_bail_out("teardown failed");
+	frost_test_close(heap, sb);
 }
 
 static struct frost_object *frozen_str(const char *text)
