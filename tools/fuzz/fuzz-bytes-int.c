@@ -26,13 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct frost_heap_config cfg = { .flags = FROST_HEAP_MANUAL };
-
 	(void)argc;
 	(void)argv;
-	heap = frost_heap_create(&cfg);
-	sb = heap ? frost_sandbox_attach(heap) : NULL;
-	FZ_CHECK(sb);
+	fz_open(&heap, &sb);
 	return 0;
 }
 

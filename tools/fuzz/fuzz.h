@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <frost/frost.h>
 
 #define FZ_CHECK(cond)								\
 	do {									\
@@ -29,6 +30,20 @@
 			abort();						\
 		}								\
 	} while (0)
+
+/*
+ * fz_open() - the heap (no background reclaimer: cycles run only where a
+ * target asks) and the sandbox a single-threaded target works in, made
+ * once in LLVMFuzzerInitialize(); aborts if either cannot be had.
+ */
+static inline void fz_open(struct frost_heap **heap, struct frost_sandbox **sb)
+{
+	struct frost_heap_config cfg = { .flags = FROST_HEAP_MANUAL };
+
+	*heap = frost_heap_create(&cfg);
+	*sb = *heap ? frost_sandbox_attach(*heap) : NULL;
+	FZ_CHECK(*sb);
+}
 
 struct fz {
 	const uint8_t *p;
