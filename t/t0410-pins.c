@@ -41,25 +41,12 @@ static uint64_t pins(void)
 	return st.pins;
 }
 
-static struct frost_object *frozen_int(int64_t v)
-{
-	struct frost_object *p = frost_int_new(sb, v), *f;
-
-	if (!p)
-		tap_bail_out("frost_int_new failed");
-	f = frost_freeze(sb, p);
-	frost_decref(p);
-	if (!f)
-		tap_bail_out("frost_freeze failed");
-	return f;
-}
-
 TEST(multiset)
 {
 	struct frost_object *o;
 
 	setup();
-	o = frozen_int(1 << 20);
+	o = frost_test_frozen_int(sb, 1 << 20);
 	expect_uint(pins(), ==, 0);
 	expect_int(frost_pin(sb, o), ==, 0);
 	expect_int(frost_pin(sb, o), ==, 0);
@@ -81,8 +68,8 @@ TEST(errors)
 	struct frost_object *o, *priv, *never;
 
 	setup();
-	o = frozen_int(1 << 21);
-	never = frozen_int(1 << 22);
+	o = frost_test_frozen_int(sb, 1 << 21);
+	never = frost_test_frozen_int(sb, 1 << 22);
 	priv = frost_str_new(sb, "private", 7);
 	assert_true(priv != NULL);
 
@@ -159,7 +146,7 @@ TEST_TIMEOUT(ten_thousand, 300)
 
 	setup();
 	for (i = 0; i < NPINS; i++) {
-		objs[i] = frozen_int(1000000 + (int64_t)i);
+		objs[i] = frost_test_frozen_int(sb, 1000000 + (int64_t)i);
 		if (!expect_int(frost_pin(sb, objs[i]), ==, 0))
 			break;
 		expected++;
