@@ -180,13 +180,16 @@ KCONFIG_ENV = KCONFIG_CONFIG=$(objtree)/.config
 # than Kconfig gets the new symbols' defaults (Kbuild's syncconfig).
 $(objtree)/.config: $(srctree)/Kconfig $(srctree)/configs/defconfig
 	@mkdir -p $(objtree)
+	$(Q)command -v $(KCONFIG_CONF) >/dev/null 2>&1 || { \
+		echo "make: '$(KCONFIG_CONF)' not found: run scripts/setup first (package kconfig-frontends-nox)" >&2; \
+		exit 1; }
 	$(Q)if [ -f $@ ]; then \
 		echo '  CONF    $(call rel,$@) (olddefconfig)'; \
 		cd $(srctree) && $(KCONFIG_ENV) $(KCONFIG_CONF) -s --olddefconfig Kconfig; \
 	else \
 		echo '  CONF    $(call rel,$@) (from configs/defconfig)'; \
 		cd $(srctree) && $(KCONFIG_ENV) $(KCONFIG_CONF) -s --defconfig=configs/defconfig Kconfig; \
-	fi; touch $@
+	fi && touch $@
 
 # The header is rewritten only when its contents change (so objects rebuild
 # only then); the stamp records that it was checked against this .config.
