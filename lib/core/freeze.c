@@ -270,7 +270,8 @@ struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object 
 	int err;
 
 	/* Online only: the shared allocator's lock-free pop relies on it. */
-	if (__frost_check_sandbox(sb) || !o || !__frost_sandbox_online(sb))
+	__frost_sandbox_guard_null(sb);
+	if (!o || !__frost_sandbox_online(sb))
 		return frost_err_null(EINVAL);
 	if (frost_is_shared(o)) {
 		err = __frost_shared_check(sb, o);

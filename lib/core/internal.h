@@ -73,13 +73,73 @@ static inline uint64_t __frost_hash_u64(uint64_t v)
  */
 int __frost_hash_checked(const struct frost_object *o, uint64_t *hash);
 
-/* 0 if @sb is an attached sandbox, -EINVAL otherwise (NULL, detached). */
-int __frost_check_sandbox(const struct frost_sandbox *sb);
+/*
+ * The calling thread's sandbox, or NULL (lib/sandbox/sandbox.c sets it at
+ * attach and clears it at detach). Initial-exec TLS: one %fs-relative load,
+ * not a __tls_get_addr() call, although libfrost is a shared library; its
+ * 8 bytes fit glibc's static TLS surplus even when libfrost is dlopen()ed.
+ */
+extern __thread struct frost_sandbox *__frost_current_sb
+	__attribute__((tls_model("initial-exec")));
+
+/* Out-of-line part of __frost_check_sandbox(): tells EINVAL from EPERM. */
+int __frost_check_sandbox_slow(const struct frost_sandbox *sb);
+
+/*
+ * __frost_check_sandbox() - may the calling thread act as @sb?
+ *
+ * Every call that takes a sandbox starts with this check. A sandbox is the
+ * calling thread's own or nobody's business: a pointer compare with the
+ * thread's current sandbox, which never dereferences @sb. Sandbox
+ * structures are never returned to malloc (lib/sandbox/sandbox.c keeps
+ * detached ones in a pool), so the slow path may read a stale pointer's
+ * magic to tell a detached sandbox from another thread's.
+ *
+ * Return: 0 if @sb is the calling thread's attached sandbox; -EINVAL if
+ * @sb is NULL or detached; -EPERM if it is another thread's sandbox.
+ */
+static inline int __frost_check_sandbox(const struct frost_sandbox *sb)
+{
+	if (likely(sb == __frost_current_sb && sb))
+		return 0;
+	return __frost_check_sandbox_slow(sb);
+}
+
+/*
+ * Start of a call that takes a sandbox: return its error (NULL with errno
+ * for pointer-returning calls, the negative errno for int-returning ones)
+ * unless @sb is the calling thread's sandbox.
+ */
+#define __frost_sandbox_guard_null(sb)						\
+	do {									\
+		int __err = __frost_check_sandbox(sb);				\
+		if (unlikely(__err))						\
+			return frost_err_null(-__err);				\
+	} while (0)
+#define __frost_sandbox_guard(sb)						\
+	do {									\
+		int __err = __frost_check_sandbox(sb);				\
+		if (unlikely(__err))						\
+			return __err;						\
+	} while (0)
+
+/*
+ * Owner-written statistics counters that other threads may read (with
+ * relaxed atomic loads): the owner's plain read of its own counter races
+ * with nothing, the store is atomic so readers see whole values. The same
+ * instructions as a plain increment on x86.
+ */
+#define __frost_stat_add(p, d) \
+	__atomic_store_n((p), *(p) + (d), __ATOMIC_RELAXED)
+#define __frost_stat_sub(p, d) \
+	__atomic_store_n((p), *(p) - (d), __ATOMIC_RELAXED)
 
 /*
  * __frost_check_object() - may sandbox @sb use object @o?
- * Return: 0 if @o is shared/static or a private object of @sb; -EPERM if it
- * is another sandbox's private object; -EINVAL if @o is NULL.
+ * Return: 0 if @o is static, a shared object of @sb's heap or a private
+ * object of @sb; -EPERM if it is another sandbox's private object or a
+ * shared object of another heap; -EINVAL if @o is NULL or not an object.
+ * Cost: one page-header load and compare either way (no lookup).
  */
 int __frost_check_object(const struct frost_sandbox *sb, const struct frost_object *o);
 

@@ -25,6 +25,7 @@
 #include <string.h>
 #include "core/internal.h"
 #include "mm/private.h"
+#include "mm/shared.h"
 #include "sandbox/sandbox.h"
 
 void __frost_panic(const char *fmt, ...)
@@ -45,11 +46,19 @@ void __frost_panic(const char *fmt, ...)
 	abort();
 }
 
-int __frost_check_sandbox(const struct frost_sandbox *sb)
+int __frost_check_sandbox_slow(const struct frost_sandbox *sb)
 {
-	if (unlikely(!sb || sb->magic != FROST_SANDBOX_MAGIC))
+	if (!sb)
 		return -EINVAL;
-	return 0;
+	/*
+	 * Not the caller's sandbox. Sandbox structures live in a pool that is
+	 * never freed, so even a stale pointer may be read. Relaxed: only the
+	 * value matters; pairs with the relaxed stores of @magic in
+	 * attach_init() and detach_now() (lib/sandbox/sandbox.c).
+	 */
+	if (__atomic_load_n(&sb->magic, __ATOMIC_RELAXED) != FROST_SANDBOX_MAGIC)
+		return -EINVAL;
+	return -EPERM;
 }
 
 struct frost_sandbox *__frost_object_owner(const struct frost_object *o)
@@ -63,8 +72,16 @@ int __frost_check_object(const struct frost_sandbox *sb, const struct frost_obje
 
 	if (unlikely(!o))
 		return -EINVAL;
-	if (frost_is_shared(o))
+	if (frost_is_shared(o)) {
+		/* Static objects belong to every heap; a shared object only to
+		 * the heap its slab names (heap 2's objects are reclaimed by
+		 * heap 2, which cannot see heap 1's references to them). */
+		if (__frost_is_static(o))
+			return 0;
+		if (unlikely(__frost_shared_page_of(o)->heap != sb->heap))
+			return -EPERM;
 		return 0;
+	}
 	pg = __frost_page_of(o);
 	if (unlikely(pg->magic != FROST_PAGE_MAGIC))
 		return -EINVAL;
@@ -137,6 +154,9 @@ void frost_debug_check_owner(const struct frost_object *o)
 	if (!o || frost_is_shared(o))
 		return;
 	pg = __frost_page_of(o);
+	if (pg->magic == FROST_SHARED_PAGE_MAGIC)
+		__frost_panic("refcount change on %p, a shared slot that is not immortal (freed?)",
+			      (const void *)o);
 	if (pg->magic != FROST_PAGE_MAGIC)
 		__frost_panic("refcount change on %p, which is not a frost object", (const void *)o);
 	cur = frost_sandbox_current();
@@ -155,7 +175,8 @@ struct frost_object *frost_object_new(struct frost_sandbox *sb, const struct fro
 {
 	struct frost_object *o;
 
-	if (__frost_check_sandbox(sb) || !type || (type->flags & FROST_TYPE_BUILTIN))
+	__frost_sandbox_guard_null(sb);
+	if (!type || (type->flags & FROST_TYPE_BUILTIN))
 		return frost_err_null(EINVAL);
 	if (!size)
 		size = type->basic_size;

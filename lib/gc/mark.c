@@ -234,10 +234,28 @@ static void scan_pin(struct frost_object *o, void *arg)
 	mark_object(arg, o);
 }
 
+/*
+ * A private object's child slot. Every API that stores an object refuses a
+ * shared object of another heap, but a user type's slots are plain stores
+ * frost never sees: a slot holding another heap's object is skipped, so
+ * this heap's marker never writes that heap's mark bits (the object is not
+ * kept alive by it either: Documentation/core-api/sandbox.rst, threat
+ * model). The page header load is the one the mark bit needs anyway.
+ */
+static void visit_mark_private(struct frost_object **slot, void *arg)
+{
+	struct frost_object *child = *slot;
+	struct mark_ctx *mc = arg;
+
+	if (child && frost_is_shared(child) &&
+	    (__frost_is_static(child) || __frost_shared_page_of(child)->heap == mc->heap))
+		mark_object(mc, child);
+}
+
 static void scan_private(struct frost_object *o, void *arg)
 {
 	if (o->type->trace)
-		o->type->trace(o, visit_mark, arg);
+		o->type->trace(o, visit_mark_private, arg);
 }
 
 void __frost_gc_sandbox_work(struct frost_sandbox *sb)

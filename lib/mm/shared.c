@@ -241,7 +241,7 @@ static int slab_carve(struct frost_heap *heap, unsigned int c, struct frost_maga
 	pg = __frost_should_fail() ? NULL : __frost_map_aligned(FROST_PAGE_SIZE);
 	if (!pg)
 		return -ENOMEM;
-	pg->magic = FROST_PAGE_MAGIC;
+	pg->magic = FROST_SHARED_PAGE_MAGIC;
 	pg->kind = FROST_PAGE_SHARED;
 	pg->size_class = (uint16_t)c;
 	pg->obj_size = size;
@@ -325,7 +325,7 @@ static struct frost_object *alloc_large(struct frost_sandbox *sb, size_t size)
 	pg = __frost_should_fail() ? NULL : __frost_map_aligned(len);
 	if (!pg)
 		return frost_err_null(ENOMEM);
-	pg->magic = FROST_PAGE_MAGIC;
+	pg->magic = FROST_SHARED_PAGE_MAGIC;
 	pg->kind = FROST_PAGE_SHARED_LARGE;
 	pg->obj_size = (uint32_t)(len - FROST_SHARED_HDR_SIZE > UINT32_MAX ? 0
 								 : len - FROST_SHARED_HDR_SIZE);

@@ -42,6 +42,13 @@
 #define FROST_MARK_WORDS		((FROST_SHARED_MAX_SLOTS + 63) / 64)
 #define FROST_CHAIN_LEN			32u	/* slots per chain (small classes) */
 
+/*
+ * Shared pages have a magic of their own, so a check that expects a private
+ * page (ownership, the debug owner check) never trusts a shared header's
+ * fields as private ones, and the reverse.
+ */
+#define FROST_SHARED_PAGE_MAGIC	0x73686172u	/* "shar" */
+
 enum {
 	FROST_PAGE_SHARED = 8,		/* size-classed shared slab */
 	FROST_PAGE_SHARED_LARGE,	/* one large shared object */

@@ -186,8 +186,7 @@ struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8
 	int err;
 	uint64_t hash;
 
-	if (unlikely(__frost_check_sandbox(sb)))
-		return frost_err_null(EINVAL);
+	__frost_sandbox_guard_null(sb);
 	/* rculfhash needs the QSBR read side: an online registered thread. */
 	if (unlikely(!__frost_sandbox_online(sb)))
 		return frost_err_null(EINVAL);

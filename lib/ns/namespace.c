@@ -161,7 +161,8 @@ static int ns_enter(struct frost_sandbox *sb, const char *name, struct frost_hea
 {
 	size_t len;
 
-	if (unlikely(__frost_check_sandbox(sb) || !name))
+	__frost_sandbox_guard(sb);
+	if (unlikely(!name))
 		return -EINVAL;
 	len = strnlen(name, FROST_NAME_MAX + 1);
 	if (unlikely(len == 0 || len > FROST_NAME_MAX))

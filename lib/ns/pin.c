@@ -74,7 +74,8 @@ int frost_pin(struct frost_sandbox *sb, struct frost_object *shared)
 	uint32_t i;
 	int ret;
 
-	if (unlikely(__frost_check_sandbox(sb) || !shared))
+	__frost_sandbox_guard(sb);
+	if (unlikely(!shared))
 		return -EINVAL;
 	ret = __frost_shared_check(sb, shared);
 	if (unlikely(ret))
@@ -140,7 +141,8 @@ int frost_unpin(struct frost_sandbox *sb, struct frost_object *shared)
 	struct frost_pins *p;
 	uint32_t i;
 
-	if (unlikely(__frost_check_sandbox(sb) || !shared))
+	__frost_sandbox_guard(sb);
+	if (unlikely(!shared))
 		return -EINVAL;
 	if (unlikely(!__frost_sandbox_online(sb)))
 		return -EINVAL;

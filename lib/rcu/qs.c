@@ -50,6 +50,21 @@ void __frost_rcu_detach(struct frost_sandbox *sb)
 	sb->offline = true;
 }
 
+/*
+ * offline/online/quiescent cannot report errors: a detached or NULL sandbox
+ * is ignored as before, but another thread's sandbox is misuse that would
+ * corrupt that sandbox's state, so it aborts with a message.
+ */
+static bool qs_usable(const struct frost_sandbox *sb, const char *fn)
+{
+	int err = __frost_check_sandbox(sb);
+
+	if (unlikely(err == -EPERM))
+		__frost_panic("%s() on sandbox %llu from a thread that is not its own", fn,
+			      (unsigned long long)__atomic_load_n(&sb->id, __ATOMIC_RELAXED));
+	return !err;
+}
+
 void frost_quiescent_slow(struct frost_sandbox *sb)
 {
 	/*
@@ -59,6 +74,8 @@ void frost_quiescent_slow(struct frost_sandbox *sb)
 	 */
 	unsigned long gp = __atomic_load_n(sb->qs.gp_ctr, __ATOMIC_ACQUIRE);
 
+	if (!qs_usable(sb, "frost_quiescent"))
+		return;
 	if (unlikely(sb->offline))
 		__frost_panic("frost_quiescent() on offline sandbox %llu", (unsigned long long)sb->id);
 	/* The reclaimer's handshake, ordered before the report below. */
@@ -69,7 +86,7 @@ void frost_quiescent_slow(struct frost_sandbox *sb)
 
 void frost_sandbox_offline(struct frost_sandbox *sb)
 {
-	if (__frost_check_sandbox(sb) || sb->offline)
+	if (!qs_usable(sb, "frost_sandbox_offline") || sb->offline)
 		return;
 	sb->offline = true;
 	/* Release: the reclaimer that holds us offline sees our roots and
@@ -84,7 +101,7 @@ void frost_sandbox_online(struct frost_sandbox *sb)
 	int offline = FROST_SB_OFFLINE;
 	struct timespec nap = { .tv_sec = 0, .tv_nsec = 50000 };
 
-	if (__frost_check_sandbox(sb) || !sb->offline)
+	if (!qs_usable(sb, "frost_sandbox_online") || !sb->offline)
 		return;
 	/*
 	 * Wait while the reclaimer holds us to scan our roots. Acquire: we

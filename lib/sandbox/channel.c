@@ -432,7 +432,8 @@ err_free:
 /* Common argument checks of send and receive. */
 static int chan_check(struct frost_sandbox *sb, struct frost_channel *ch, int timeout_ms)
 {
-	if (unlikely(__frost_check_sandbox(sb) || !ch || ch->magic != FROST_CHANNEL_MAGIC ||
+	__frost_sandbox_guard(sb);
+	if (unlikely(!ch || ch->magic != FROST_CHANNEL_MAGIC ||
 		     timeout_ms < -1 || !__frost_sandbox_online(sb)))
 		return -EINVAL;
 	if (unlikely(sb->heap != ch->heap))

@@ -4,8 +4,8 @@
  *
  * Theory of operation. A heap is created with its configuration (zero
  * fields take defaults) and holds the list of attached sandboxes under its
- * lock. Destruction refuses (-EBUSY) while a sandbox is attached; detached
- * sandbox structures are kept on a recycle list and freed here.
+ * lock. Destruction refuses (-EBUSY) while a sandbox is attached (detached
+ * sandbox structures belong to a process-wide pool, lib/sandbox/sandbox.c).
  *
  * Lock order: heap->lock is a leaf lock; nothing else is taken under it.
  */
@@ -56,8 +56,6 @@ err_free:
 
 int frost_heap_destroy(struct frost_heap *heap)
 {
-	struct frost_sandbox *sb, *next;
-
 	if (!heap || heap->magic != FROST_HEAP_MAGIC)
 		return -EINVAL;
 	pthread_mutex_lock(&heap->lock);
@@ -67,10 +65,6 @@ int frost_heap_destroy(struct frost_heap *heap)
 		return -EBUSY;
 	}
 	heap->magic = 0;
-	for (sb = heap->recycled; sb; sb = next) {
-		next = sb->next;
-		free(sb);
-	}
 	pthread_mutex_unlock(&heap->lock);
 	__frost_gc_destroy(heap);
 	__frost_ns_destroy(heap);

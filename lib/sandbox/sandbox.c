@@ -16,13 +16,22 @@
  * frost_sandbox_detach() runs on the owning thread: it finalizes and frees
  * every private object still alive (the arena is unmapped wholesale; no
  * refcount is consulted, since nothing outside the sandbox can reference a
- * private object) and unlinks the sandbox. The structure goes on the heap's
- * recycle list, so a stale pointer is still readable memory whose magic
- * says "detached" until the heap is destroyed or the structure is reused.
+ * private object) and unlinks the sandbox.
+ *
+ * Sandbox structures are type-stable: they come from a process-wide pool
+ * and are never returned to malloc. So every call can check its sandbox
+ * argument by comparing it with the thread's current sandbox (no
+ * dereference) and, when they differ, read the pointer's magic to tell a
+ * detached sandbox (EINVAL) from another thread's (EPERM) without touching
+ * freed memory: a stale pointer never acts on whoever the structure was
+ * reused for (lib/core/internal.h, __frost_check_sandbox()). The pool
+ * never gives a thread back the structure it released last, so a thread's
+ * stale pointer is never its own new sandbox either. The pool holds at most
+ * the peak number of sandboxes alive at once plus one per releasing thread.
  * A sandbox made by frost_sandbox_spawn() is attached in a structure its
- * spawner allocated (__frost_sandbox_attach_prepared()) and is not
- * recycled at detach: it stays the join handle until frost_sandbox_join()
- * frees it (lib/sandbox/spawn.c).
+ * spawner took from the pool (__frost_sandbox_attach_prepared()); detach
+ * leaves it alone (it is the join handle) and frost_sandbox_join() puts it
+ * back (lib/sandbox/spawn.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +43,52 @@
 #include "rcu/rcu.h"
 #include "sandbox/sandbox.h"
 
-static __thread struct frost_sandbox *frost_current;
+__thread struct frost_sandbox *__frost_current_sb __attribute__((tls_model("initial-exec")));
+#define frost_current __frost_current_sb
+
+/* The pool of detached sandbox structures (see the top of this file). */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct frost_sandbox *pool;
+
+struct frost_sandbox *__frost_sandbox_struct_get(void)
+{
+	pid_t self = (pid_t)syscall(SYS_gettid);
+	struct frost_sandbox **p, *sb;
+
+	pthread_mutex_lock(&pool_lock);
+	for (p = &pool; (sb = *p) && sb->released_by == self; p = &sb->next)
+		;
+	if (sb)
+		*p = sb->next;
+	pthread_mutex_unlock(&pool_lock);
+	if (!sb) {
+		sb = __frost_should_fail() ? NULL : calloc(1, sizeof(*sb));
+		if (!sb)
+			errno = ENOMEM;
+	}
+	return sb;
+}
+
+void __frost_sandbox_struct_put(struct frost_sandbox *sb)
+{
+	sb->released_by = (pid_t)syscall(SYS_gettid);
+	pthread_mutex_lock(&pool_lock);
+	sb->next = pool;
+	pool = sb;
+	pthread_mutex_unlock(&pool_lock);
+}
+
+/*
+ * Clear @sb for a new attach, all but @magic: a stale pointer's check may
+ * read @magic concurrently (relaxed), so it is only ever stored atomically.
+ */
+static void sandbox_clear(struct frost_sandbox *sb)
+{
+	size_t at = offsetof(struct frost_sandbox, magic), after = at + sizeof(sb->magic);
+
+	memset(sb, 0, at);
+	memset((char *)sb + after, 0, sizeof(*sb) - after);
+}
 static pthread_key_t frost_exit_key;
 static pthread_once_t frost_exit_key_once = PTHREAD_ONCE_INIT;
 
@@ -45,7 +99,7 @@ static void frost_exit_destructor(void *arg)
 {
 	struct frost_sandbox *sb = arg;
 
-	if (sb && sb->magic == FROST_SANDBOX_MAGIC)
+	if (sb && sb == frost_current)
 		detach_now(sb);
 }
 
@@ -61,12 +115,12 @@ struct frost_sandbox *frost_sandbox_current(void)
 }
 
 /*
- * Attach the calling thread as @sb (fresh memory or a recycled structure).
+ * Attach the calling thread as @sb (a structure from the pool).
  * Return: 0 or -ENOMEM; on failure @sb is left to the caller.
  */
 static int attach_init(struct frost_heap *heap, struct frost_sandbox *sb, bool spawned)
 {
-	memset(sb, 0, sizeof(*sb));
+	sandbox_clear(sb);
 	sb->heap = heap;
 	sb->tid = (pid_t)syscall(SYS_gettid);
 	sb->thread = pthread_self();
@@ -80,13 +134,16 @@ static int attach_init(struct frost_heap *heap, struct frost_sandbox *sb, bool s
 	sb->hs_ack = __atomic_load_n(&heap->hs_epoch, __ATOMIC_ACQUIRE);
 	sb->scanned_cycle = __atomic_load_n(&heap->hs_scan_cycle, __ATOMIC_ACQUIRE);
 	sb->state = FROST_SB_ONLINE;
-	sb->id = heap->next_sandbox_id++;
+	/* Relaxed: frost_sandbox_stats() may read it from another thread. */
+	__atomic_store_n(&sb->id, heap->next_sandbox_id++, __ATOMIC_RELAXED);
 	sb->next = heap->sandboxes;
 	if (sb->next)
 		sb->next->prev = sb;
 	heap->sandboxes = sb;
 	heap->nr_sandboxes++;
-	sb->magic = FROST_SANDBOX_MAGIC;
+	/* Relaxed: pairs with the relaxed load in __frost_check_sandbox_slow(),
+	 * which needs the value only (the owner's thread never reads it). */
+	__atomic_store_n(&sb->magic, FROST_SANDBOX_MAGIC, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&heap->lock);
 
 	frost_current = sb;
@@ -104,18 +161,11 @@ struct frost_sandbox *frost_sandbox_attach(struct frost_heap *heap)
 		return frost_err_null(EBUSY);
 	pthread_once(&frost_exit_key_once, frost_exit_key_init);
 
-	pthread_mutex_lock(&heap->lock);
-	sb = heap->recycled;
-	if (sb)
-		heap->recycled = sb->next;
-	pthread_mutex_unlock(&heap->lock);
-	if (!sb) {
-		sb = __frost_should_fail() ? NULL : malloc(sizeof(*sb));
-		if (!sb)
-			return frost_err_null(ENOMEM);
-	}
+	sb = __frost_sandbox_struct_get();
+	if (!sb)
+		return NULL;
 	if (attach_init(heap, sb, false)) {
-		free(sb);
+		__frost_sandbox_struct_put(sb);
 		return frost_err_null(ENOMEM);
 	}
 	return sb;
@@ -181,15 +231,15 @@ static void detach_now(struct frost_sandbox *sb)
 	if (sb->next)
 		sb->next->prev = sb->prev;
 	heap->nr_sandboxes--;
-	sb->magic = 0;
-	/* A spawned sandbox's structure is the join handle: spawn.c frees it. */
-	if (!sb->spawned) {
-		sb->next = heap->recycled;
-		heap->recycled = sb;
-	}
+	/* Relaxed: see attach_init(). */
+	__atomic_store_n(&sb->magic, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&heap->lock);
 	if (frost_current == sb)
 		frost_current = NULL;
+	/* A spawned sandbox's structure is the join handle: spawn.c puts it
+	 * back in the pool at join. */
+	if (!sb->spawned)
+		__frost_sandbox_struct_put(sb);
 }
 
 int frost_sandbox_detach(struct frost_sandbox *sb)
@@ -198,8 +248,6 @@ int frost_sandbox_detach(struct frost_sandbox *sb)
 
 	if (err)
 		return err;
-	if (!pthread_equal(sb->thread, pthread_self()))
-		return -EPERM;
 	pthread_setspecific(frost_exit_key, NULL);
 	detach_now(sb);
 	return 0;
@@ -207,12 +255,17 @@ int frost_sandbox_detach(struct frost_sandbox *sb)
 
 int frost_sandbox_stats(const struct frost_sandbox *sb, struct frost_sandbox_stats *st)
 {
-	if (__frost_check_sandbox(sb) || !st)
+	/*
+	 * Any thread may ask (the structure is type-stable, the counters are
+	 * written with relaxed atomic stores by the owner): the figures are a
+	 * snapshot, each counter whole, not a consistent set.
+	 */
+	if (!sb || !st || __atomic_load_n(&sb->magic, __ATOMIC_RELAXED) != FROST_SANDBOX_MAGIC)
 		return -EINVAL;
-	st->id = sb->id;
-	st->live_objects = sb->arena.live_objects;
-	st->live_bytes = sb->arena.live_bytes;
-	st->pages = sb->arena.pages;
-	st->pins = sb->pins.total;
+	st->id = __atomic_load_n(&sb->id, __ATOMIC_RELAXED);
+	st->live_objects = __atomic_load_n(&sb->arena.live_objects, __ATOMIC_RELAXED);
+	st->live_bytes = __atomic_load_n(&sb->arena.live_bytes, __ATOMIC_RELAXED);
+	st->pages = __atomic_load_n(&sb->arena.pages, __ATOMIC_RELAXED);
+	st->pins = __atomic_load_n(&sb->pins.total, __ATOMIC_RELAXED);
 	return 0;
 }

@@ -60,7 +60,6 @@ struct frost_heap {
 	struct frost_heap_config cfg;
 	pthread_mutex_t lock;
 	struct frost_sandbox *sandboxes;	/* attached */
-	struct frost_sandbox *recycled;		/* detached, for reuse */
 	uint64_t nr_sandboxes;
 	uint64_t next_sandbox_id;
 
@@ -127,9 +126,12 @@ struct frost_pins {
  * @grey, @nr_grey, @grey_cap: objects its barriers shaded, whose children
  *	it traces at its next handshake (an arena buffer).
  * @spawned: made by frost_sandbox_spawn() (lib/sandbox/spawn.c): detach
- *	leaves the structure to frost_sandbox_join(), which frees it,
- *	instead of putting it on the heap's recycle list.
- * @prev, @next: the heap's sandbox list (under heap->lock).
+ *	leaves the structure to frost_sandbox_join(), which puts it back in
+ *	the pool, instead of doing so itself.
+ * @released_by: the thread (tid) that last put the structure in the pool;
+ *	the pool does not give it back to that thread.
+ * @prev, @next: the heap's sandbox list (under heap->lock), or the pool's
+ *	list (@next, under its lock).
  */
 struct frost_sandbox {
 	struct frost_sandbox_qs qs;	/* first: frost_quiescent()'s fast path */
@@ -154,12 +156,25 @@ struct frost_sandbox {
 	size_t nr_grey, grey_cap;
 
 	bool spawned;			/* made by frost_sandbox_spawn() */
+	pid_t released_by;		/* last thread to put it in the pool */
 };
 
 /*
+ * __frost_sandbox_struct_get() - a sandbox structure from the process-wide
+ * pool (never one the calling thread released last), or a new one.
+ * Return: the structure (contents undefined but for a zero @magic), or
+ * NULL with errno ENOMEM.
+ */
+struct frost_sandbox *__frost_sandbox_struct_get(void);
+
+/* __frost_sandbox_struct_put() - give a detached structure to the pool. */
+void __frost_sandbox_struct_put(struct frost_sandbox *sb);
+
+/*
  * __frost_sandbox_attach_prepared() - attach the calling thread as sandbox
- * @sb, a structure the caller allocated (frost_sandbox_spawn()); it is
- * marked @spawned. On failure (NULL, errno set) @sb is not freed.
+ * @sb, a structure the caller took from the pool (frost_sandbox_spawn());
+ * it is marked @spawned. On failure (NULL, errno set) @sb stays the
+ * caller's.
  */
 struct frost_sandbox *__frost_sandbox_attach_prepared(struct frost_heap *heap,
 						      struct frost_sandbox *sb);

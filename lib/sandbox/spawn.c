@@ -8,7 +8,8 @@
  * though the sandbox detached long before. So the handle lives in a
  * struct frost_spawn that this file allocates and frees:
  *
- *  - spawn allocates the record (the sandbox structure inside it), starts
+ *  - spawn allocates the record, takes a sandbox structure from the pool
+ *    of lib/sandbox/sandbox.c for it, starts
  *    the thread and waits on a semaphore until the thread has attached in
  *    that structure (__frost_sandbox_attach_prepared(), which marks it
  *    @spawned) or failed to. So when spawn returns, the sandbox is counted
@@ -16,13 +17,14 @@
  *    reported by spawn itself, with nothing left behind.
  *  - the thread stores fn's return value and detaches unless fn already
  *    did. Detach frees the private objects and pins as usual but, seeing
- *    @spawned, does not put the structure on the heap's recycle list: it
- *    still belongs to this file (lib/sandbox/sandbox.c).
+ *    @spawned, does not put the structure back in the pool: it still
+ *    belongs to this file (lib/sandbox/sandbox.c).
  *  - join finds the record in a process-wide registry (a list under a
  *    mutex), so a handle that was already joined, or never was a spawned
  *    sandbox, is refused with -EINVAL without being dereferenced; it marks
  *    the record as being joined (a concurrent second join gets -EINVAL),
- *    waits for the thread, and frees the record. Join does not touch the
+ *    waits for the thread, frees the record and returns the structure to
+ *    the pool. Join does not touch the
  *    heap, which may already be destroyed by then.
  *
  * A caller that is itself an online sandbox goes offline while it waits
@@ -41,7 +43,7 @@
 
 /*
  * struct frost_spawn - one spawned sandbox, from spawn to join.
- * @sb: the sandbox structure, the handle users hold (first member).
+ * @sb: the sandbox structure (from the pool), the handle users hold.
  * @heap, @fn, @arg: what to run.
  * @thread: the thread (written by the spawner).
  * @self: the thread, as the thread itself saw it (for join's EDEADLK).
@@ -53,7 +55,7 @@
  * @prev, @next: the registry (under spawn_lock).
  */
 struct frost_spawn {
-	struct frost_sandbox sb;
+	struct frost_sandbox *sb;
 	struct frost_heap *heap;
 	int (*fn)(struct frost_sandbox *sb, void *arg);
 	void *arg;
@@ -98,7 +100,7 @@ static void *spawn_main(void *arg)
 	struct frost_sandbox *sb;
 
 	sp->self = pthread_self();
-	sb = __frost_sandbox_attach_prepared(sp->heap, &sp->sb);
+	sb = __frost_sandbox_attach_prepared(sp->heap, sp->sb);
 	if (!sb) {
 		sp->attach_err = errno;
 		sem_post(&sp->started);	/* the spawner frees @sp */
@@ -108,9 +110,8 @@ static void *spawn_main(void *arg)
 	sem_post(&sp->started);
 	sp->ret = sp->fn(sb, sp->arg);
 	/* fn may have detached (and even attached again elsewhere): only our
-	 * own sandbox, only if still attached. It is never recycled, so its
-	 * magic stays readable. */
-	if (sb->magic == FROST_SANDBOX_MAGIC && frost_sandbox_current() == sb)
+	 * own sandbox, only if still attached. */
+	if (frost_sandbox_current() == sb)
 		frost_sandbox_detach(sb);
 	return NULL;
 }
@@ -128,7 +129,10 @@ struct frost_sandbox *frost_sandbox_spawn(struct frost_heap *heap,
 	sp = __frost_should_fail() ? NULL : calloc(1, sizeof(*sp));
 	if (!sp)
 		return frost_err_null(ENOMEM);
-	if (sem_init(&sp->started, 0, 0)) {
+	sp->sb = __frost_sandbox_struct_get();
+	if (!sp->sb || sem_init(&sp->started, 0, 0)) {
+		if (sp->sb)
+			__frost_sandbox_struct_put(sp->sb);
 		free(sp);
 		return frost_err_null(ENOMEM);
 	}
@@ -152,10 +156,11 @@ struct frost_sandbox *frost_sandbox_spawn(struct frost_heap *heap,
 	if (err) {
 		registry_del(sp);
 		sem_destroy(&sp->started);
+		__frost_sandbox_struct_put(sp->sb);
 		free(sp);
 		return frost_err_null(err);
 	}
-	return &sp->sb;
+	return sp->sb;
 }
 
 int frost_sandbox_join(struct frost_sandbox *sb, int *fn_ret)
@@ -167,7 +172,7 @@ int frost_sandbox_join(struct frost_sandbox *sb, int *fn_ret)
 	if (!sb)
 		return -EINVAL;
 	pthread_mutex_lock(&spawn_lock);
-	for (sp = spawn_list; sp && &sp->sb != sb; sp = sp->next)
+	for (sp = spawn_list; sp && sp->sb != sb; sp = sp->next)
 		;
 	if (sp && pthread_equal(sp->self, pthread_self())) {
 		pthread_mutex_unlock(&spawn_lock);
@@ -191,6 +196,7 @@ int frost_sandbox_join(struct frost_sandbox *sb, int *fn_ret)
 	if (fn_ret)
 		*fn_ret = sp->ret;
 	sem_destroy(&sp->started);
+	__frost_sandbox_struct_put(sp->sb);
 	free(sp);
 	return 0;
 }

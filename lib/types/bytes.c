@@ -42,8 +42,7 @@ struct frost_object *frost_bytes_new(struct frost_sandbox *sb, const void *p, si
 	struct frost_object *o;
 	struct frost_bytes *b;
 
-	if (unlikely(__frost_check_sandbox(sb)))
-		return frost_err_null(EINVAL);
+	__frost_sandbox_guard_null(sb);
 	if (unlikely(!p && len))
 		return frost_err_null(EINVAL);
 	if (unlikely(len > SIZE_MAX - offsetof(struct frost_bytes, data) - 1))

@@ -53,8 +53,7 @@ struct frost_object *frost_float_new(struct frost_sandbox *sb, double v)
 	struct frost_object *o;
 	struct frost_float *f;
 
-	if (unlikely(__frost_check_sandbox(sb)))
-		return frost_err_null(EINVAL);
+	__frost_sandbox_guard_null(sb);
 	o = __frost_object_alloc(sb, &__frost_float_type, sizeof(struct frost_float));
 	if (unlikely(!o))
 		return NULL;

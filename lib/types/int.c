@@ -72,8 +72,7 @@ struct frost_object *frost_int_new(struct frost_sandbox *sb, int64_t v)
 	if (v >= SMALLINT_MIN && v <= SMALLINT_MAX)
 		return &small_ints[v - SMALLINT_MIN].ob;
 
-	if (unlikely(__frost_check_sandbox(sb)))
-		return frost_err_null(EINVAL);
+	__frost_sandbox_guard_null(sb);
 	o = __frost_object_alloc(sb, &__frost_int_type, sizeof(struct frost_int));
 	if (unlikely(!o))
 		return NULL;

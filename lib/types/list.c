@@ -89,8 +89,7 @@ struct frost_object *frost_list_new(struct frost_sandbox *sb)
 	struct frost_object *o;
 	struct frost_list *l;
 
-	if (unlikely(__frost_check_sandbox(sb)))
-		return frost_err_null(EINVAL);
+	__frost_sandbox_guard_null(sb);
 	o = __frost_object_alloc(sb, &__frost_list_type, sizeof(struct frost_list));
 	if (unlikely(!o))
 		return NULL;
@@ -108,8 +107,7 @@ int frost_list_append(struct frost_sandbox *sb, struct frost_object *list,
 	struct frost_list *l;
 	int err;
 
-	if (unlikely(__frost_check_sandbox(sb)))
-		return -EINVAL;
+	__frost_sandbox_guard(sb);
 	if (unlikely(!list || !item))
 		return -EINVAL;
 	err = __frost_check_object(sb, list);

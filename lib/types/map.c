@@ -203,8 +203,7 @@ struct frost_object *frost_map_new(struct frost_sandbox *sb, size_t n,
 	bool hashable = true;
 	int err;
 
-	if (unlikely(__frost_check_sandbox(sb)))
-		return frost_err_null(EINVAL);
+	__frost_sandbox_guard_null(sb);
 	if (unlikely(n && (!keys || !vals)))
 		return frost_err_null(EINVAL);
 	if (unlikely(n > MAP_MAX_LEN))

@@ -79,8 +79,7 @@ struct frost_object *frost_str_new(struct frost_sandbox *sb, const char *utf8, s
 	size_t nchars;
 	int err;
 
-	if (unlikely(__frost_check_sandbox(sb)))
-		return frost_err_null(EINVAL);
+	__frost_sandbox_guard_null(sb);
 	err = __frost_str_check(utf8, len, &nchars);
 	if (unlikely(err))
 		return frost_err_null(-err);

@@ -76,8 +76,7 @@ struct frost_object *frost_tuple_new(struct frost_sandbox *sb, size_t n,
 	bool hashable = true;
 	int err;
 
-	if (unlikely(__frost_check_sandbox(sb)))
-		return frost_err_null(EINVAL);
+	__frost_sandbox_guard_null(sb);
 	if (unlikely(n && !items))
 		return frost_err_null(EINVAL);
 	if (unlikely(n > (SIZE_MAX - offsetof(struct frost_tuple, items)) /
