@@ -6,6 +6,14 @@
  * own private mutable objects; frozen objects are shared by every sandbox
  * without locks or refcount writes and are reclaimed by a grace-period-driven
  * collector. See Documentation/index.rst.
+ *
+ * Conventions every function follows (each kernel-doc names only its own
+ * errors): a function that takes a struct frost_sandbox is valid only on
+ * that sandbox's own thread; called from another thread it fails with
+ * EPERM (-EPERM, or NULL with errno EPERM) and changes nothing, and given a
+ * detached (stale) sandbox it fails with EINVAL or EPERM. An object of
+ * another sandbox, or a shared object of another heap, is refused with
+ * EPERM by every function that takes an object for a sandbox.
  */
 #ifndef __FROST_FROST_H
 #define __FROST_FROST_H

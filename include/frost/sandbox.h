@@ -99,9 +99,10 @@ FROST_API void frost_sandbox_online(struct frost_sandbox *sb);
  * Pins are a per-sandbox multiset: pinning twice needs two unpins. Static
  * objects (None, small ints) may be pinned too (they never die anyway).
  *
- * Context: the sandbox's own thread; never blocks.
- * Return: 0; -EINVAL (NULL argument or detached @sb), -EPERM (@shared is a
- * private object, or belongs to another heap) or -ENOMEM.
+ * Context: the sandbox's own thread, online; never blocks.
+ * Return: 0; -EINVAL (NULL argument, detached or offline @sb), -EPERM
+ * (@shared is a private object or belongs to another heap, or @sb is
+ * another thread's sandbox) or -ENOMEM.
  */
 FROST_API int frost_pin(struct frost_sandbox *sb, struct frost_object *shared);
 
@@ -113,8 +114,9 @@ FROST_API int frost_pin(struct frost_sandbox *sb, struct frost_object *shared);
  * Without other roots the object may be reclaimed after the sandbox's next
  * quiescent state; until then it stays valid (lifetime rule 1).
  *
- * Context: the sandbox's own thread; never blocks.
- * Return: 0; -EINVAL (NULL argument) or -ENOENT (not pinned by @sb).
+ * Context: the sandbox's own thread, online; never blocks.
+ * Return: 0; -EINVAL (NULL argument, detached or offline @sb), -EPERM (@sb
+ * is another thread's sandbox) or -ENOENT (not pinned by @sb).
  */
 FROST_API int frost_unpin(struct frost_sandbox *sb, struct frost_object *shared);
 
@@ -164,8 +166,10 @@ FROST_API int frost_sandbox_detach(struct frost_sandbox *sb);
  * @sb: the sandbox.
  * @st: filled with the counters.
  *
- * Context: the sandbox's own thread (the counters are owner-written).
- * Return: 0; -EINVAL for NULL arguments.
+ * Context: any thread, while @sb is attached: each counter is read whole
+ * (the owner writes them with relaxed atomic stores), the set is a
+ * snapshot, not a consistent one. Never blocks.
+ * Return: 0; -EINVAL for NULL arguments or a detached @sb.
  */
 FROST_API int frost_sandbox_stats(const struct frost_sandbox *sb, struct frost_sandbox_stats *st);
 

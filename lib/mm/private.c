@@ -85,7 +85,7 @@ static void all_link(struct frost_private_heap *ph, struct frost_page *pg)
 	if (ph->all)
 		ph->all->all_prev = pg;
 	ph->all = pg;
-	ph->pages++;
+	__frost_stat_add(&ph->pages, 1);
 }
 
 static void all_unlink(struct frost_private_heap *ph, struct frost_page *pg)
@@ -96,7 +96,7 @@ static void all_unlink(struct frost_private_heap *ph, struct frost_page *pg)
 		ph->all = pg->all_next;
 	if (pg->all_next)
 		pg->all_next->all_prev = pg->all_prev;
-	ph->pages--;
+	__frost_stat_sub(&ph->pages, 1);
 }
 
 static void partial_push(struct frost_size_class *sc, struct frost_page *pg)
@@ -212,8 +212,8 @@ static void *alloc_large(struct frost_private_heap *ph, struct frost_sandbox *ow
 	pg->map_len = len;
 	all_link(ph, pg);
 #ifdef CONFIG_FROST_STATS
-	ph->live_objects++;
-	ph->live_bytes += len - FROST_PAGE_HDR_SIZE;
+	__frost_stat_add(&ph->live_objects, 1);
+	__frost_stat_add(&ph->live_bytes, len - FROST_PAGE_HDR_SIZE);
 #endif
 	return (char *)pg + FROST_PAGE_HDR_SIZE;
 }
@@ -272,8 +272,8 @@ void __frost_private_free_slow(struct frost_page *pg)
 		return;
 	if (pg->kind == FROST_PAGE_PRIVATE_LARGE) {
 #ifdef CONFIG_FROST_STATS
-		ph->live_objects--;
-		ph->live_bytes -= pg->map_len - FROST_PAGE_HDR_SIZE;
+		__frost_stat_sub(&ph->live_objects, 1);
+		__frost_stat_sub(&ph->live_bytes, pg->map_len - FROST_PAGE_HDR_SIZE);
 #endif
 		all_unlink(ph, pg);
 		munmap(pg, pg->map_len);

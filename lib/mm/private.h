@@ -108,7 +108,8 @@ struct frost_size_class {
  * @empty: cached empty pages (reused by any class).
  * @nr_empty: how many are cached.
  * @live_objects, @live_bytes, @pages: the counters frost_sandbox_stats()
- *	reports (owner-written, plain integers).
+ *	reports (written by the owner alone with __frost_stat_add(), so any
+ *	thread may read them with relaxed atomic loads).
  * @dying: teardown in progress (frees must not touch the page lists).
  */
 struct frost_private_heap {
@@ -177,8 +178,8 @@ static inline void *__frost_page_pop(struct frost_private_heap *ph, struct frost
 	pg->free = *slot;
 	pg->used++;
 #ifdef CONFIG_FROST_STATS
-	ph->live_objects++;
-	ph->live_bytes += __frost_class_size[c];
+	__frost_stat_add(&ph->live_objects, 1);
+	__frost_stat_add(&ph->live_bytes, __frost_class_size[c]);
 #endif
 	(void)ph;
 	(void)c;
@@ -228,8 +229,8 @@ static inline void __frost_private_free_page(struct frost_page *pg, void *p)
 		*(void **)p = pg->free;
 		pg->free = p;
 #ifdef CONFIG_FROST_STATS
-		pg->arena->live_objects--;
-		pg->arena->live_bytes -= pg->obj_size;
+		__frost_stat_sub(&pg->arena->live_objects, 1);
+		__frost_stat_sub(&pg->arena->live_bytes, pg->obj_size);
 #endif
 		pg->used--;
 		/* The current page stays put even when it empties. */

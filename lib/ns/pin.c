@@ -89,7 +89,7 @@ int frost_pin(struct frost_sandbox *sb, struct frost_object *shared)
 		i = pins_probe(p, shared);
 		if (p->slots[i].obj) {
 			p->slots[i].count++;
-			p->total++;
+			__frost_stat_add(&p->total, 1);
 			return 0;
 		}
 	}
@@ -103,7 +103,7 @@ int frost_pin(struct frost_sandbox *sb, struct frost_object *shared)
 	p->slots[i].obj = shared;
 	p->slots[i].count = 1;
 	p->used++;
-	p->total++;
+	__frost_stat_add(&p->total, 1);
 	return 0;
 }
 
@@ -153,7 +153,7 @@ int frost_unpin(struct frost_sandbox *sb, struct frost_object *shared)
 	if (!p->slots[i].obj)
 		return -ENOENT;
 	__frost_gc_barrier(sb, shared, NULL);
-	p->total--;
+	__frost_stat_sub(&p->total, 1);
 	if (--p->slots[i].count == 0)
 		pins_remove(p, i);
 	return 0;

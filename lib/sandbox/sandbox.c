@@ -209,7 +209,10 @@ static void detach_now(struct frost_sandbox *sb)
 	__frost_shared_cache_release(sb);
 	if (sb->pins.slots)
 		__frost_private_free(sb->pins.slots);
-	memset(&sb->pins, 0, sizeof(sb->pins));
+	sb->pins.slots = NULL;
+	sb->pins.cap = sb->pins.used = 0;
+	/* frost_sandbox_stats() may be reading it from another thread. */
+	__atomic_store_n(&sb->pins.total, 0, __ATOMIC_RELAXED);
 #ifdef CONFIG_FROST_DEBUG
 	{
 		/* Objects the program left alive (not frost's own buffers). */
