@@ -85,7 +85,6 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
-BINDIR     ?= $(PREFIX)/bin
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 OPTFLAGS ?= -O2

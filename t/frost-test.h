@@ -4,10 +4,17 @@
  *
  * Theory of operation. Most tests need one heap with one sandbox attached
  * in the main thread, and a few small helpers (a frozen int, an int's
- * value). Setting them up can fail only when the library is broken beyond
- * testing, so failures bail out of the whole program (tap_bail_out())
- * rather than fail one check. Header-only, static inline: each test binary
- * links its own copy and nothing here can disagree between tests.
+ * value). The heap fixture gives a TEST_F(heap, name) body self->heap and
+ * self->sb, set up and torn down around it by t/tap.h's fixture machinery;
+ * FROST_TEST_HEAP_FIXTURE() declares the same fixture for a heap with its
+ * own configuration. A fixture that cannot be set up fails its test, and
+ * a teardown that fails (detach or destroy returning an error) fails it
+ * too; a test that detaches or destroys on its own sets the member to
+ * NULL. The other helpers are for code outside a fixture (threads, main())
+ * and bail out of the whole program (tap_bail_out()) on failure, since
+ * they fail only when the library is broken beyond testing. Header-only,
+ * static: each test binary links its own copy and nothing here can
+ * disagree between tests.
  */
 #ifndef __FROST_T_FROST_TEST_H
 #define __FROST_T_FROST_TEST_H
@@ -42,6 +49,68 @@ static inline void frost_test_close(struct frost_heap *heap, struct frost_sandbo
 	if (frost_sandbox_detach(sb) || frost_heap_destroy(heap))
 		tap_bail_out("teardown failed");
 }
+
+/**
+ * frost_test_heap_setup() - the setup of a heap fixture: create a heap
+ * (@cfg, NULL for defaults) and attach the calling thread; a failure fails
+ * the test (and then the teardown does not run).
+ * @cfg: heap configuration or NULL.
+ * @heap: receives the heap.
+ * @sb: receives the sandbox.
+ */
+static inline void frost_test_heap_setup(const struct frost_heap_config *cfg,
+					 struct frost_heap **heap, struct frost_sandbox **sb)
+{
+	*heap = frost_heap_create(cfg);
+	assert_ptr(*heap, !=, NULL);
+	*sb = frost_sandbox_attach(*heap);
+	if (!*sb) {
+		frost_heap_destroy(*heap);
+		assert_ptr(*sb, !=, NULL);
+	}
+}
+
+/**
+ * frost_test_heap_teardown() - the teardown of a heap fixture: detach @sb
+ * and destroy @heap, each unless NULL; a failure fails the test.
+ * @heap: the heap, or NULL if the test destroyed it.
+ * @sb: the calling thread's sandbox on it, or NULL if the test detached it.
+ */
+static inline void frost_test_heap_teardown(struct frost_heap *heap, struct frost_sandbox *sb)
+{
+	if (sb)
+		expect_int(frost_sandbox_detach(sb), ==, 0);
+	if (heap)
+		expect_int(frost_heap_destroy(heap), ==, 0);
+}
+
+/**
+ * FROST_TEST_HEAP_FIXTURE() - declare a fixture @fx of one heap created
+ * with configuration @cfg and one sandbox attached to it in the test's
+ * thread, as self->heap and self->sb. Use at file scope, without a
+ * semicolon after it.
+ * @fx: the fixture's name, for TEST_F(@fx, name).
+ * @cfg: a const struct frost_heap_config * expression, or NULL.
+ */
+#define FROST_TEST_HEAP_FIXTURE(fx, cfg)					\
+	FIXTURE(fx) {								\
+		struct frost_heap *heap;					\
+		struct frost_sandbox *sb;					\
+	};									\
+	FIXTURE_SETUP(fx)							\
+	{									\
+		frost_test_heap_setup((cfg), &self->heap, &self->sb);		\
+	}									\
+	FIXTURE_TEARDOWN(fx)							\
+	{									\
+		frost_test_heap_teardown(self->heap, self->sb);			\
+	}
+
+/*
+ * The common case: TEST_F(heap, name) { ... self->heap, self->sb ... } on a
+ * heap with the default configuration.
+ */
+FROST_TEST_HEAP_FIXTURE(heap, NULL)
 
 /**
  * frost_test_frozen_int() - a shared int @v made by @sb; bail out on failure.

@@ -8,9 +8,11 @@
  * tap_run_capture() and inspects their output and exit status: failed
  * checks must name the check, its file:line and both values; crashes,
  * premature exits, timeouts, skips and bail-outs must be reported as such;
- * and prove(1), if installed, must call a failing program a failure.  The
- * environment variables that steer the harness are reset around every
- * helper run so the outer run's settings do not leak in.
+ * fixtures (TEST_F()) must run setup, body and teardown in that order, and
+ * teardown also after a failed assertion in the body; and prove(1), if
+ * installed, must call a failing program a failure.  The environment
+ * variables that steer the harness are reset around every helper run so
+ * the outer run's settings do not leak in.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -339,6 +341,113 @@ TEST(prove_accepts_skip_all)
 {
 	/* A lone skipped file makes prove say "Result: NOTESTS", status 0. */
 	run_prove("tap-skipall", 0, "skipped: no frobnicator available (demo)");
+}
+
+/*
+ * The fixture tests use a fixture themselves: one helper run, whose output
+ * the teardown frees however the test ended.
+ */
+FIXTURE(fixture_run) {
+	struct run r;
+};
+
+FIXTURE_SETUP(fixture_run)
+{
+	expect_ptr(self->r.out, ==, NULL);	/* a zero-filled instance */
+}
+
+FIXTURE_TEARDOWN(fixture_run)
+{
+	free(self->r.out);
+}
+
+/* Do the complete lines @lines (NULL-terminated) appear in @r, in order? */
+static bool in_order(struct run *r, const char *const *lines)
+{
+	const char *p = r->out;
+
+	for (; *lines; lines++) {
+		size_t len = strlen(*lines);
+
+		for (;;) {
+			p = strstr(p, *lines);
+			if (!p) {
+				tap_diag("missing, or out of order: %s", *lines);
+				dump(r);
+				return false;
+			}
+			if ((p == r->out || p[-1] == '\n') &&
+			    (p[len] == '\n' || p[len] == '\0'))
+				break;
+			p++;
+		}
+		p += len;
+	}
+	return true;
+}
+
+static void check_fixture_common(struct run *r, const char *hang_line)
+{
+	const char *const order[] = {
+		"1..8",
+		"# setup counter zeroed=1",
+		"# body passes value=42",
+		"# teardown counter value=7",
+		"ok 1 - passes",
+		"# setup counter zeroed=1",
+		"# body body_asserts",
+		"# teardown counter value=8",
+		"not ok 2 - body_asserts",
+		"# setup counter zeroed=1",
+		"# teardown counter value=9",
+		"ok 3 - body_skips # SKIP skipped in the body",
+		hang_line,
+		"# body plain",
+		"ok 5 - plain",
+		"# setup bad_setup",
+		"not ok 6 - setup_asserts",
+		"# setup of fixture soft_setup failed; body not run",
+		"# teardown soft_setup",
+		"not ok 7 - setup_expects",
+		"# body teardown_fails",
+		"not ok 8 - teardown_fails",
+		NULL
+	};
+
+	expect_exit(r, 1);
+	expect_true(in_order(r, order));
+	expect_has(r, "check failed: assert_int(self->value, ==, 0)");
+	expect_has(r, "check failed: assert_int(1, ==, 2)");
+	expect_has(r, "check failed: expect_int(1, ==, 3)");
+	expect_has(r, "check failed: expect_int(self->value, ==, 2)");
+	expect_lacks(r, "unreachable");
+}
+
+TEST_F(fixture_run, fixture_order)
+{
+	run_helper(&self->r, "tap-fixture", NULL, NULL, NULL);
+	check_fixture_common(&self->r, "not ok 4 - body_hangs # TIMEOUT after 0.5 s");
+	/* The hung body never reaches its teardown: its process is killed. */
+	expect_line(&self->r, "# body body_hangs");
+	expect_true(count(self->r.out, "# teardown counter") == 3);
+}
+
+TEST_F(fixture_run, fixture_order_nofork)
+{
+	run_helper(&self->r, "tap-fixture", "1", NULL, NULL);
+	check_fixture_common(&self->r,
+			     "ok 4 - body_hangs # SKIP would hang the harness under TAP_NOFORK");
+	expect_line(&self->r, "# teardown counter value=42");
+}
+
+TEST_F(fixture_run, fixture_select_by_name)
+{
+	run_helper(&self->r, "tap-fixture", NULL, NULL, "passes");
+	expect_exit(&self->r, 0);
+	expect_line(&self->r, "ok 1 - passes");
+	expect_line(&self->r, "ok 2 - body_asserts # SKIP not selected");
+	/* An unselected test's setup does not run. */
+	expect_true(count(self->r.out, "# setup") == 1);
 }
 
 TAP_MAIN()

@@ -17,22 +17,11 @@
 #include "tap.h"
 #include "frost-test.h"
 
-static struct frost_heap *heap;
-static struct frost_sandbox *sb;
+static const struct frost_heap_config manual_cfg = { .flags = FROST_HEAP_MANUAL };
 
-static void setup(void)
-{
-	struct frost_heap_config cfg = { .flags = FROST_HEAP_MANUAL };
+FROST_TEST_HEAP_FIXTURE(manual_heap, &manual_cfg)
 
-	frost_test_open(&cfg, &heap, &sb);
-}
-
-static void teardown(void)
-{
-	frost_test_close(heap, sb);
-}
-
-static uint64_t pins(void)
+static uint64_t pins(struct frost_sandbox *sb)
 {
 	struct frost_sandbox_stats st;
 
@@ -41,72 +30,73 @@ static uint64_t pins(void)
 	return st.pins;
 }
 
-TEST(multiset)
+TEST_F(manual_heap, multiset)
 {
 	struct frost_object *o;
 
-	setup();
-	o = frost_test_frozen_int(sb, 1 << 20);
-	expect_uint(pins(), ==, 0);
-	expect_int(frost_pin(sb, o), ==, 0);
-	expect_int(frost_pin(sb, o), ==, 0);
-	expect_uint(pins(), ==, 2);
-	expect_int(frost_unpin(sb, o), ==, 0);
-	expect_uint(pins(), ==, 1);
-	expect_int(frost_unpin(sb, o), ==, 0);
-	expect_uint(pins(), ==, 0);
-	expect_neg_errno(frost_unpin(sb, o), ENOENT);
-	expect_uint(pins(), ==, 0);
+	o = frost_test_frozen_int(self->sb, 1 << 20);
+	expect_uint(pins(self->sb), ==, 0);
+	expect_int(frost_pin(self->sb, o), ==, 0);
+	expect_int(frost_pin(self->sb, o), ==, 0);
+	expect_uint(pins(self->sb), ==, 2);
+	expect_int(frost_unpin(self->sb, o), ==, 0);
+	expect_uint(pins(self->sb), ==, 1);
+	expect_int(frost_unpin(self->sb, o), ==, 0);
+	expect_uint(pins(self->sb), ==, 0);
+	expect_neg_errno(frost_unpin(self->sb, o), ENOENT);
+	expect_uint(pins(self->sb), ==, 0);
 	/* Pinnable again after it reached zero. */
-	expect_int(frost_pin(sb, o), ==, 0);
-	expect_uint(pins(), ==, 1);
-	teardown();
+	expect_int(frost_pin(self->sb, o), ==, 0);
+	expect_uint(pins(self->sb), ==, 1);
 }
 
-TEST(errors)
+TEST_F(manual_heap, errors)
 {
 	struct frost_object *o, *priv, *never;
+	struct frost_sandbox *gone;
 
-	setup();
-	o = frost_test_frozen_int(sb, 1 << 21);
-	never = frost_test_frozen_int(sb, 1 << 22);
-	priv = frost_str_new(sb, "private", 7);
+	o = frost_test_frozen_int(self->sb, 1 << 21);
+	never = frost_test_frozen_int(self->sb, 1 << 22);
+	priv = frost_str_new(self->sb, "private", 7);
 	assert_true(priv != NULL);
 
-	expect_neg_errno(frost_unpin(sb, never), ENOENT);
-	expect_int(frost_pin(sb, o), ==, 0);
-	expect_neg_errno(frost_unpin(sb, never), ENOENT);
-	expect_neg_errno(frost_pin(sb, priv), EPERM);
-	expect_neg_errno(frost_unpin(sb, priv), ENOENT);
+	expect_neg_errno(frost_unpin(self->sb, never), ENOENT);
+	expect_int(frost_pin(self->sb, o), ==, 0);
+	expect_neg_errno(frost_unpin(self->sb, never), ENOENT);
+	expect_neg_errno(frost_pin(self->sb, priv), EPERM);
+	expect_neg_errno(frost_unpin(self->sb, priv), ENOENT);
 	expect_neg_errno(frost_pin(NULL, o), EINVAL);
-	expect_neg_errno(frost_pin(sb, NULL), EINVAL);
+	expect_neg_errno(frost_pin(self->sb, NULL), EINVAL);
 	expect_neg_errno(frost_unpin(NULL, o), EINVAL);
-	expect_neg_errno(frost_unpin(sb, NULL), EINVAL);
-	expect_uint(pins(), ==, 1);
+	expect_neg_errno(frost_unpin(self->sb, NULL), EINVAL);
+	expect_uint(pins(self->sb), ==, 1);
 
 	/* Static objects are accepted (and never die anyway). */
-	expect_int(frost_pin(sb, frost_none()), ==, 0);
-	expect_int(frost_pin(sb, frost_int_new(sb, 5)), ==, 0);
-	expect_int(frost_pin(sb, frost_bool(true)), ==, 0);
-	expect_uint(pins(), ==, 4);
-	expect_int(frost_unpin(sb, frost_none()), ==, 0);
-	expect_int(frost_unpin(sb, frost_int_new(sb, 5)), ==, 0);
-	expect_int(frost_unpin(sb, frost_bool(true)), ==, 0);
-	expect_neg_errno(frost_unpin(sb, frost_bool(false)), ENOENT);
+	expect_int(frost_pin(self->sb, frost_none()), ==, 0);
+	expect_int(frost_pin(self->sb, frost_int_new(self->sb, 5)), ==, 0);
+	expect_int(frost_pin(self->sb, frost_bool(true)), ==, 0);
+	expect_uint(pins(self->sb), ==, 4);
+	expect_int(frost_unpin(self->sb, frost_none()), ==, 0);
+	expect_int(frost_unpin(self->sb, frost_int_new(self->sb, 5)), ==, 0);
+	expect_int(frost_unpin(self->sb, frost_bool(true)), ==, 0);
+	expect_neg_errno(frost_unpin(self->sb, frost_bool(false)), ENOENT);
 
 	/* An offline sandbox's pins are the reclaimer's to read: refused. */
-	frost_sandbox_offline(sb);
-	expect_neg_errno(frost_pin(sb, o), EINVAL);
-	expect_neg_errno(frost_unpin(sb, o), EINVAL);
-	frost_sandbox_online(sb);
-	expect_uint(pins(), ==, 1);
+	frost_sandbox_offline(self->sb);
+	expect_neg_errno(frost_pin(self->sb, o), EINVAL);
+	expect_neg_errno(frost_unpin(self->sb, o), EINVAL);
+	frost_sandbox_online(self->sb);
+	expect_uint(pins(self->sb), ==, 1);
 
 	frost_decref(priv);
 	/* A detached sandbox (its memory lives as long as the heap). */
-	assert_int(frost_sandbox_detach(sb), ==, 0);
-	expect_neg_errno(frost_pin(sb, frost_none()), EINVAL);
-	expect_neg_errno(frost_unpin(sb, frost_none()), EINVAL);
-	expect_int(frost_heap_destroy(heap), ==, 0);
+	gone = self->sb;
+	self->sb = NULL;	/* so that the teardown does not detach it */
+	assert_int(frost_sandbox_detach(gone), ==, 0);
+	expect_neg_errno(frost_pin(gone, frost_none()), EINVAL);
+	expect_neg_errno(frost_unpin(gone, frost_none()), EINVAL);
+	expect_int(frost_heap_destroy(self->heap), ==, 0);
+	self->heap = NULL;
 }
 
 #define NPINS 10000
@@ -135,7 +125,7 @@ static void walk_fn(struct frost_object *o, void *arg)
 		w->unknown++;
 }
 
-TEST_TIMEOUT(ten_thousand, 300)
+TEST_F_TIMEOUT(manual_heap, ten_thousand, 300)
 {
 	static struct frost_object *objs[NPINS], *sorted[NPINS];
 	static unsigned int order[NPINS];
@@ -144,25 +134,24 @@ TEST_TIMEOUT(ten_thousand, 300)
 	size_t i, live = NPINS;
 	uint64_t expected = 0;
 
-	setup();
 	for (i = 0; i < NPINS; i++) {
-		objs[i] = frost_test_frozen_int(sb, 1000000 + (int64_t)i);
-		if (!expect_int(frost_pin(sb, objs[i]), ==, 0))
+		objs[i] = frost_test_frozen_int(self->sb, 1000000 + (int64_t)i);
+		if (!expect_int(frost_pin(self->sb, objs[i]), ==, 0))
 			break;
 		expected++;
 		/* Every third twice. */
 		if (i % 3 == 0) {
-			expect_int(frost_pin(sb, objs[i]), ==, 0);
+			expect_int(frost_pin(self->sb, objs[i]), ==, 0);
 			expected++;
 		}
 	}
-	expect_uint(pins(), ==, expected);
+	expect_uint(pins(self->sb), ==, expected);
 
 	memcpy(sorted, objs, sizeof(objs));
 	qsort(sorted, NPINS, sizeof(*sorted), cmp_ptr);
 	w.objs = sorted;
 	w.n = NPINS;
-	__frost_pins_for_each(sb, walk_fn, &w);
+	__frost_pins_for_each(self->sb, walk_fn, &w);
 	expect_uint(w.calls, ==, NPINS);
 	expect_uint(w.unknown, ==, 0);
 
@@ -179,15 +168,15 @@ TEST_TIMEOUT(ten_thousand, 300)
 	for (i = 0; i < NPINS; i++) {
 		unsigned int k = order[i];
 
-		if (!expect_int(frost_unpin(sb, objs[k]), ==, 0))
+		if (!expect_int(frost_unpin(self->sb, objs[k]), ==, 0))
 			break;
 		expected--;
 		if (k % 3 == 0) {
-			expect_int(frost_unpin(sb, objs[k]), ==, 0);
+			expect_int(frost_unpin(self->sb, objs[k]), ==, 0);
 			expected--;
 		}
 		live--;
-		if (!expect_neg_errno(frost_unpin(sb, objs[k]), ENOENT))
+		if (!expect_neg_errno(frost_unpin(self->sb, objs[k]), ENOENT))
 			break;
 		/* At checkpoints: every remaining pin is still found. */
 		if (i % 1000 == 999) {
@@ -195,21 +184,20 @@ TEST_TIMEOUT(ten_thousand, 300)
 
 			for (m = i + 1; m < NPINS; m++) {
 				/* unpin finds it only if its probe run is intact */
-				if (!expect_int(frost_unpin(sb, objs[order[m]]), ==, 0))
+				if (!expect_int(frost_unpin(self->sb, objs[order[m]]), ==, 0))
 					break;
-				expect_int(frost_pin(sb, objs[order[m]]), ==, 0);
+				expect_int(frost_pin(self->sb, objs[order[m]]), ==, 0);
 			}
 			w.calls = 0;
-			__frost_pins_for_each(sb, walk_fn, &w);
+			__frost_pins_for_each(self->sb, walk_fn, &w);
 			expect_uint(w.calls, ==, live);
-			expect_uint(pins(), ==, expected);
+			expect_uint(pins(self->sb), ==, expected);
 		}
 	}
-	expect_uint(pins(), ==, 0);
+	expect_uint(pins(self->sb), ==, 0);
 	w.calls = 0;
-	__frost_pins_for_each(sb, walk_fn, &w);
+	__frost_pins_for_each(self->sb, walk_fn, &w);
 	expect_uint(w.calls, ==, 0);
-	teardown();
 }
 
 TAP_MAIN()

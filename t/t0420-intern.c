@@ -21,36 +21,24 @@
 #include "tap.h"
 #include "frost-test.h"
 
-static struct frost_heap *heap;
-static struct frost_sandbox *sb;
+static const struct frost_heap_config manual_cfg = { .flags = FROST_HEAP_MANUAL };
 
-static void setup(void)
-{
-	struct frost_heap_config cfg = { .flags = FROST_HEAP_MANUAL };
+FROST_TEST_HEAP_FIXTURE(manual_heap, &manual_cfg)
 
-	frost_test_open(&cfg, &heap, &sb);
-}
-
-static void teardown(void)
-{
-	frost_test_close(heap, sb);
-}
-
-static struct frost_object *intern(const char *s)
+static struct frost_object *intern(struct frost_sandbox *sb, const char *s)
 {
 	return frost_str_intern(sb, s, strlen(s));
 }
 
-TEST(same_text_same_object)
+TEST_F(manual_heap, same_text_same_object)
 {
 	struct frost_object *a, *b, *c;
 	const char *d;
 	size_t len;
 
-	setup();
-	a = intern("hello");
-	b = intern("hello");
-	c = intern("world");
+	a = intern(self->sb, "hello");
+	b = intern(self->sb, "hello");
+	c = intern(self->sb, "world");
 	assert_true(a && b && c);
 	expect_ptr(a, ==, b);
 	expect_ptr(a, !=, c);
@@ -61,30 +49,28 @@ TEST(same_text_same_object)
 	expect_str(d, "hello");
 	expect_int(frost_str_length(a), ==, 5);
 	/* Not NUL-terminated input: only @len bytes count. */
-	expect_ptr(frost_str_intern(sb, "hello, world", 5), ==, a);
+	expect_ptr(frost_str_intern(self->sb, "hello, world", 5), ==, a);
 	/* Multibyte text. */
-	a = intern("gr\xc3\xbc\xc3\x9f dich \xf0\x9f\x98\x80");
-	expect_ptr(intern("gr\xc3\xbc\xc3\x9f dich \xf0\x9f\x98\x80"), ==, a);
+	a = intern(self->sb, "gr\xc3\xbc\xc3\x9f dich \xf0\x9f\x98\x80");
+	expect_ptr(intern(self->sb, "gr\xc3\xbc\xc3\x9f dich \xf0\x9f\x98\x80"), ==, a);
 	expect_int(frost_str_length(a), ==, 11);
 	/* The empty string, with and without a pointer. */
-	a = frost_str_intern(sb, NULL, 0);
+	a = frost_str_intern(self->sb, NULL, 0);
 	assert_true(a != NULL);
-	expect_ptr(frost_str_intern(sb, "", 0), ==, a);
+	expect_ptr(frost_str_intern(self->sb, "", 0), ==, a);
 	expect_int(frost_str_length(a), ==, 0);
-	teardown();
 }
 
-TEST(embedded_nul)
+TEST_F(manual_heap, embedded_nul)
 {
 	struct frost_object *a, *b, *c, *d;
 	const char *p;
 	size_t len;
 
-	setup();
-	a = frost_str_intern(sb, "a\0b", 3);
-	b = frost_str_intern(sb, "a\0c", 3);
-	c = frost_str_intern(sb, "a", 1);
-	d = frost_str_intern(sb, "a\0b", 3);
+	a = frost_str_intern(self->sb, "a\0b", 3);
+	b = frost_str_intern(self->sb, "a\0c", 3);
+	c = frost_str_intern(self->sb, "a", 1);
+	d = frost_str_intern(self->sb, "a\0b", 3);
 	assert_true(a && b && c && d);
 	expect_ptr(a, ==, d);
 	expect_ptr(a, !=, b);
@@ -94,41 +80,42 @@ TEST(embedded_nul)
 	expect_uint(len, ==, 3);
 	expect_mem(p, "a\0b", 4);	/* and NUL-terminated */
 	expect_int(frost_str_length(a), ==, 3);
-	teardown();
 }
 
-TEST(errors)
+TEST_F(manual_heap, errors)
 {
 	static const char *const bad[] = {
 		"\xff", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "ok\xe2\x82",
 	};
 	size_t i;
+	struct frost_sandbox *gone;
 
-	setup();
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		expect_null_errno(frost_str_intern(sb, bad[i], strlen(bad[i])), EILSEQ);
+		expect_null_errno(frost_str_intern(self->sb, bad[i], strlen(bad[i])), EILSEQ);
 	expect_null_errno(frost_str_intern(NULL, "x", 1), EINVAL);
-	expect_null_errno(frost_str_intern(sb, NULL, 1), EINVAL);
-	frost_sandbox_offline(sb);
-	expect_null_errno(frost_str_intern(sb, "x", 1), EINVAL);
-	frost_sandbox_online(sb);
-	expect_true(intern("x") != NULL);
+	expect_null_errno(frost_str_intern(self->sb, NULL, 1), EINVAL);
+	frost_sandbox_offline(self->sb);
+	expect_null_errno(frost_str_intern(self->sb, "x", 1), EINVAL);
+	frost_sandbox_online(self->sb);
+	expect_true(intern(self->sb, "x") != NULL);
 	/* A detached sandbox (its memory lives as long as the heap). */
-	assert_int(frost_sandbox_detach(sb), ==, 0);
-	expect_null_errno(frost_str_intern(sb, "x", 1), EINVAL);
-	expect_int(frost_heap_destroy(heap), ==, 0);
+	gone = self->sb;
+	self->sb = NULL;	/* so that the teardown does not detach it */
+	assert_int(frost_sandbox_detach(gone), ==, 0);
+	expect_null_errno(frost_str_intern(gone, "x", 1), EINVAL);
+	expect_int(frost_heap_destroy(self->heap), ==, 0);
+	self->heap = NULL;
 }
 
-TEST(equal_to_private_str)
+TEST_F(manual_heap, equal_to_private_str)
 {
 	static const char *const texts[] = { "", "k", "some longer text to hash", "\xe2\x82\xac" };
 	size_t i;
 
-	setup();
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		size_t len = strlen(texts[i]);
-		struct frost_object *s = frost_str_intern(sb, texts[i], len);
-		struct frost_object *p = frost_str_new(sb, texts[i], len);
+		struct frost_object *s = frost_str_intern(self->sb, texts[i], len);
+		struct frost_object *p = frost_str_new(self->sb, texts[i], len);
 		struct frost_object *f;
 
 		assert_true(s && p);
@@ -139,13 +126,12 @@ TEST(equal_to_private_str)
 		expect_uint(frost_hash(s), ==, frost_hash(p));
 		expect_int(frost_str_length(s), ==, frost_str_length(p));
 		/* Usable as a map key interchangeably with the private str. */
-		f = frost_map_new(sb, 1, &p, &s);
+		f = frost_map_new(self->sb, 1, &p, &s);
 		assert_true(f != NULL);
 		expect_ptr(frost_map_get(f, s), ==, s);
 		frost_decref(f);
 		frost_decref(p);
 	}
-	teardown();
 }
 
 /* ---- two sandboxes intern the same 1000 texts at once ---- */
@@ -157,6 +143,7 @@ static pthread_barrier_t start;
 
 struct race_arg {
 	struct frost_object *got[ROUNDS][NTEXTS];
+	struct frost_heap *heap;
 	int errors;
 	int reverse;
 };
@@ -169,7 +156,7 @@ static void text_of(char *buf, size_t size, int round, int i)
 static void *race_thread(void *p)
 {
 	struct race_arg *a = p;
-	struct frost_sandbox *s = frost_sandbox_attach(heap);
+	struct frost_sandbox *s = frost_sandbox_attach(a->heap);
 	char buf[64];
 	int r, k;
 
@@ -203,7 +190,7 @@ static int cmp_ptr(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-TEST_TIMEOUT(race_two_sandboxes, 300)
+TEST_F_TIMEOUT(manual_heap, race_two_sandboxes, 300)
 {
 	static struct race_arg args[2];
 	static struct frost_object *all[ROUNDS * NTEXTS];
@@ -211,18 +198,18 @@ TEST_TIMEOUT(race_two_sandboxes, 300)
 	pthread_t th[2];
 	int i, r;
 
-	setup();
 	/* The main sandbox goes offline: it must not delay grace periods. */
-	frost_sandbox_offline(sb);
+	frost_sandbox_offline(self->sb);
 	pthread_barrier_init(&start, NULL, 2);
 	memset(args, 0, sizeof(args));
+	args[0].heap = args[1].heap = self->heap;
 	args[1].reverse = 1;
 	for (i = 0; i < 2; i++)
 		assert_int(pthread_create(&th[i], NULL, race_thread, &args[i]), ==, 0);
 	for (i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	pthread_barrier_destroy(&start);
-	frost_sandbox_online(sb);
+	frost_sandbox_online(self->sb);
 
 	expect_int(args[0].errors, ==, 0);
 	expect_int(args[1].errors, ==, 0);
@@ -231,14 +218,14 @@ TEST_TIMEOUT(race_two_sandboxes, 300)
 			const char *d;
 
 			if (!expect_ptr(args[0].got[r][i], ==, args[1].got[r][i]))
-				goto out;
+				return;
 			/* And this sandbox gets the same one afterwards. */
 			text_of(buf, sizeof(buf), r, i);
-			if (!expect_ptr(frost_str_intern(sb, buf, strlen(buf)), ==, args[0].got[r][i]))
-				goto out;
+			if (!expect_ptr(frost_str_intern(self->sb, buf, strlen(buf)), ==, args[0].got[r][i]))
+				return;
 			d = frost_str_data(args[0].got[r][i], NULL);
 			if (!expect_str(d, buf))
-				goto out;
+				return;
 			all[r * NTEXTS + i] = args[0].got[r][i];
 		}
 	}
@@ -247,35 +234,31 @@ TEST_TIMEOUT(race_two_sandboxes, 300)
 	for (i = 1; i < ROUNDS * NTEXTS; i++)
 		if (!expect_ptr(all[i], !=, all[i - 1]))
 			break;
-out:
-	teardown();
 }
 
 /* ---- the reclaimer's weak-entry hook ---- */
 
-TEST(unreachable_interned_strings_are_reclaimed)
+TEST_F(manual_heap, unreachable_interned_strings_are_reclaimed)
 {
 	struct frost_object *x, *y;
 	struct frost_heap_stats st;
 	long freed;
 
-	setup();
-	x = intern("kept");
-	y = intern("dropped");
-	assert_int(frost_pin(sb, x), ==, 0);
+	x = intern(self->sb, "kept");
+	y = intern(self->sb, "dropped");
+	assert_int(frost_pin(self->sb, x), ==, 0);
 	/* The interned strs are weak: the pinned one stays interned, the
 	 * other is reclaimed and its text gets a new str. */
-	freed = frost_reclaim(heap);
+	freed = frost_reclaim(self->heap);
 	expect_int(freed, >=, 1);
-	expect_ptr(intern("kept"), ==, x);
+	expect_ptr(intern(self->sb, "kept"), ==, x);
 	expect_str(frost_str_data(x, NULL), "kept");
 	(void)y;	/* freed: never dereferenced again */
-	expect_ptr(intern("dropped"), ==, intern("dropped"));
-	frost_heap_stats(heap, &st);
+	expect_ptr(intern(self->sb, "dropped"), ==, intern(self->sb, "dropped"));
+	frost_heap_stats(self->heap, &st);
 	expect_uint(st.cycles, ==, 1);
-	expect_int(frost_unpin(sb, x), ==, 0);
-	frost_quiescent(sb);
-	teardown();
+	expect_int(frost_unpin(self->sb, x), ==, 0);
+	frost_quiescent(self->sb);
 }
 
 TAP_MAIN()

@@ -18,20 +18,7 @@
 #include "tap.h"
 #include "frost-test.h"
 
-static struct frost_heap *heap;
-static struct frost_sandbox *sb;
-
-static void setup(void)
-{
-	frost_test_open(NULL, &heap, &sb);
-}
-
-static void teardown(void)
-{
-	frost_test_close(heap, sb);
-}
-
-static uint64_t shared_objects(void)
+static uint64_t shared_objects(struct frost_heap *heap)
 {
 	struct frost_heap_stats st;
 
@@ -39,7 +26,7 @@ static uint64_t shared_objects(void)
 	return st.shared_objects;
 }
 
-static uint64_t live_private(void)
+static uint64_t live_private(struct frost_sandbox *sb)
 {
 	struct frost_sandbox_stats st;
 
@@ -47,18 +34,18 @@ static uint64_t live_private(void)
 	return st.live_objects;
 }
 
-static struct frost_object *str(const char *s)
+static struct frost_object *str(struct frost_sandbox *sb, const char *s)
 {
 	return frost_str_new(sb, s, strlen(s));
 }
 
 /* ("name", 123456789, 2.5, b"\0\1", {"k": (1, "v")}) as private objects. */
-static struct frost_object *sample(void)
+static struct frost_object *sample(struct frost_sandbox *sb)
 {
-	struct frost_object *inner[2] = { frost_int_new(sb, 1), str("v") };
-	struct frost_object *k = str("k"), *v = frost_tuple_new(sb, 2, inner);
+	struct frost_object *inner[2] = { frost_int_new(sb, 1), str(sb, "v") };
+	struct frost_object *k = str(sb, "k"), *v = frost_tuple_new(sb, 2, inner);
 	struct frost_object *items[5] = {
-		str("name"), frost_int_new(sb, 123456789), frost_float_new(sb, 2.5),
+		str(sb, "name"), frost_int_new(sb, 123456789), frost_float_new(sb, 2.5),
 		frost_bytes_new(sb, "\0\1", 2), frost_map_new(sb, 1, &k, &v),
 	};
 	struct frost_object *t = frost_tuple_new(sb, 5, items);
@@ -91,15 +78,14 @@ static bool all_shared(const struct frost_object *o)
 	return true;
 }
 
-TEST(deep_copy_is_equal_and_shared)
+TEST_F(heap, deep_copy_is_equal_and_shared)
 {
 	struct frost_object *priv, *frozen, *again;
 	uint64_t before_private;
 
-	setup();
-	priv = sample();
-	before_private = live_private();
-	frozen = frost_freeze(sb, priv);
+	priv = sample(self->sb);
+	before_private = live_private(self->sb);
+	frozen = frost_freeze(self->sb, priv);
 	assert_ptr(frozen, !=, NULL);
 	expect_ptr(frozen, !=, priv);
 	expect_true(frost_is_shared(frozen));
@@ -108,41 +94,37 @@ TEST(deep_copy_is_equal_and_shared)
 	expect_true(frost_equal(frozen, priv));
 	expect_uint(frost_hash(frozen), ==, frost_hash(priv));
 	/* 9 copies: tuple, "name", big int, float, bytes, map, "k", (1,"v"), "v". */
-	expect_uint(shared_objects(), ==, 9);
+	expect_uint(shared_objects(self->heap), ==, 9);
 	/* Freezing allocated nothing private (its work tables were freed). */
-	expect_uint(live_private(), ==, before_private);
+	expect_uint(live_private(self->sb), ==, before_private);
 	/* Freezing twice gives an equal, distinct copy. */
-	again = frost_freeze(sb, priv);
+	again = frost_freeze(self->sb, priv);
 	expect_ptr(again, !=, frozen);
 	expect_true(frost_equal(again, frozen));
 	/* A shared object freezes to itself. */
-	expect_ptr(frost_freeze(sb, frozen), ==, frozen);
-	expect_uint(shared_objects(), ==, 18);
+	expect_ptr(frost_freeze(self->sb, frozen), ==, frozen);
+	expect_uint(shared_objects(self->heap), ==, 18);
 	/* The original still works and is still private. */
 	expect_uint(frost_tuple_len(priv), ==, 5);
 	frost_decref(priv);
-	teardown();
 }
 
-TEST(static_objects_are_not_copied)
+TEST_F(heap, static_objects_are_not_copied)
 {
-	setup();
-	expect_ptr(frost_freeze(sb, frost_none()), ==, frost_none());
-	expect_ptr(frost_freeze(sb, frost_bool(true)), ==, frost_bool(true));
-	expect_ptr(frost_freeze(sb, frost_int_new(sb, 7)), ==, frost_int_new(sb, 7));
-	expect_ptr(frost_freeze(sb, frost_int_new(sb, -5)), ==, frost_int_new(sb, -5));
-	expect_uint(shared_objects(), ==, 0);
-	teardown();
+	expect_ptr(frost_freeze(self->sb, frost_none()), ==, frost_none());
+	expect_ptr(frost_freeze(self->sb, frost_bool(true)), ==, frost_bool(true));
+	expect_ptr(frost_freeze(self->sb, frost_int_new(self->sb, 7)), ==, frost_int_new(self->sb, 7));
+	expect_ptr(frost_freeze(self->sb, frost_int_new(self->sb, -5)), ==, frost_int_new(self->sb, -5));
+	expect_uint(shared_objects(self->heap), ==, 0);
 }
 
-TEST(immortal_refcount_never_written)
+TEST_F(heap, immortal_refcount_never_written)
 {
 	struct frost_object *priv, *frozen;
 	uint64_t before;
 
-	setup();
-	priv = str("immortal");
-	frozen = frost_freeze(sb, priv);
+	priv = str(self->sb, "immortal");
+	frozen = frost_freeze(self->sb, priv);
 	assert_ptr(frozen, !=, NULL);
 	before = frozen->refcnt;
 	for (int i = 0; i < 1000000; i++) {
@@ -152,30 +134,27 @@ TEST(immortal_refcount_never_written)
 	}
 	expect_uint(frozen->refcnt, ==, before);
 	frost_decref(priv);
-	teardown();
 }
 
-TEST(mutable_inside_fails_and_allocates_nothing)
+TEST_F(heap, mutable_inside_fails_and_allocates_nothing)
 {
 	struct frost_object *list, *items[3], *t, *outer;
 
-	setup();
-	list = frost_list_new(sb);
-	items[0] = str("a");
+	list = frost_list_new(self->sb);
+	items[0] = str(self->sb, "a");
 	items[1] = list;
-	items[2] = str("c");
-	t = frost_tuple_new(sb, 3, items);
-	outer = frost_tuple_new(sb, 1, &t);
-	expect_null_errno(frost_freeze(sb, list), EPERM);
-	expect_null_errno(frost_freeze(sb, t), EPERM);
-	expect_null_errno(frost_freeze(sb, outer), EPERM);
-	expect_uint(shared_objects(), ==, 0);
+	items[2] = str(self->sb, "c");
+	t = frost_tuple_new(self->sb, 3, items);
+	outer = frost_tuple_new(self->sb, 1, &t);
+	expect_null_errno(frost_freeze(self->sb, list), EPERM);
+	expect_null_errno(frost_freeze(self->sb, t), EPERM);
+	expect_null_errno(frost_freeze(self->sb, outer), EPERM);
+	expect_uint(shared_objects(self->heap), ==, 0);
 	frost_decref(outer);
 	frost_decref(t);
 	for (int i = 0; i < 3; i++)
 		frost_decref(items[i]);
-	expect_uint(live_private(), ==, 0);
-	teardown();
+	expect_uint(live_private(self->sb), ==, 0);
 }
 
 /* A user type with two child slots. */
@@ -200,26 +179,25 @@ static const struct frost_type mutable_pair_type = {
 	.name = "mpair", .basic_size = sizeof(struct pair), .trace = pair_trace,
 };
 
-TEST(sharing_and_cycles_preserved)
+TEST_F(heap, sharing_and_cycles_preserved)
 {
 	struct frost_object *x, *items[2], *t, *ft, *p1, *p2, *f1;
 	struct pair *fp;
 
-	setup();
-	x = str("shared child");
+	x = str(self->sb, "shared child");
 	items[0] = items[1] = x;
-	t = frost_tuple_new(sb, 2, items);
-	ft = frost_freeze(sb, t);
+	t = frost_tuple_new(self->sb, 2, items);
+	ft = frost_freeze(self->sb, t);
 	assert_ptr(ft, !=, NULL);
 	expect_ptr(frost_tuple_get(ft, 0), ==, frost_tuple_get(ft, 1));
-	expect_uint(shared_objects(), ==, 2);
+	expect_uint(shared_objects(self->heap), ==, 2);
 	/* A cycle through a user type: p1 -> p2 -> p1. */
-	p1 = frost_object_new(sb, &pair_type, 0);
-	p2 = frost_object_new(sb, &pair_type, 0);
+	p1 = frost_object_new(self->sb, &pair_type, 0);
+	p2 = frost_object_new(self->sb, &pair_type, 0);
 	((struct pair *)(void *)p1)->a = p2;
 	((struct pair *)(void *)p2)->a = p1;
 	((struct pair *)(void *)p2)->b = ft;	/* a shared child is kept */
-	f1 = frost_freeze(sb, p1);
+	f1 = frost_freeze(self->sb, p1);
 	assert_ptr(f1, !=, NULL);
 	fp = (struct pair *)(void *)f1;
 	expect_true(frost_is_shared(fp->a));
@@ -232,23 +210,20 @@ TEST(sharing_and_cycles_preserved)
 	frost_decref(p1);
 	frost_decref(t);
 	frost_decref(x);
-	expect_uint(live_private(), ==, 0);
-	teardown();
+	expect_uint(live_private(self->sb), ==, 0);
 }
 
-TEST(mutable_user_type_refused)
+TEST_F(heap, mutable_user_type_refused)
 {
 	struct frost_object *m;
 
-	setup();
-	m = frost_object_new(sb, &mutable_pair_type, 0);
-	expect_null_errno(frost_freeze(sb, m), EPERM);
-	expect_uint(shared_objects(), ==, 0);
+	m = frost_object_new(self->sb, &mutable_pair_type, 0);
+	expect_null_errno(frost_freeze(self->sb, m), EPERM);
+	expect_uint(shared_objects(self->heap), ==, 0);
 	frost_decref(m);
-	teardown();
 }
 
-TEST(large_graphs_and_objects)
+TEST_F(heap, large_graphs_and_objects)
 {
 	static struct frost_object *items[20000];
 	struct frost_object *t, *ft, *big, *fbig;
@@ -256,21 +231,20 @@ TEST(large_graphs_and_objects)
 	size_t len;
 
 	assert_ptr(text, !=, NULL);
-	setup();
 	for (int i = 0; i < 20000; i++) {
 		char buf[32];
 
 		snprintf(buf, sizeof(buf), "item-%d", i);
-		items[i] = str(buf);
+		items[i] = str(self->sb, buf);
 	}
-	t = frost_tuple_new(sb, 20000, items);
-	ft = frost_freeze(sb, t);
+	t = frost_tuple_new(self->sb, 20000, items);
+	ft = frost_freeze(self->sb, t);
 	assert_ptr(ft, !=, NULL);
 	expect_true(frost_equal(t, ft));
-	expect_uint(shared_objects(), ==, 20001);
+	expect_uint(shared_objects(self->heap), ==, 20001);
 	memset(text, 'x', 1 << 20);
-	big = frost_str_new(sb, text, 1 << 20);
-	fbig = frost_freeze(sb, big);
+	big = frost_str_new(self->sb, text, 1 << 20);
+	fbig = frost_freeze(self->sb, big);
 	assert_ptr(fbig, !=, NULL);
 	expect_true(frost_equal(big, fbig));
 	expect_true(frost_str_data(fbig, &len) != NULL && len == 1 << 20);
@@ -278,9 +252,8 @@ TEST(large_graphs_and_objects)
 	frost_decref(t);
 	for (int i = 0; i < 20000; i++)
 		frost_decref(items[i]);
-	expect_uint(live_private(), ==, 0);
+	expect_uint(live_private(self->sb), ==, 0);
 	free(text);
-	teardown();
 }
 
 static struct frost_object *foreign;
@@ -300,67 +273,63 @@ static void *other_sandbox(void *arg)
 	return NULL;
 }
 
-TEST(foreign_objects_refused)
+TEST_F(heap, foreign_objects_refused)
 {
 	struct frost_heap *heap2;
 	struct frost_object *t, *priv, *other_shared;
 	pthread_t th;
 
-	setup();
 	pthread_barrier_init(&barrier, NULL, 2);
-	pthread_create(&th, NULL, other_sandbox, heap);
+	pthread_create(&th, NULL, other_sandbox, self->heap);
 	pthread_barrier_wait(&barrier);
 	assert_ptr(foreign, !=, NULL);
-	expect_null_errno(frost_freeze(sb, foreign), EPERM);
+	expect_null_errno(frost_freeze(self->sb, foreign), EPERM);
 	/* The constructors refuse it, so plant it with a user type to reach
 	 * freeze's own check. */
-	t = frost_object_new(sb, &pair_type, 0);
-	((struct pair *)(void *)t)->a = str("mine");
+	t = frost_object_new(self->sb, &pair_type, 0);
+	((struct pair *)(void *)t)->a = str(self->sb, "mine");
 	((struct pair *)(void *)t)->b = foreign;
-	expect_null_errno(frost_freeze(sb, t), EPERM);
+	expect_null_errno(frost_freeze(self->sb, t), EPERM);
 	((struct pair *)(void *)t)->b = NULL;
 	frost_decref(t);
 	pthread_barrier_wait(&barrier);
 	pthread_join(th, NULL);
-	expect_uint(shared_objects(), ==, 0);
+	expect_uint(shared_objects(self->heap), ==, 0);
 
 	/* A shared object of another heap is refused as a child. */
 	heap2 = frost_heap_create(NULL);
 	assert_ptr(heap2, !=, NULL);
-	frost_sandbox_detach(sb);
-	sb = frost_sandbox_attach(heap2);
-	priv = frost_str_new(sb, "other heap", 10);
-	other_shared = frost_freeze(sb, priv);
+	frost_sandbox_detach(self->sb);
+	self->sb = frost_sandbox_attach(heap2);
+	priv = frost_str_new(self->sb, "other heap", 10);
+	other_shared = frost_freeze(self->sb, priv);
 	assert_ptr(other_shared, !=, NULL);
 	frost_decref(priv);
-	frost_sandbox_detach(sb);
-	sb = frost_sandbox_attach(heap);
-	expect_null_errno(frost_freeze(sb, other_shared), EPERM);
-	t = frost_object_new(sb, &pair_type, 0);
+	frost_sandbox_detach(self->sb);
+	self->sb = frost_sandbox_attach(self->heap);
+	expect_null_errno(frost_freeze(self->sb, other_shared), EPERM);
+	t = frost_object_new(self->sb, &pair_type, 0);
 	((struct pair *)(void *)t)->a = other_shared;
-	expect_null_errno(frost_freeze(sb, t), EPERM);
+	expect_null_errno(frost_freeze(self->sb, t), EPERM);
 	((struct pair *)(void *)t)->a = NULL;
 	frost_decref(t);
-	expect_uint(shared_objects(), ==, 0);
-	teardown();
+	expect_uint(shared_objects(self->heap), ==, 0);
 	expect_int(frost_heap_destroy(heap2), ==, 0);
 }
 
-TEST(bad_arguments)
+TEST_F(heap, bad_arguments)
 {
 	struct frost_object *s;
 
-	setup();
 	expect_null_errno(frost_freeze(NULL, frost_none()), EINVAL);
-	expect_null_errno(frost_freeze(sb, NULL), EINVAL);
+	expect_null_errno(frost_freeze(self->sb, NULL), EINVAL);
 	/* Offline, a sandbox may not allocate shared memory. */
-	s = str("offline");
-	frost_sandbox_offline(sb);
-	expect_null_errno(frost_freeze(sb, s), EINVAL);
-	frost_sandbox_online(sb);
-	expect_uint(shared_objects(), ==, 0);
+	s = str(self->sb, "offline");
+	frost_sandbox_offline(self->sb);
+	expect_null_errno(frost_freeze(self->sb, s), EINVAL);
+	frost_sandbox_online(self->sb);
+	expect_uint(shared_objects(self->heap), ==, 0);
 	frost_decref(s);
-	teardown();
 }
 
 TAP_MAIN()

@@ -22,6 +22,15 @@
  *
  * With TAP_NOFORK=1 the body runs in the runner under setjmp(); failed
  * assertions and tap_skip() longjmp() back, and bail-out exits directly.
+ *
+ * A TEST_F() runs as run_fixture() in whichever process runs the test: a
+ * calloc()ed instance, the setup, the body if setup passed, the teardown if
+ * setup returned.  While setup or body runs, a second jmp_buf is armed, so
+ * that end_test() longjmp()s back there (and teardown runs) instead of
+ * leaving the test process; only the thread and process that armed it use
+ * it, since longjmp() into another thread's stack or a forked copy's
+ * teardown would be wrong.  How the test ended (cur_failed, skip_reason)
+ * is reported once teardown is done, as for a TEST().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -72,6 +82,12 @@ static struct {
 	bool cur_failed;
 	char skip_reason[TAP_REASON_MAX];
 	jmp_buf jmp;
+
+	/* Valid while a TEST_F() runs; see run_fixture(). */
+	bool fx_armed;			/* end_test() returns to fx_jmp */
+	bool fx_setup_returned;
+	long fx_tid;			/* the thread that armed fx_jmp */
+	jmp_buf fx_jmp;
 } tap = {
 	.result_fd = -1,
 };
@@ -179,9 +195,18 @@ TAP_NORETURN_ static void child_finish(char kind, const char *reason)
 	_exit(kind == 'P' || kind == 'S' ? 0 : 1);
 }
 
+static long current_tid(void)
+{
+	return (long)syscall(SYS_gettid);
+}
+
 /* End the running test early (failed assertion or tap_skip()). */
 TAP_NORETURN_ static void end_test(void)
 {
+	if (tap.fx_armed && current_tid() == tap.fx_tid) {
+		tap.fx_armed = false;
+		longjmp(tap.fx_jmp, 1);
+	}
 	if (tap.in_child)
 		child_finish(tap.skip_reason[0] && !tap.cur_failed ? 'S' : 'F',
 			     tap.skip_reason[0] ? tap.skip_reason : NULL);
@@ -646,6 +671,42 @@ static bool wait_child(pid_t pid, double timeout, int *status)
 	}
 }
 
+/*
+ * Run @test's fixture setup, body and teardown (see the theory of operation
+ * at the top).  Returns normally however the test ended, except on bail-out.
+ */
+static void run_fixture(struct tap_test *test)
+{
+	void *self = calloc(1, test->fixture_size);
+
+	if (!self)
+		tap_bail_out("no memory for fixture %s", test->fixture);
+	tap.fx_setup_returned = false;
+	tap.fx_tid = current_tid();
+	tap.fx_armed = true;
+	if (setjmp(tap.fx_jmp) == 0) {
+		test->setup(self);
+		tap.fx_setup_returned = true;
+		if (tap.cur_failed)
+			tap_diag("setup of fixture %s failed; body not run",
+				 test->fixture);
+		else
+			test->body(self);
+	}
+	tap.fx_armed = false;
+	if (tap.fx_setup_returned)
+		test->teardown(self);
+	free(self);
+}
+
+static void run_body(struct tap_test *test)
+{
+	if (test->fn)
+		test->fn();
+	else
+		run_fixture(test);
+}
+
 TAP_NORETURN_ static void run_child(struct tap_test *test, int result_fd)
 {
 	struct sigaction sa;
@@ -664,8 +725,12 @@ TAP_NORETURN_ static void run_child(struct tap_test *test, int result_fd)
 	tap.in_test = true;
 	tap.test_pid = getpid();
 	tap.result_fd = result_fd;
-	test->fn();
-	child_finish(tap.cur_failed ? 'F' : 'P', NULL);
+	run_body(test);
+	if (tap.cur_failed)
+		child_finish('F', NULL);
+	if (tap.skip_reason[0])
+		child_finish('S', tap.skip_reason);
+	child_finish('P', NULL);
 }
 
 static void run_forked(struct tap_test *test, double timeout)
@@ -739,7 +804,7 @@ static void run_inline(struct tap_test *test)
 
 	tap.in_test = true;
 	if (setjmp(tap.jmp) == 0)
-		test->fn();
+		run_body(test);
 	tap.in_test = false;
 	flush_all();
 

@@ -16,6 +16,15 @@
  * tap_skip() then returns to the harness with longjmp(), and there is no
  * timeout and no crash isolation.
  *
+ * Tests that share state declare it once as a fixture, in the shape of the
+ * kernel's kselftest harness: FIXTURE(name) { members }; FIXTURE_SETUP(name)
+ * and FIXTURE_TEARDOWN(name) fill it in and release it through ``self``, and
+ * each TEST_F(name, test) body gets a fresh zero-filled instance.  The
+ * runner treats a TEST_F() like a TEST() (same list, plan, selection,
+ * timeout and fork); inside the test's process, setup, body and teardown
+ * run in turn, and a failed assertion or tap_skip() in the body returns to
+ * the harness with longjmp() so the teardown still runs.
+ *
  * Checks come in pairs, as in the kernel's kselftest harness: expect_*()
  * records a failure and lets the test continue, assert_*() records it and
  * ends the test at once.  Both return true when the check held.  A failed
@@ -46,10 +55,21 @@
 #define TAP_PRINTF_(f, a) __attribute__((format(printf, f, a)))
 #define TAP_NORETURN_ __attribute__((noreturn))
 
-/* Internal: one registered test; filled in by TEST()/TEST_TIMEOUT(). */
+#define TAP_UNUSED_ __attribute__((unused))
+
+/*
+ * Internal: one registered test; filled in by TEST()/TEST_TIMEOUT() or, for
+ * a test with a fixture, TEST_F()/TEST_F_TIMEOUT().
+ */
 struct tap_test {
 	const char *name;
-	void (*fn)(void);
+	void (*fn)(void);		/* a TEST() body; NULL for TEST_F() */
+	/* TEST_F() only: the fixture's name, size, setup, body, teardown. */
+	const char *fixture;
+	size_t fixture_size;
+	void (*setup)(void *self);
+	void (*body)(void *self);
+	void (*teardown)(void *self);
 	double timeout;			/* seconds, 0 = the default */
 	const char *file;
 	int line;
@@ -59,33 +79,122 @@ struct tap_test {
 /* Internal: called by the constructors that TEST() generates. */
 void tap_register_(struct tap_test *test);
 
+/* Internal: a descriptor tap_desc_@id, linked in by a constructor. */
+#define TAP_REGISTER_(id, ...)						\
+	static struct tap_test tap_desc_##id = {			\
+		__VA_ARGS__, .file = __FILE__, .line = __LINE__,	\
+	};								\
+	__attribute__((constructor))					\
+	static void tap_reg_##id(void)					\
+	{								\
+		tap_register_(&tap_desc_##id);				\
+	}
+
 /**
  * TEST_TIMEOUT() - declare a test with its own timeout
- * @name: C identifier naming the test (also its TAP description)
+ * @test: C identifier naming the test (also its TAP description)
  * @secs: timeout in seconds for this test; overrides TAP_TIMEOUT and the
  *        default of 120 s (only TAP_TIMEOUT=0 disables it)
  *
  * Use at file scope, followed by the test body in braces.
  */
-#define TEST_TIMEOUT(name, secs)					\
-	static void tap_fn_##name(void);				\
-	static struct tap_test tap_desc_##name = {			\
-		#name, tap_fn_##name, (secs), __FILE__, __LINE__, NULL	\
-	};								\
-	__attribute__((constructor))					\
-	static void tap_reg_##name(void)				\
-	{								\
-		tap_register_(&tap_desc_##name);			\
-	}								\
-	static void tap_fn_##name(void)
+#define TEST_TIMEOUT(test, secs)					\
+	static void tap_fn_##test(void);				\
+	TAP_REGISTER_(test, .name = #test, .fn = tap_fn_##test,		\
+		      .timeout = (secs))				\
+	static void tap_fn_##test(void)
 
 /**
  * TEST() - declare a test: ``TEST(name) { ...body... }`` at file scope
- * @name: C identifier naming the test (also its TAP description)
+ * @test: C identifier naming the test (also its TAP description)
  *
  * Tests run in declaration order, each as one TAP test point.
  */
-#define TEST(name) TEST_TIMEOUT(name, 0)
+#define TEST(test) TEST_TIMEOUT(test, 0)
+
+/**
+ * FIXTURE() - declare a fixture: ``FIXTURE(name) { members };``
+ * @fx: C identifier naming the fixture
+ *
+ * A fixture is the state that several tests set up and tear down alike.
+ * FIXTURE() is followed by the members of its struct, in braces, and a
+ * semicolon; FIXTURE_SETUP() and FIXTURE_TEARDOWN() (both required) then
+ * define how to fill it in and release it, and each TEST_F() body reaches
+ * it as ``self``.  Every test gets its own zero-filled instance.
+ */
+#define FIXTURE(fx)							\
+	struct tap_fixture_##fx;					\
+	static void tap_setup_##fx(struct tap_fixture_##fx *self)	\
+		TAP_UNUSED_;						\
+	static void tap_teardown_##fx(struct tap_fixture_##fx *self)	\
+		TAP_UNUSED_;						\
+	TAP_UNUSED_ static void tap_setup_any_##fx(void *self)		\
+	{								\
+		tap_setup_##fx(self);					\
+	}								\
+	TAP_UNUSED_ static void tap_teardown_any_##fx(void *self)	\
+	{								\
+		tap_teardown_##fx(self);				\
+	}								\
+	struct tap_fixture_##fx
+
+/**
+ * FIXTURE_SETUP() - ``FIXTURE_SETUP(name) { ...self->... }``
+ * @fx: the fixture, declared before with FIXTURE()
+ *
+ * Runs before each TEST_F() body of @fx, in the test's own process, with
+ * ``self`` pointing at a zero-filled instance.  A failed check here fails
+ * the test and its body is not run; if setup ended early (a failed
+ * assert_*(), tap_skip()), the teardown is not run either, otherwise it is.
+ */
+#define FIXTURE_SETUP(fx)						\
+	static void tap_setup_##fx(struct tap_fixture_##fx *self TAP_UNUSED_)
+
+/**
+ * FIXTURE_TEARDOWN() - ``FIXTURE_TEARDOWN(name) { ...self->... }``
+ * @fx: the fixture, declared before with FIXTURE()
+ *
+ * Runs after each TEST_F() body of @fx whose setup returned, also when the
+ * body failed an assert_*() or called tap_skip().  Its checks count for
+ * the test.  It does not run when the test crashed, timed out, bailed out
+ * or exited, nor for a failed assertion in a thread or a process the test
+ * started: those end the test's process at once.
+ */
+#define FIXTURE_TEARDOWN(fx)						\
+	static void tap_teardown_##fx(struct tap_fixture_##fx *self TAP_UNUSED_)
+
+/**
+ * TEST_F_TIMEOUT() - declare a test that uses a fixture, with a timeout
+ * @fx: the fixture, declared before with FIXTURE()
+ * @test: C identifier naming the test (also its TAP description; the
+ *        fixture's name is not part of it)
+ * @secs: timeout in seconds, as for TEST_TIMEOUT(); it covers the setup
+ *        and the teardown too
+ */
+#define TEST_F_TIMEOUT(fx, test, secs)					\
+	static void tap_fn_##fx##__##test(struct tap_fixture_##fx *self);\
+	static void tap_fn_any_##fx##__##test(void *self)		\
+	{								\
+		tap_fn_##fx##__##test(self);				\
+	}								\
+	TAP_REGISTER_(fx##__##test, .name = #test, .fixture = #fx,	\
+		      .fixture_size = sizeof(struct tap_fixture_##fx),	\
+		      .setup = tap_setup_any_##fx,			\
+		      .body = tap_fn_any_##fx##__##test,		\
+		      .teardown = tap_teardown_any_##fx,		\
+		      .timeout = (secs))				\
+	static void tap_fn_##fx##__##test(struct tap_fixture_##fx *self TAP_UNUSED_)
+
+/**
+ * TEST_F() - declare a test that uses a fixture:
+ * ``TEST_F(fixture, name) { ...self->... }``
+ * @fx: the fixture, declared before with FIXTURE()
+ * @test: C identifier naming the test (also its TAP description)
+ *
+ * Like TEST(), in declaration order among all tests, but the fixture's
+ * setup runs first and its teardown after, in the same (forked) process.
+ */
+#define TEST_F(fx, test) TEST_F_TIMEOUT(fx, test, 0)
 
 /**
  * TAP_MAIN() - define main() as ``return tap_main(argc, argv);``

@@ -3,8 +3,9 @@
  * tools/frost-demo.c - the smallest program that uses libfrost.
  *
  * It prints the library version and the build configuration it was compiled
- * with; later it shows a freeze/publish/lookup round trip. `make run` runs it
- * until frost-torture takes over that role.
+ * with (small-int range, CONFIG_FROST_DEBUG, CONFIG_FROST_STATS), and nothing
+ * else. `make run` runs frost-torture, not this; tools/examples/ shows the
+ * API at work.
  */
 #include <stdio.h>
 #include <frost/frost.h>

@@ -26,12 +26,19 @@ struct frost_gc_stack {
  * @wait_lock, @wake: the background thread sleeps on @wake.
  * @cycle_done: paced allocators wait on it (under @wait_lock).
  * @thread, @has_thread, @stop: the background thread.
+ * @poked: __frost_gc_poke() asked the background thread for a cycle
+ *	(under @wait_lock).
  * @shaded: objects newly marked by barriers and handshakes (termination).
  * @overflow: a grey push failed: re-trace every marked object.
  * @trigger_bytes: shared bytes allocated when the last cycle ended.
  * @cycles, @freed_objects, @freed_bytes, @max_cycle_ns, @max_handshake_ns,
- * @survivor_bytes, @born_bytes: statistics (atomic).
- * @broken_skip_gp: test-only switch (see frost_debug_break_reclaimer()).
+ * @survivor_bytes: statistics (atomic).
+ * @last_freed_objects: objects the last cycle freed (atomic).
+ * @broken: FROST_BREAK_* steps to skip, a test-only switch (see
+ *	frost_debug_break_reclaimer()); under @cycle_lock.
+ * @step: where the running cycle is, an enum frost_gc_step (atomic).
+ * @grey: the reclaimer's grey stack of marked objects to trace.
+ * @garbage: the unmarked objects a sweep collected, to finalize and free.
  */
 struct frost_gc {
 	pthread_mutex_t cycle_lock;

@@ -293,7 +293,7 @@ void __frost_gc_sandbox_detach(struct frost_sandbox *sb)
 
 void __frost_gc_handshake(struct frost_sandbox *sb)
 {
-	/* Acquire: pairs with the release store of hs_epoch in request_handshake(). */
+	/* Acquire: pairs with the release add to hs_epoch in handshake(). */
 	uint64_t epoch = __atomic_load_n(&sb->heap->hs_epoch, __ATOMIC_ACQUIRE);
 
 	if (epoch <= __atomic_load_n(&sb->hs_ack, __ATOMIC_RELAXED))

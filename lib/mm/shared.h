@@ -64,7 +64,8 @@ struct frost_heap;
  * @capacity: slots in the slab (1 for large).
  * @heap: the heap the page belongs to.
  * @map_len: mapping length (large) or FROST_PAGE_SIZE.
- * @next: the heap's list of slabs or of large objects (heap->shared_lock).
+ * @next, @prev: the heap's list of slabs or of large objects
+ *	(heap->shared_lock).
  * @mark: two mark bitmaps (the reclaimer alternates colours between
  *	cycles), one bit per slot; written with atomic ORs by markers, never
  *	in the objects' own cache lines.

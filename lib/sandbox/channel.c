@@ -150,6 +150,7 @@ struct chan_pending {
  * @heap: the heap; @prev, @next: its channel list (heap->lock).
  * @cap: capacity, @slots: the ring.
  * @lock: protects @pending.
+ * @pending: the objects of blocked senders (the reclaimer's walk reads them).
  * @tail, @head: positions (atomic); bit 63 of @tail is the closed flag.
  * @not_empty: receivers wait here; @not_full: senders wait here.
  */

@@ -38,17 +38,23 @@ struct frost_depot;
 
 /*
  * struct frost_heap - a shared heap.
+ * @magic: FROST_HEAP_MAGIC from creation until destruction.
+ * @cfg: the caller's configuration, zero fields replaced by defaults.
  * @lock: protects the sandbox lists and counts (a leaf lock).
+ * @sandboxes: the attached sandboxes; @recycled: detached ones, for reuse.
+ * @nr_sandboxes: how many are attached.
+ * @next_sandbox_id: the id the next new sandbox gets.
  * @ns: the namespace (lib/ns/namespace.c).
  * @intern: the intern table (lib/ns/intern.c).
  * @shared_lock: protects the slab and large-object lists (lib/mm/shared.c).
  * @slabs, @large: every shared slab and large shared mapping.
- * @depots: per-CPU free lists, @nr_cpus of them (lib/mm/shared.c).
+ * @depots, @nr_cpus: per-CPU free lists, @nr_cpus of them (lib/mm/shared.c).
  * @orphans: chains detached sandboxes left, per class (lib/mm/shared.c).
  * @retired_alloc_objects, @retired_alloc_bytes: shared allocations counted
  *	by sandboxes that have detached (atomic adds).
  * @gc: the reclaimer's state (lib/gc/reclaim.c).
  * @gc_phase: whether a cycle is open and its colour; read by the barriers.
+ * @gc_cycle_no: the open (or last) cycle's number.
  * @hs_epoch: the newest handshake the reclaimer asked sandboxes for.
  * @hs_scan_cycle: sandboxes whose last root scan is older than this cycle
  *	scan their pins and private objects at the handshake.
@@ -94,7 +100,7 @@ struct frost_pin_slot {
 /*
  * struct frost_pins - a sandbox's pins: an open-addressing multiset keyed by
  * object address, in an arena buffer, written only by its owner.
- * @slots: @cap slots (a power of two, or 0 before the first pin).
+ * @slots, @cap: @cap slots (a power of two, or 0 before the first pin).
  * @used: slots holding an object; @total: pins counting multiplicity.
  */
 struct frost_pins {

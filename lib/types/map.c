@@ -130,7 +130,8 @@ const struct frost_type __frost_map_type = {
  * @hash: hash of each input key.
  * @first: per distinct key, the input position of its first occurrence.
  * @last: per distinct key, the input position of its last value.
- * @index: @index_size slots, distinct key number + 1 (0: empty).
+ * @index, @index_size: @index_size slots, distinct key number + 1 (0: empty).
+ * @mem: the one allocation the four arrays above live in.
  */
 struct map_scratch {
 	uint64_t *hash;
