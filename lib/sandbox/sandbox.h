@@ -41,7 +41,8 @@ struct frost_depot;
  * @magic: FROST_HEAP_MAGIC from creation until destruction.
  * @cfg: the caller's configuration, zero fields replaced by defaults.
  * @lock: protects the sandbox lists and counts (a leaf lock).
- * @sandboxes: the attached sandboxes; @recycled: detached ones, for reuse.
+ * @sandboxes: the attached sandboxes (detached structures go to the pool in
+ *	lib/sandbox/sandbox.c).
  * @nr_sandboxes: how many are attached.
  * @next_sandbox_id: the id the next new sandbox gets.
  * @ns: the namespace (lib/ns/namespace.c).
