@@ -32,6 +32,7 @@
 #include "core/fault.h"
 #include "gc/gc.h"
 #include "rcu/rcu.h"
+#include "sandbox/fork.h"
 #include "sandbox/sandbox.h"
 
 static __thread struct frost_sandbox *frost_current;
@@ -190,6 +191,46 @@ static void detach_now(struct frost_sandbox *sb)
 	pthread_mutex_unlock(&heap->lock);
 	if (frost_current == sb)
 		frost_current = NULL;
+}
+
+/*
+ * In a fork child (lib/sandbox/fork.c): @sb's thread does not exist. Its
+ * pins and private objects go without a finalize callback (no user code
+ * runs for another thread's objects in a copy of the process); its unused
+ * shared slots and counters go to the heap as at detach; its liburcu record
+ * leaves the registry, or the child's grace periods would wait for it.
+ * Context: the child's only thread, with no frost lock held.
+ */
+void __frost_sandbox_drop_after_fork(struct frost_sandbox *sb)
+{
+	struct frost_heap *heap = sb->heap;
+	struct urcu_qsbr_reader *reader = sb->rcu_reader;
+
+	if (reader) {
+		cds_list_del(&reader->node);
+		reader->ctr = 0;
+		reader->registered = 0;
+		sb->rcu_reader = NULL;
+	}
+	__frost_shared_cache_release(sb);
+	memset(&sb->pins, 0, sizeof(sb->pins));
+	sb->grey = NULL;
+	sb->nr_grey = sb->grey_cap = 0;
+	__frost_private_heap_destroy(&sb->arena, NULL);
+	pthread_mutex_lock(&heap->lock);
+	if (sb->prev)
+		sb->prev->next = sb->next;
+	else
+		heap->sandboxes = sb->next;
+	if (sb->next)
+		sb->next->prev = sb->prev;
+	heap->nr_sandboxes--;
+	sb->magic = 0;
+	if (!sb->spawned) {
+		sb->next = heap->recycled;
+		heap->recycled = sb;
+	}
+	pthread_mutex_unlock(&heap->lock);
 }
 
 int frost_sandbox_detach(struct frost_sandbox *sb)
