@@ -5,7 +5,8 @@
 # Theory of operation: every directory that holds sources has a short Kbuild
 # file listing what it contributes (`lib-y += object.o`, `subdir-y += core`,
 # `prog-y += frost-demo`, `test-y += t0000-tap`, `helper-y += tap-fail`,
-# `script-y += t9000-install.sh`). This Makefile walks those lists once,
+# `shlib-y += dlclose-mod` (a .so linked against libfrost.so, for tests
+# that dlopen() it), `script-y += t9000-install.sh`). This Makefile walks those lists once,
 # from lib/, tools/ and t/, and derives every object, program and test from
 # them: adding a file is one line in its directory's Kbuild.
 #
@@ -115,6 +116,7 @@ LIB_OBJS :=
 PROGS :=
 TESTS :=
 HELPERS :=
+SHLIBS :=
 SCRIPT_TESTS :=
 PROG_OBJS :=
 TEST_OBJS :=
@@ -128,12 +130,14 @@ subdir-y :=
 prog-y :=
 test-y :=
 helper-y :=
+shlib-y :=
 script-y :=
 include $(srctree)/$(1)/Kbuild
 LIB_OBJS += $$(addprefix $(objtree)/$(1)/,$$(lib-y))
 $$(foreach p,$$(prog-y),$$(eval $$(call add-prog,$(1),$$(p),PROGS,PROG_OBJS)))
 $$(foreach p,$$(test-y),$$(eval $$(call add-prog,$(1),$$(p),TESTS,TEST_OBJS,.t)))
 $$(foreach p,$$(helper-y),$$(eval $$(call add-prog,$(1),$$(p),HELPERS,TEST_OBJS)))
+$$(foreach p,$$(shlib-y),$$(eval $$(call add-prog,$(1),$$(p),SHLIBS,TEST_OBJS,.so)))
 SCRIPT_TESTS += $$(addprefix $(srctree)/$(1)/,$$(script-y))
 __subdirs_$(subst /,_,$(1)) := $$(subdir-y)
 $$(foreach d,$$(__subdirs_$(subst /,_,$(1))),$$(eval $$(call descend,$(1)/$$(d))))
@@ -264,7 +268,10 @@ $(STATIC_LIB): $(LIB_OBJS)
 	$(call cmd,ar)
 
 quiet_cmd_ld_so = LD      $(call rel,$@)
-      cmd_ld_so = $(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SONAME) \
+# -z nodelete: frost's threads (background reclaimers, the grace-period
+# kicker) run library code until the process exits, so the library must
+# stay mapped when a dlopen()ed user of it is dlclose()d (a Lua module).
+      cmd_ld_so = $(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,-z,nodelete \
 		  -Wl,--version-script=$(VERSION_SCRIPT) $(if $(SANITIZE),,-Wl,--no-undefined) \
 		  -o $@ $(LIB_OBJS) $(LIBS_ALL)
 $(SHARED_LIB): $(LIB_OBJS) $(VERSION_SCRIPT)
@@ -280,6 +287,13 @@ $(PROGS): $(STATIC_LIB)
 $(TESTS) $(HELPERS): $(TAP_OBJ) $(STATIC_LIB)
 	$(call cmd,link)
 
+# Test modules: linked against the shared library, found through an rpath.
+quiet_cmd_ld_shlib = LD      $(call rel,$@)
+      cmd_ld_shlib = $(CC) $(ALL_LDFLAGS) -shared -o $@ $(filter %.o,$^) \
+		     -L$(objtree) -Wl,-rpath,$(objtree) -lfrost
+$(SHLIBS): $(SHARED_LINKS)
+	$(call cmd,ld_shlib)
+
 quiet_cmd_pc = GEN     $(call rel,$@)
       cmd_pc = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		   -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(FROST_VERSION)|' \
@@ -293,7 +307,7 @@ all: lib tools
 lib: $(STATIC_LIB) $(SHARED_LIB) $(SHARED_LINKS) $(PCFILE)
 tools: $(PROGS)
 	@:
-tests: $(TESTS) $(HELPERS)
+tests: $(TESTS) $(HELPERS) $(SHLIBS)
 
 # ---------------------------------------------------------------------------
 # Running
@@ -370,7 +384,7 @@ quiet_cmd_uninstall = UNINST  $(DESTDIR)$(PREFIX)
 PHONY += clean mrproper distclean
 clean:
 	$(Q)rm -f $(ALL_OBJS) $(DEPS) $(STATIC_LIB) $(SHARED_LIB) $(SHARED_LINKS) \
-		$(PCFILE) $(PROGS) $(TESTS) $(HELPERS) $(flagsfile) $(pcvarsfile)
+		$(PCFILE) $(PROGS) $(TESTS) $(HELPERS) $(SHLIBS) $(flagsfile) $(pcvarsfile)
 	$(Q)rm -rf $(srctree)/build
 mrproper distclean: clean
 	$(Q)rm -rf $(objtree)/.config $(objtree)/.config.old $(objtree)/include/generated \

@@ -50,6 +50,7 @@
 #include "gc/gc_internal.h"
 #include "ns/ns.h"
 #include "rcu/rcu.h"
+#include "sandbox/fork.h"
 
 #define FROST_GC_POLL_MIN_NS	20000
 #define FROST_GC_POLL_MAX_NS	1000000
@@ -109,7 +110,10 @@ static void *kicker_main(void *arg)
 			pthread_cond_wait(&kick_cond, &kick_lock);
 		kick_started = kick_requested;
 		pthread_mutex_unlock(&kick_lock);
+		/* No fork copies liburcu's locks held (lib/sandbox/fork.c). */
+		__frost_fork_gate_enter();
 		urcu_qsbr_synchronize_rcu();
+		__frost_fork_gate_exit();
 		pthread_mutex_lock(&kick_lock);
 	}
 	return NULL;
@@ -149,6 +153,27 @@ static void kick_grace_period(void)
 
 		if (k)
 			urcu_qsbr_call_rcu(&k->head, gp_kick_done);
+	}
+}
+
+/* The kicker across fork() (lib/sandbox/fork.h): it is gone in a child. */
+void __frost_gc_fork_kicker(enum frost_fork_phase phase)
+{
+	switch (phase) {
+	case FROST_FORK_PREPARE:
+		pthread_mutex_lock(&kick_lock);
+		break;
+	case FROST_FORK_PARENT:
+		pthread_mutex_unlock(&kick_lock);
+		break;
+	case FROST_FORK_CHILD:
+		pthread_mutex_init(&kick_lock, NULL);
+		pthread_cond_init(&kick_cond, NULL);
+		kick_requested = kick_started = 0;
+		kicker_running = false;
+		/* The next kick starts a kicker again. */
+		kick_once = (pthread_once_t)PTHREAD_ONCE_INIT;
+		break;
 	}
 }
 
@@ -599,6 +624,56 @@ static void *reclaimer_thread(void *arg)
 		}
 	}
 	return NULL;
+}
+
+/*
+ * Fork hooks (lib/sandbox/fork.h). No cycle runs across fork(): prepare
+ * takes the cycle lock, so the child's heap is between cycles and a cycle
+ * that was half done in the parent is never half done in the child.
+ */
+void __frost_gc_fork_cycle(struct frost_heap *heap, enum frost_fork_phase phase)
+{
+	struct frost_gc *gc = heap->gc;
+
+	if (phase == FROST_FORK_PREPARE)
+		pthread_mutex_lock(&gc->cycle_lock);
+	else
+		pthread_mutex_unlock(&gc->cycle_lock);
+}
+
+void __frost_gc_fork_locks(struct frost_heap *heap, enum frost_fork_phase phase)
+{
+	struct frost_gc *gc = heap->gc;
+
+	switch (phase) {
+	case FROST_FORK_PREPARE:
+		pthread_mutex_lock(&gc->wait_lock);
+		break;
+	case FROST_FORK_PARENT:
+		pthread_mutex_unlock(&gc->wait_lock);
+		break;
+	case FROST_FORK_CHILD:
+		/* The background thread and any paced allocator are gone. */
+		pthread_cond_init(&gc->wake, NULL);
+		pthread_cond_init(&gc->cycle_done, NULL);
+		gc->poked = false;
+		pthread_mutex_unlock(&gc->wait_lock);
+		break;
+	}
+}
+
+void __frost_gc_fork_restart(struct frost_heap *heap)
+{
+	struct frost_gc *gc = heap->gc;
+
+	if (!gc->has_thread || heap->magic != FROST_HEAP_MAGIC)
+		return;
+	/* Without a thread the heap behaves as FROST_HEAP_MANUAL. */
+	if (pthread_create(&gc->thread, NULL, reclaimer_thread, heap)) {
+		fprintf(stderr, "frost: cannot restart the reclaimer after fork(): "
+			"cycles run only in frost_reclaim() and over shared_limit\n");
+		gc->has_thread = false;
+	}
 }
 
 void __frost_gc_poke(struct frost_heap *heap)

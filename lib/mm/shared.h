@@ -37,7 +37,7 @@
 #include "mm/private.h"
 
 #define FROST_SHARED_MIN		32u	/* smallest shared slot */
-#define FROST_SHARED_HDR_SIZE		1024u	/* header + mark bitmap */
+#define FROST_SHARED_HDR_SIZE		4096u	/* header + mark bitmap: one OS page */
 #define FROST_SHARED_MAX_SLOTS		((FROST_PAGE_SIZE - FROST_SHARED_HDR_SIZE) / FROST_SHARED_MIN)
 #define FROST_MARK_WORDS		((FROST_SHARED_MAX_SLOTS + 63) / 64)
 #define FROST_CHAIN_LEN			32u	/* slots per chain (small classes) */

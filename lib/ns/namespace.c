@@ -55,6 +55,7 @@
 #include "rcu/rcu.h"
 #include "gc/gc.h"
 #include "ns/ns.h"
+#include "sandbox/fork.h"
 
 #define NS_INIT_BUCKETS		64
 #define NS_MIN_BUCKETS		64
@@ -421,9 +422,14 @@ void __frost_ns_destroy(struct frost_heap *heap)
 	 */
 	registered = URCU_TLS(urcu_qsbr_reader).registered;
 	online = registered && urcu_qsbr_read_ongoing();
+	/* Inside the fork gate, entered offline (lib/sandbox/fork.h): no
+	 * fork copies this thread's registration or the barrier half done. */
+	if (online)
+		urcu_qsbr_thread_offline();
+	__frost_fork_gate_enter();
 	if (!registered)
 		urcu_qsbr_register_thread();	/* comes back online */
-	else if (!online)
+	else
 		urcu_qsbr_thread_online();
 
 	if (heap->ns)
@@ -448,6 +454,7 @@ void __frost_ns_destroy(struct frost_heap *heap)
 
 	if (!registered)
 		urcu_qsbr_unregister_thread();
-	else if (online)
+	__frost_fork_gate_exit();
+	if (online)
 		urcu_qsbr_thread_online();
 }

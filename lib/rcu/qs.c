@@ -29,14 +29,23 @@
 #include <time.h>
 #include "gc/gc.h"
 #include "rcu/rcu.h"
+#include "sandbox/fork.h"
 #include "sandbox/sandbox.h"
 
 /* A @gp_seen no counter value equals: forces the next slow path. */
 #define FROST_GP_SEEN_NONE	(~0UL)
 
+/*
+ * Registration runs inside the fork gate (lib/sandbox/fork.c), unregistration
+ * offline: a fork never copies liburcu's registry half-edited, and the child
+ * finds a gone thread's record through @rcu_reader.
+ */
 void __frost_rcu_attach(struct frost_sandbox *sb)
 {
+	__frost_fork_gate_enter();
 	urcu_qsbr_register_thread();
+	sb->rcu_reader = &URCU_TLS(urcu_qsbr_reader);
+	__frost_fork_gate_exit();
 	sb->qs.gp_ctr = &urcu_qsbr_gp.ctr;
 	sb->qs.gp_seen = FROST_GP_SEEN_NONE;
 	sb->offline = false;
@@ -44,9 +53,13 @@ void __frost_rcu_attach(struct frost_sandbox *sb)
 
 void __frost_rcu_detach(struct frost_sandbox *sb)
 {
-	if (sb->offline)
-		urcu_qsbr_thread_online();
+	if (!sb->offline)
+		urcu_qsbr_thread_offline();
+	__frost_fork_gate_enter();
+	urcu_qsbr_thread_online();
 	urcu_qsbr_unregister_thread();
+	sb->rcu_reader = NULL;
+	__frost_fork_gate_exit();
 	sb->offline = true;
 }
 

@@ -117,6 +117,7 @@
 #include "gc/gc.h"
 #include "rcu/rcu.h"
 #include "sandbox/channel.h"
+#include "sandbox/fork.h"
 
 #define FROST_CHANNEL_MAGIC	0x6368616eu	/* "chan" */
 #define CHAN_CLOSED		(UINT64_C(1) << 63)
@@ -618,4 +619,62 @@ void __frost_channels_for_each(struct frost_heap *heap,
 		}
 	}
 	pthread_mutex_unlock(&heap->lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* fork()                                                              */
+
+/*
+ * Rebuild @ch's ring in a fork child, the only thread: a send or receive
+ * that a gone thread had claimed (a position taken with the CAS) but not
+ * finished would block the ring for ever. The published messages from
+ * @head to @tail stay, in order; a claimed send that was not published
+ * never returned in the child, so its message is dropped, and so is a
+ * claimed receive's slot that was not handed back.
+ */
+static void chan_rebuild_after_fork(struct frost_channel *ch)
+{
+	uint64_t closed = ch->tail & CHAN_CLOSED;
+	uint64_t h = ch->head, t = ch->tail & ~CHAN_CLOSED, w = h;
+
+	for (uint64_t p = h; p < t; p++) {
+		struct chan_slot *slot = ring_slot(ch, p);
+		struct frost_object *obj = slot->obj;
+
+		/* Slots of positions below @p were read already (p - h < cap). */
+		if (slot->seq == 2 * p + 1 && obj) {
+			ring_slot(ch, w)->obj = obj;
+			w++;
+		}
+	}
+	for (uint64_t p = h; p < h + ch->cap; p++) {
+		struct chan_slot *slot = ring_slot(ch, p);
+
+		slot->seq = p < w ? 2 * p + 1 : 2 * p;
+		if (p >= w)
+			slot->obj = NULL;
+	}
+	ch->tail = w | closed;
+	/* Blocked senders and receivers were other threads. */
+	ch->pending = NULL;
+	ch->not_empty.waiters = 0;
+	ch->not_full.waiters = 0;
+}
+
+void __frost_channels_fork(struct frost_heap *heap, enum frost_fork_phase phase)
+{
+	for (struct frost_channel *ch = heap->channels; ch; ch = ch->next) {
+		switch (phase) {
+		case FROST_FORK_PREPARE:
+			pthread_mutex_lock(&ch->lock);
+			break;
+		case FROST_FORK_PARENT:
+			pthread_mutex_unlock(&ch->lock);
+			break;
+		case FROST_FORK_CHILD:
+			chan_rebuild_after_fork(ch);
+			pthread_mutex_unlock(&ch->lock);
+			break;
+		}
+	}
 }

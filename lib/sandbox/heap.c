@@ -14,6 +14,7 @@
 #include "core/fault.h"
 #include "gc/gc.h"
 #include "ns/ns.h"
+#include "sandbox/fork.h"
 #include "sandbox/sandbox.h"
 
 struct frost_heap *frost_heap_create(const struct frost_heap_config *cfg)
@@ -40,6 +41,8 @@ struct frost_heap *frost_heap_create(const struct frost_heap_config *cfg)
 	heap->magic = FROST_HEAP_MAGIC;
 	if (__frost_gc_init(heap))
 		goto err_ns;
+	/* Complete: the fork handlers may take its locks from now on. */
+	__frost_fork_heap_add(heap);
 	return heap;
 
 err_ns:
@@ -66,6 +69,8 @@ int frost_heap_destroy(struct frost_heap *heap)
 	}
 	heap->magic = 0;
 	pthread_mutex_unlock(&heap->lock);
+	/* Out of the fork handlers' reach before anything is torn down. */
+	__frost_fork_heap_del(heap);
 	__frost_gc_destroy(heap);
 	__frost_ns_destroy(heap);
 	__frost_shared_heap_destroy(heap);

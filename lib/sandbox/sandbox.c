@@ -41,6 +41,7 @@
 #include "core/fault.h"
 #include "gc/gc.h"
 #include "rcu/rcu.h"
+#include "sandbox/fork.h"
 #include "sandbox/sandbox.h"
 
 __thread struct frost_sandbox *__frost_current_sb __attribute__((tls_model("initial-exec")));
@@ -76,6 +77,14 @@ void __frost_sandbox_struct_put(struct frost_sandbox *sb)
 	sb->next = pool;
 	pool = sb;
 	pthread_mutex_unlock(&pool_lock);
+}
+
+void __frost_sandbox_pool_fork(enum frost_fork_phase phase)
+{
+	if (phase == FROST_FORK_PREPARE)
+		pthread_mutex_lock(&pool_lock);
+	else
+		pthread_mutex_unlock(&pool_lock);
 }
 
 /*
@@ -241,6 +250,45 @@ static void detach_now(struct frost_sandbox *sb)
 		frost_current = NULL;
 	/* A spawned sandbox's structure is the join handle: spawn.c puts it
 	 * back in the pool at join. */
+	if (!sb->spawned)
+		__frost_sandbox_struct_put(sb);
+}
+
+/*
+ * In a fork child (lib/sandbox/fork.c): @sb's thread does not exist. Its
+ * pins and private objects go without a finalize callback (no user code
+ * runs for another thread's objects in a copy of the process); its unused
+ * shared slots and counters go to the heap as at detach; its liburcu record
+ * leaves the registry, or the child's grace periods would wait for it.
+ * Context: the child's only thread, with no frost lock held.
+ */
+void __frost_sandbox_drop_after_fork(struct frost_sandbox *sb)
+{
+	struct frost_heap *heap = sb->heap;
+	struct urcu_qsbr_reader *reader = sb->rcu_reader;
+
+	if (reader) {
+		cds_list_del(&reader->node);
+		reader->ctr = 0;
+		reader->registered = 0;
+		sb->rcu_reader = NULL;
+	}
+	__frost_shared_cache_release(sb);
+	memset(&sb->pins, 0, sizeof(sb->pins));
+	sb->grey = NULL;
+	sb->nr_grey = sb->grey_cap = 0;
+	__frost_private_heap_destroy(&sb->arena, NULL);
+	pthread_mutex_lock(&heap->lock);
+	if (sb->prev)
+		sb->prev->next = sb->next;
+	else
+		heap->sandboxes = sb->next;
+	if (sb->next)
+		sb->next->prev = sb->prev;
+	heap->nr_sandboxes--;
+	__atomic_store_n(&sb->magic, 0, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&heap->lock);
+	/* A spawned sandbox's structure is its join handle (spawn.c). */
 	if (!sb->spawned)
 		__frost_sandbox_struct_put(sb);
 }

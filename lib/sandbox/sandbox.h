@@ -61,6 +61,8 @@ struct frost_depot;
  *	scan their pins and private objects at the handshake.
  * @channels, @nr_channels: the heap's live channels (lib/sandbox/channel.c),
  *	under @lock; frost_heap_destroy() refuses while @nr_channels != 0.
+ * @fork_prev, @fork_next: the process's list of live heaps, for the fork
+ *	handlers (lib/sandbox/fork.c, under its heap_list_lock).
  */
 struct frost_heap {
 	uint32_t magic;
@@ -90,6 +92,8 @@ struct frost_heap {
 
 	struct frost_channel *channels;	/* live channels, under @lock */
 	uint64_t nr_channels;		/* how many (heap destroy: -EBUSY) */
+
+	struct frost_heap *fork_prev, *fork_next;	/* lib/sandbox/fork.c */
 };
 
 /* struct frost_pin_slot - one pinned object and its multiplicity. */
@@ -139,6 +143,9 @@ struct frost_pins {
  *	the pool does not give it back to that thread.
  * @prev, @next: the heap's sandbox list (under heap->lock), or the pool's
  *	list (@next, under its lock).
+ * @rcu_reader: the thread's liburcu reader record while it is registered
+ *	(set and cleared inside the fork gate, lib/rcu/qs.c), so the child of
+ *	a fork() can unlink a gone thread's record (lib/sandbox/fork.c).
  */
 struct frost_sandbox {
 	struct frost_sandbox_qs qs;	/* first: frost_quiescent()'s fast path */
@@ -164,6 +171,7 @@ struct frost_sandbox {
 
 	bool spawned;			/* made by frost_sandbox_spawn() */
 	pid_t released_by;		/* last thread to put it in the pool */
+	void *rcu_reader;		/* struct urcu_qsbr_reader, or NULL */
 };
 
 /*

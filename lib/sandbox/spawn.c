@@ -39,6 +39,7 @@
 #include <string.h>
 #include "core/fault.h"
 #include "rcu/rcu.h"
+#include "sandbox/fork.h"
 #include "sandbox/sandbox.h"
 
 /*
@@ -52,6 +53,7 @@
  * @ret: fn's return value; -ECANCELED if the thread ended without
  *	returning from fn (pthread_exit()).
  * @joining: a join has claimed the record (under spawn_lock).
+ * @lost: the thread does not exist: this is a fork() child (see join).
  * @prev, @next: the registry (under spawn_lock).
  */
 struct frost_spawn {
@@ -65,6 +67,7 @@ struct frost_spawn {
 	int attach_err;
 	int ret;
 	bool joining;
+	bool lost;
 	struct frost_spawn *prev, *next;
 };
 
@@ -187,7 +190,12 @@ int frost_sandbox_join(struct frost_sandbox *sb, int *fn_ret)
 
 	cur = frost_sandbox_current();
 	off = __frost_blocking_begin(cur);
-	pthread_join(sp->thread, NULL);
+	/* In a fork child, the thread of a record made before the fork is
+	 * gone (its sandbox was dropped): nothing to wait for. */
+	if (!sp->lost)
+		pthread_join(sp->thread, NULL);
+	else
+		sp->ret = -ECANCELED;
 	__frost_blocking_end(cur, off);
 
 	registry_del(sp);
@@ -199,4 +207,24 @@ int frost_sandbox_join(struct frost_sandbox *sb, int *fn_ret)
 	__frost_sandbox_struct_put(sp->sb);
 	free(sp);
 	return 0;
+}
+
+/* The registry across fork() (lib/sandbox/fork.h). */
+void __frost_spawn_fork(enum frost_fork_phase phase)
+{
+	switch (phase) {
+	case FROST_FORK_PREPARE:
+		pthread_mutex_lock(&spawn_lock);
+		break;
+	case FROST_FORK_PARENT:
+		pthread_mutex_unlock(&spawn_lock);
+		break;
+	case FROST_FORK_CHILD:
+		/* Only the forking thread exists (it may be a spawned one). */
+		for (struct frost_spawn *sp = spawn_list; sp; sp = sp->next)
+			if (!pthread_equal(sp->self, pthread_self()))
+				sp->lost = true;
+		pthread_mutex_unlock(&spawn_lock);
+		break;
+	}
 }

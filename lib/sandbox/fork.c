@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * lib/sandbox/fork.c - what fork() does to heaps and sandboxes.
+ *
+ * Theory of operation. fork() copies the address space but only the calling
+ * thread. The child keeps every heap (its shared objects, namespace,
+ * channels and their messages, copy-on-write) and the forking thread's
+ * sandbox, if it has one; every other sandbox belonged to a thread that
+ * does not exist in the child and is dropped there with its pins and its
+ * private objects. Their memory is unmapped without running any finalize
+ * callback: those objects are unreachable in the child (no shared object,
+ * root or other sandbox can refer to a private object, lifetime rule 4)
+ * and running user code for another thread's objects in a copy of the
+ * process would repeat side effects the parent still owns (closing a
+ * descriptor the parent uses, for instance). Threads do not survive
+ * fork(): each heap's background reclaimer, the grace-period kicker and
+ * liburcu's call_rcu worker are started again in the child.
+ *
+ * A lock held by a thread that is not copied stays locked in the child for
+ * ever, and liburcu's registry of readers still lists the threads that are
+ * gone, so a grace period in the child would wait for them for ever. The
+ * handlers registered with pthread_atfork() therefore bring the process to
+ * a point where no frost lock is held and no grace period is in progress,
+ * hold it across fork(), and repair the child's copy:
+ *
+ * prepare (in this order, each step waiting for the previous one's holders):
+ *  1. the forking thread's sandbox goes offline: fork() is a blocking call
+ *     and a quiescent state for it, so nothing below waits for it;
+ *  2. heap_list_lock, then every heap's gc cycle_lock: a reclaim cycle in
+ *     progress ends first (it needs the kicker and the sandboxes' quiescent
+ *     states, so this comes before the gate closes);
+ *  3. the fork gate closes: frost's grace periods in progress end and no
+ *     frost code can register or unregister a liburcu reader;
+ *  4. urcu_qsbr_call_rcu_before_fork(): liburcu pauses its call_rcu
+ *     workers and rculfhash's resize worker, which leave the registry;
+ *  5. every heap's heap->lock, its channels' locks, heap->shared_lock and
+ *     the reclaimer's wait_lock; then the kicker's lock and the spawn
+ *     registry's lock. Online sandboxes take these briefly, and nothing
+ *     waits for a grace period any more, so they come free.
+ * parent: the same in reverse order.
+ * child: the locks of step 5 are released and condition variables set up
+ *     anew (sleepers that are gone must not be waited for); each heap drops
+ *     the sandboxes of other threads (their liburcu registrations are
+ *     unlinked from liburcu's registry, which is safe because the child has
+ *     one thread and step 3 and 4 left the registry quiescent); channels
+ *     forget blocked senders and receivers and half-done ring operations;
+ *     urcu_qsbr_call_rcu_after_fork_child() starts a fresh call_rcu worker;
+ *     the gate opens, the cycle locks and heap_list_lock are released, the
+ *     background reclaimers start again, and the forking sandbox comes back
+ *     online.
+ *
+ * Lock order (the whole library): heap_list_lock, gc->cycle_lock, the fork
+ * gate, liburcu's call_rcu mutex, heap->lock, a channel's lock,
+ * heap->shared_lock, gc->wait_lock, the kicker's lock, spawn_lock, the
+ * sandbox pool's lock.
+ * frost_heap_create() and frost_heap_destroy() take heap_list_lock alone;
+ * when it is busy (a fork in progress) a calling sandbox waits offline.
+ *
+ * Limits: liburcu readers registered by the program itself (outside frost)
+ * in threads that are gone still block the child's grace periods; threads
+ * that call synchronize_rcu() themselves during fork() may leave liburcu's
+ * locks held in the child. Both are the program's to avoid.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include "gc/gc.h"
+#include "rcu/rcu.h"
+#include "sandbox/fork.h"
+#include "sandbox/sandbox.h"
+
+static pthread_mutex_t heap_list_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct frost_heap *heap_list;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/* The fork gate (see fork.h). */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static unsigned long gate_users;
+static bool gate_closed;
+
+/* Did prepare take the forking thread's sandbox offline? */
+static __thread bool fork_went_offline;
+
+void __frost_fork_gate_enter(void)
+{
+	pthread_mutex_lock(&gate_lock);
+	while (gate_closed)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	gate_users++;
+	pthread_mutex_unlock(&gate_lock);
+}
+
+void __frost_fork_gate_exit(void)
+{
+	pthread_mutex_lock(&gate_lock);
+	if (!--gate_users && gate_closed)
+		pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+}
+
+static void gate_close(void)
+{
+	pthread_mutex_lock(&gate_lock);
+	gate_closed = true;
+	while (gate_users)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+}
+
+static void gate_open(void)
+{
+	pthread_mutex_lock(&gate_lock);
+	gate_closed = false;
+	pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* The handlers                                                        */
+
+static void fork_prepare(void)
+{
+	struct frost_sandbox *sb = frost_sandbox_current();
+	struct frost_heap *heap;
+
+	fork_went_offline = __frost_blocking_begin(sb);
+	pthread_mutex_lock(&heap_list_lock);
+	for (heap = heap_list; heap; heap = heap->fork_next)
+		__frost_gc_fork_cycle(heap, FROST_FORK_PREPARE);
+	gate_close();
+	urcu_qsbr_call_rcu_before_fork();
+	for (heap = heap_list; heap; heap = heap->fork_next) {
+		pthread_mutex_lock(&heap->lock);
+		__frost_channels_fork(heap, FROST_FORK_PREPARE);
+		pthread_mutex_lock(&heap->shared_lock);
+		__frost_gc_fork_locks(heap, FROST_FORK_PREPARE);
+	}
+	__frost_gc_fork_kicker(FROST_FORK_PREPARE);
+	__frost_spawn_fork(FROST_FORK_PREPARE);
+	__frost_sandbox_pool_fork(FROST_FORK_PREPARE);
+}
+
+static void fork_parent(void)
+{
+	struct frost_heap *heap;
+
+	__frost_sandbox_pool_fork(FROST_FORK_PARENT);
+	__frost_spawn_fork(FROST_FORK_PARENT);
+	__frost_gc_fork_kicker(FROST_FORK_PARENT);
+	for (heap = heap_list; heap; heap = heap->fork_next) {
+		__frost_gc_fork_locks(heap, FROST_FORK_PARENT);
+		pthread_mutex_unlock(&heap->shared_lock);
+		__frost_channels_fork(heap, FROST_FORK_PARENT);
+		pthread_mutex_unlock(&heap->lock);
+	}
+	urcu_qsbr_call_rcu_after_fork_parent();
+	gate_open();
+	for (heap = heap_list; heap; heap = heap->fork_next)
+		__frost_gc_fork_cycle(heap, FROST_FORK_PARENT);
+	pthread_mutex_unlock(&heap_list_lock);
+	__frost_blocking_end(frost_sandbox_current(), fork_went_offline);
+}
+
+/* Drop every sandbox of @heap but the forking thread's. Child only. */
+static void drop_foreign_sandboxes(struct frost_heap *heap, struct frost_sandbox *keep)
+{
+	struct frost_sandbox *sb, *next;
+
+	for (sb = heap->sandboxes; sb; sb = next) {
+		next = sb->next;
+		if (sb != keep)
+			__frost_sandbox_drop_after_fork(sb);
+	}
+}
+
+static void fork_child(void)
+{
+	struct frost_sandbox *self = frost_sandbox_current();
+	struct frost_heap *heap;
+
+	/* The only thread: what the sleepers of other threads left in the
+	 * condition variables and the gate must be forgotten. */
+	pthread_mutex_init(&gate_lock, NULL);
+	pthread_cond_init(&gate_cond, NULL);
+	gate_users = 0;
+
+	__frost_sandbox_pool_fork(FROST_FORK_CHILD);
+	__frost_spawn_fork(FROST_FORK_CHILD);
+	__frost_gc_fork_kicker(FROST_FORK_CHILD);
+	for (heap = heap_list; heap; heap = heap->fork_next) {
+		__frost_gc_fork_locks(heap, FROST_FORK_CHILD);
+		pthread_mutex_unlock(&heap->shared_lock);
+		__frost_channels_fork(heap, FROST_FORK_CHILD);
+		pthread_mutex_unlock(&heap->lock);
+		drop_foreign_sandboxes(heap, self);
+	}
+	/* liburcu's registry now lists only live readers: its worker may run
+	 * grace periods again. */
+	urcu_qsbr_call_rcu_after_fork_child();
+	gate_open();
+	for (heap = heap_list; heap; heap = heap->fork_next)
+		__frost_gc_fork_cycle(heap, FROST_FORK_CHILD);
+	for (heap = heap_list; heap; heap = heap->fork_next)
+		__frost_gc_fork_restart(heap);
+	pthread_mutex_unlock(&heap_list_lock);
+	__frost_blocking_end(self, fork_went_offline);
+}
+
+static void atfork_init(void)
+{
+	if (pthread_atfork(fork_prepare, fork_parent, fork_child))
+		__frost_panic("cannot register the fork handlers");
+}
+
+/* ------------------------------------------------------------------ */
+/* The registry of heaps                                               */
+
+/*
+ * Take heap_list_lock. A fork in progress holds it until it has waited for
+ * grace periods: a calling sandbox must not hold them up, so it waits
+ * offline (a quiescent state) when the lock is busy.
+ */
+static void heap_list_lock_acquire(void)
+{
+	struct frost_sandbox *sb;
+	bool off;
+
+	if (!pthread_mutex_trylock(&heap_list_lock))
+		return;
+	sb = frost_sandbox_current();
+	off = __frost_blocking_begin(sb);
+	pthread_mutex_lock(&heap_list_lock);
+	__frost_blocking_end(sb, off);
+}
+
+void __frost_fork_heap_add(struct frost_heap *heap)
+{
+	pthread_once(&atfork_once, atfork_init);
+	heap_list_lock_acquire();
+	heap->fork_prev = NULL;
+	heap->fork_next = heap_list;
+	if (heap_list)
+		heap_list->fork_prev = heap;
+	heap_list = heap;
+	pthread_mutex_unlock(&heap_list_lock);
+}
+
+void __frost_fork_heap_del(struct frost_heap *heap)
+{
+	heap_list_lock_acquire();
+	if (heap->fork_prev)
+		heap->fork_prev->fork_next = heap->fork_next;
+	else
+		heap_list = heap->fork_next;
+	if (heap->fork_next)
+		heap->fork_next->fork_prev = heap->fork_prev;
+	pthread_mutex_unlock(&heap_list_lock);
+}
