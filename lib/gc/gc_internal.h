@@ -54,6 +54,7 @@ struct frost_gc {
 	uint64_t last_freed_objects;
 	int broken;
 	int step;		/* enum frost_gc_step, for tests and debugging */
+	uint64_t stall_unknown_cycle;	/* warned of a non-frost staller (cycle) */
 	struct frost_gc_stack grey;
 	struct frost_gc_stack garbage;
 };
