@@ -161,6 +161,7 @@ static void run_stall(bool staller_in_heap2)
 	char *log;
 	int saved;
 	long freed;
+	bool named, innocent;
 
 	assert_ptr(h1, !=, NULL);
 	assert_ptr(h2, !=, NULL);
@@ -187,8 +188,9 @@ static void run_stall(bool staller_in_heap2)
 	expect_int(stall.failed, ==, 0);
 
 	assert_ptr(log, !=, NULL);
-	if (!expect_true(names(log, stall.tid, stall.heap)) |
-	    !expect_true(!names(log, polite.tid, NULL))) {
+	named = expect_true(names(log, stall.tid, stall.heap));
+	innocent = expect_true(!names(log, polite.tid, NULL));
+	if (!named || !innocent) {
 		tap_diag("staller tid %d, polite tid %d, heap 1 %p, heap 2 %p; stderr:",
 			 stall.tid, polite.tid, (void *)h1, (void *)h2);
 		for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n"))

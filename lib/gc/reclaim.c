@@ -584,14 +584,13 @@ static uint64_t run_cycle(struct frost_heap *heap)
 	return freed;
 }
 
-long frost_reclaim(struct frost_heap *heap)
+/* frost_reclaim() on a heap known to be live. */
+static long reclaim_now(struct frost_heap *heap)
 {
 	struct frost_sandbox *sb = frost_sandbox_current();
 	uint64_t freed;
 	bool off;
 
-	if (!__frost_heap_live(heap))
-		return -EINVAL;
 	/* A calling sandbox is offline for the whole cycle: a quiescent
 	 * state, and the reclaimer scans its roots like any offline one. */
 	off = __frost_blocking_begin(sb);
@@ -602,9 +601,18 @@ long frost_reclaim(struct frost_heap *heap)
 	return (long)freed;
 }
 
+long frost_reclaim(struct frost_heap *heap)
+{
+	/* The registry, not heap->magic: @heap may be freed memory. */
+	if (!__frost_heap_live(heap))
+		return -EINVAL;
+	return reclaim_now(heap);
+}
+
 void __frost_gc_over_limit(struct frost_sandbox *sb)
 {
-	(void)frost_reclaim(sb->heap);
+	/* An attached sandbox's heap is live: no registry lookup. */
+	(void)reclaim_now(sb->heap);
 }
 
 

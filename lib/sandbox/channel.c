@@ -456,8 +456,8 @@ struct frost_channel *frost_channel_create(struct frost_heap *heap, size_t capac
 	ch->magic = FROST_CHANNEL_MAGIC;
 
 	pthread_mutex_lock(&heap->lock);
-	/* A destroy that passed its check before we took the lock: the
-	 * heap's structure is still readable (quarantined, heap.c). */
+	/* Defensive only: a destroy of the heap that raced with this call
+	 * (unsupported, Documentation/core-api/heap.rst) and won. */
 	if (heap->magic != FROST_HEAP_MAGIC) {
 		pthread_mutex_unlock(&heap->lock);
 		pthread_mutex_destroy(&ch->lock);
