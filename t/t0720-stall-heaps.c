@@ -10,7 +10,7 @@
  * warning heap 1 prints must then name the heap-2 sandbox (its thread id
  * and its heap), not heap 1's innocent sandbox, which used to be named.
  *
- * The set-up: heap 1 (stall_warn_ms 100) has a sandbox on a thread that
+ * The set-up: heap 1 (stall_warn_ms WARN_MS) has a sandbox on a thread that
  * calls frost_quiescent() every millisecond; heap 2 has a sandbox on a
  * thread that stays online and busy for STALL_MS without one. The main
  * thread, attached to neither, runs frost_reclaim(heap 1) meanwhile, with
@@ -28,8 +28,8 @@
 #include <frost/frost.h>
 #include "tap.h"
 
-#define STALL_MS	1200
-#define WARN_MS		100
+#define STALL_MS	1500
+#define WARN_MS		250
 
 static uint64_t now_ms(void)
 {
