@@ -39,6 +39,8 @@ struct frost_gc_stack {
  * @step: where the running cycle is, an enum frost_gc_step (atomic).
  * @grey: the reclaimer's grey stack of marked objects to trace.
  * @garbage: the unmarked objects a sweep collected, to finalize and free.
+ * @stall_unknown_cycle: the cycle in which the reclaimer last warned of a
+ *	grace period that no frost sandbox holds up.
  */
 struct frost_gc {
 	pthread_mutex_t cycle_lock;
@@ -61,6 +63,7 @@ struct frost_gc {
 	uint64_t last_freed_objects;
 	int broken;
 	int step;		/* enum frost_gc_step, for tests and debugging */
+	uint64_t stall_unknown_cycle;	/* warned of a non-frost staller (cycle) */
 	struct frost_gc_stack grey;
 	struct frost_gc_stack garbage;
 };

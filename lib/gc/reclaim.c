@@ -40,8 +40,24 @@
  * per cycle for a sandbox that keeps it waiting longer than stall_warn_ms.
  * Readers never wait for the reclaimer; the reclaimer never stops the world.
  *
- * Lock order: gc->cycle_lock, then heap->lock (sandbox list), then
- * heap->shared_lock. The background thread sleeps on gc->wait_lock/wake.
+ * Stalls across heaps. All heaps share liburcu's grace periods, and a
+ * sandbox answers a handshake only when a grace period starts. A sandbox
+ * of any heap that stays online without a quiescent state holds the
+ * current grace period, so no new one starts and every heap's handshake
+ * waits, its own well-behaved sandboxes included: they are pending because
+ * nothing asked them yet, not because they stall. So the reclaimer warns
+ * only once liburcu's counter has stood still for stall_warn_ms (one grace
+ * period has lasted that long; a sandbox is behind a new one for a moment
+ * whatever it does), and then names a pending sandbox only if it holds
+ * that grace period itself (__frost_sandbox_holds_gp()); otherwise it
+ * looks through the sandboxes of every heap (the registry,
+ * lib/sandbox/heap.c) for the ones that do and names them, with their
+ * heap, once per cycle of the waiting heap. If none does (a liburcu reader
+ * outside frost), it says so.
+ *
+ * Lock order: gc->cycle_lock, then the heap registry lock, then heap->lock
+ * (sandbox list; of any heap, one at a time), then heap->shared_lock. The
+ * background thread sleeps on gc->wait_lock/wake.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +193,73 @@ void __frost_gc_fork_kicker(enum frost_fork_phase phase)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Stall warnings                                                      */
+
+/*
+ * Warn that @sb (of any heap) held up @heap's reclaimer for @ns, once per
+ * cycle of @heap. Context: under @sb's heap->lock.
+ */
+static bool stall_warn(struct frost_heap *heap, struct frost_sandbox *sb, uint64_t ns,
+		       uint64_t cycle, uint64_t epoch)
+{
+	if (sb->stall_warned == cycle && sb->stall_warned_heap == heap)
+		return false;
+	sb->stall_warned = cycle;
+	sb->stall_warned_heap = heap;
+	fprintf(stderr,
+		"frost: sandbox %llu (tid %d) of heap %p stalled the reclaimer of heap %p for %llu ms: "
+		"no quiescent state (cycle %llu, handshake %llu)\n",
+		(unsigned long long)sb->id, (int)sb->tid, (void *)sb->heap, (void *)heap,
+		(unsigned long long)(ns / 1000000u), (unsigned long long)cycle,
+		(unsigned long long)epoch);
+	return true;
+}
+
+struct stall_scan {
+	struct frost_heap *waiting;	/* the heap whose handshake waits */
+	unsigned long gp;		/* the grace period that lasts */
+	uint64_t ns, cycle, epoch;
+	bool found;			/* a sandbox holds the grace period */
+};
+
+static void stall_scan_heap(struct frost_heap *h, void *arg)
+{
+	struct stall_scan *ss = arg;
+
+	pthread_mutex_lock(&h->lock);
+	for (struct frost_sandbox *sb = h->sandboxes; sb; sb = sb->next) {
+		if (!__frost_sandbox_holds_gp(sb, ss->gp))
+			continue;
+		ss->found = true;
+		stall_warn(ss->waiting, sb, ss->ns, ss->cycle, ss->epoch);
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+/*
+ * @heap's handshake has waited @ns for sandboxes that do not hold grace
+ * period @gp (which has lasted stall_warn_ms): name the sandboxes, of
+ * every heap, that do. Context: the reclaimer, holding no heap->lock.
+ */
+static void stall_blame(struct frost_heap *heap, unsigned long gp, uint64_t ns, uint64_t cycle,
+			uint64_t epoch)
+{
+	struct stall_scan ss = { .waiting = heap, .gp = gp, .ns = ns, .cycle = cycle,
+				 .epoch = epoch };
+
+	__frost_heaps_for_each(stall_scan_heap, &ss);
+	if (!ss.found && heap->gc->stall_unknown_cycle != cycle) {
+		heap->gc->stall_unknown_cycle = cycle;
+		fprintf(stderr,
+			"frost: the reclaimer of heap %p waited %llu ms for a grace period that no "
+			"frost sandbox holds up (a liburcu reader outside frost?) "
+			"(cycle %llu, handshake %llu)\n",
+			(void *)heap, (unsigned long long)(ns / 1000000u),
+			(unsigned long long)cycle, (unsigned long long)epoch);
+	}
+}
+
 /*
  * handshake() - ask every sandbox for its handshake work and wait until all
  * have answered. Without a cycle open it is a plain frost grace period.
@@ -185,8 +268,11 @@ static void handshake(struct frost_heap *heap, uint64_t cycle)
 {
 	struct frost_gc *gc = heap->gc;
 	uint64_t epoch;
-	uint64_t start = now_ns(), last_kick = start, nap = FROST_GC_POLL_MIN_NS;
+	uint64_t start = now_ns(), last_kick = start, last_blame = 0, nap = FROST_GC_POLL_MIN_NS;
 	uint64_t stall_ns = (uint64_t)heap->cfg.stall_warn_ms * 1000000u;
+	/* liburcu's counter, and since when we have seen it stand. */
+	unsigned long gp = __frost_rcu_gp_ctr();
+	uint64_t gp_since = start;
 
 	/* Release: a sandbox that sees the epoch sees the phase and scan
 	 * cycle stored before it. Pairs with the acquire in
@@ -194,11 +280,15 @@ static void handshake(struct frost_heap *heap, uint64_t cycle)
 	epoch = __atomic_add_fetch(&heap->hs_epoch, 1, __ATOMIC_ACQ_REL);
 	kick_grace_period();
 	for (;;) {
-		bool pending = false;
+		bool pending = false, blame = false;
 		uint64_t now;
 
 		pthread_mutex_lock(&heap->lock);
 		now = now_ns();
+		if (__frost_rcu_gp_ctr() != gp) {
+			gp = __frost_rcu_gp_ctr();
+			gp_since = now;
+		}
 		for (struct frost_sandbox *sb = heap->sandboxes; sb; sb = sb->next) {
 			int offline = FROST_SB_OFFLINE;
 
@@ -220,19 +310,23 @@ static void handshake(struct frost_heap *heap, uint64_t cycle)
 				continue;
 			}
 			pending = true;
-			if (stall_ns && now - start >= stall_ns && sb->stall_warned != cycle) {
-				sb->stall_warned = cycle;
-				fprintf(stderr,
-					"frost: sandbox %llu (tid %d) stalled the reclaimer for %llu ms: "
-					"no quiescent state (cycle %llu, handshake %llu)\n",
-					(unsigned long long)sb->id, (int)sb->tid,
-					(unsigned long long)((now - start) / 1000000u),
-					(unsigned long long)cycle, (unsigned long long)epoch);
-			}
+			if (!stall_ns || now - start < stall_ns || now - gp_since < stall_ns)
+				continue;
+			/* Late: the staller, or a victim waiting for a
+			 * grace period someone else holds up (see "Stalls
+			 * across heaps"). */
+			if (__frost_sandbox_holds_gp(sb, gp))
+				stall_warn(heap, sb, now - start, cycle, epoch);
+			else
+				blame = true;
 		}
 		pthread_mutex_unlock(&heap->lock);
 		if (!pending)
 			break;
+		if (blame && now - last_blame >= 20 * FROST_GC_POLL_MAX_NS) {
+			stall_blame(heap, gp, now - start, cycle, epoch);
+			last_blame = now;
+		}
 		/* A grace period that began before our epoch store may not
 		 * bring everyone through the slow path: kick again now and
 		 * then. */
@@ -515,14 +609,13 @@ static uint64_t run_cycle(struct frost_heap *heap)
 	return freed;
 }
 
-long frost_reclaim(struct frost_heap *heap)
+/* frost_reclaim() on a heap known to be live. */
+static long reclaim_now(struct frost_heap *heap)
 {
 	struct frost_sandbox *sb = frost_sandbox_current();
 	uint64_t freed;
 	bool off;
 
-	if (!heap || heap->magic != FROST_HEAP_MAGIC)
-		return -EINVAL;
 	/* A calling sandbox is offline for the whole cycle: a quiescent
 	 * state, and the reclaimer scans its roots like any offline one. */
 	off = __frost_blocking_begin(sb);
@@ -533,9 +626,18 @@ long frost_reclaim(struct frost_heap *heap)
 	return (long)freed;
 }
 
+long frost_reclaim(struct frost_heap *heap)
+{
+	/* The registry, not heap->magic: @heap may be freed memory. */
+	if (!__frost_heap_live(heap))
+		return -EINVAL;
+	return reclaim_now(heap);
+}
+
 void __frost_gc_over_limit(struct frost_sandbox *sb)
 {
-	(void)frost_reclaim(sb->heap);
+	/* An attached sandbox's heap is live: no registry lookup. */
+	(void)reclaim_now(sb->heap);
 }
 
 
@@ -750,7 +852,7 @@ void __frost_gc_stats(struct frost_heap *heap, struct frost_heap_stats *st)
 
 int frost_debug_break_reclaimer(struct frost_heap *heap, unsigned int flags)
 {
-	if (!heap || heap->magic != FROST_HEAP_MAGIC || (flags & ~FROST_BREAK_ALL))
+	if ((flags & ~FROST_BREAK_ALL) || !__frost_heap_live(heap))
 		return -EINVAL;
 	pthread_mutex_lock(&heap->gc->cycle_lock);
 	heap->gc->broken = (int)flags;

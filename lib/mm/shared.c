@@ -556,7 +556,7 @@ int frost_debug_protect_shared(struct frost_heap *heap, bool readonly)
 	struct frost_shared_page *lists[2], *pg, *next;
 	int err = 0;
 
-	if (!heap)
+	if (!__frost_heap_live(heap))
 		return -EINVAL;
 	pthread_mutex_lock(&heap->shared_lock);
 	lists[0] = heap->slabs;

@@ -25,6 +25,22 @@
  * call_rcu worker, rculfhash resizes): a sandbox answers all of them at its
  * next frost_quiescent(), so none waits longer than the slowest sandbox's
  * quiescent-state interval.
+ *
+ * Grace periods are process-wide, shared by every heap: a sandbox of one
+ * heap that stops reaching quiescent states holds up the grace period that
+ * every other heap's next handshake needs. For the stall warning to name
+ * it, each sandbox also keeps @qs_ctr, the counter value of its last
+ * quiescent state, in a word other threads may read (relaxed atomic; the
+ * fast path's @gp_seen is the owner's private copy and is reset to a
+ * sentinel on coming online). An online sandbox whose @qs_ctr differs
+ * from (is behind) the counter is one the current grace period waits for
+ * (__frost_sandbox_holds_gp()). The reclaimer asks only about a counter
+ * value that has stood for stall_warn_ms: right after a grace period
+ * starts, every sandbox is behind it for a moment. On coming online @qs_ctr takes the counter
+ * read just before liburcu's own read: if a grace period starts between
+ * the two, the sandbox looks behind one it does not hold; it is named only
+ * if it then goes stall_warn_ms without a quiescent state, and it would
+ * hold the next grace period anyway.
  */
 #include <time.h>
 #include "gc/gc.h"
@@ -35,6 +51,18 @@
 /* A @gp_seen no counter value equals: forces the next slow path. */
 #define FROST_GP_SEEN_NONE	(~0UL)
 
+/* Record the counter as of a quiescent state (stall diagnosis). */
+static void set_qs_ctr(struct frost_sandbox *sb, unsigned long gp)
+{
+	/* Relaxed: a diagnostic word, read by reclaimers' stall checks. */
+	__atomic_store_n(&sb->qs_ctr, gp, __ATOMIC_RELAXED);
+}
+
+static unsigned long gp_now(void)
+{
+	return __atomic_load_n(&urcu_qsbr_gp.ctr, __ATOMIC_RELAXED);
+}
+
 /*
  * Registration runs inside the fork gate (lib/sandbox/fork.c), unregistration
  * offline: a fork never copies liburcu's registry half-edited, and the child
@@ -42,6 +70,7 @@
  */
 void __frost_rcu_attach(struct frost_sandbox *sb)
 {
+	set_qs_ctr(sb, gp_now());
 	__frost_fork_gate_enter();
 	urcu_qsbr_register_thread();
 	sb->rcu_reader = &URCU_TLS(urcu_qsbr_reader);
@@ -60,6 +89,7 @@ void __frost_rcu_detach(struct frost_sandbox *sb)
 	urcu_qsbr_unregister_thread();
 	sb->rcu_reader = NULL;
 	__frost_fork_gate_exit();
+	set_qs_ctr(sb, 0);	/* no longer a reader: holds nothing */
 	sb->offline = true;
 }
 
@@ -95,6 +125,7 @@ void frost_quiescent_slow(struct frost_sandbox *sb)
 	__frost_gc_handshake(sb);
 	_urcu_qsbr_quiescent_state_update_and_wakeup(gp);
 	sb->qs.gp_seen = gp;
+	set_qs_ctr(sb, gp);
 }
 
 void frost_sandbox_offline(struct frost_sandbox *sb)
@@ -126,6 +157,7 @@ void frost_sandbox_online(struct frost_sandbox *sb)
 		offline = FROST_SB_OFFLINE;
 		nanosleep(&nap, NULL);
 	}
+	set_qs_ctr(sb, gp_now());
 	urcu_qsbr_thread_online();
 	sb->offline = false;
 	sb->qs.gp_seen = FROST_GP_SEEN_NONE;
@@ -134,6 +166,22 @@ void frost_sandbox_online(struct frost_sandbox *sb)
 bool __frost_sandbox_online(const struct frost_sandbox *sb)
 {
 	return !sb->offline;
+}
+
+unsigned long __frost_rcu_gp_ctr(void)
+{
+	return gp_now();
+}
+
+bool __frost_sandbox_holds_gp(const struct frost_sandbox *sb, unsigned long gp)
+{
+	/* Relaxed: a snapshot for a message; see the theory of operation. */
+	unsigned long qs = __atomic_load_n(&sb->qs_ctr, __ATOMIC_RELAXED);
+
+	/* 0: not (or no longer) a reader; liburcu's counter is never 0.
+	 * Behind @gp (the counter only grows): no QS since it began. */
+	return __atomic_load_n(&sb->state, __ATOMIC_RELAXED) == FROST_SB_ONLINE &&
+	       qs && (long)(gp - qs) > 0;
 }
 
 bool __frost_blocking_begin(struct frost_sandbox *sb)

@@ -44,4 +44,16 @@ void __frost_synchronize_rcu(struct frost_sandbox *sb);
 /* Is @sb online (attached and not offline)? */
 bool __frost_sandbox_online(const struct frost_sandbox *sb);
 
+/* liburcu's grace-period counter now (it grows by 2 per grace period). */
+unsigned long __frost_rcu_gp_ctr(void);
+
+/*
+ * __frost_sandbox_holds_gp() - is @sb online and without a quiescent state
+ * since the grace period of counter value @gp (a __frost_rcu_gp_ctr()
+ * reading) began, i.e. one of the readers that grace period, and so every
+ * heap's next handshake, waits for? For stall warnings only: a snapshot.
+ * Context: any thread, under @sb's heap->lock (so @sb stays attached).
+ */
+bool __frost_sandbox_holds_gp(const struct frost_sandbox *sb, unsigned long gp);
+
 #endif /* __FROST_RCU_RCU_H */

@@ -102,9 +102,23 @@
  * a waiter's registration is the last thing it drops before returning, so
  * close-then-destroy is safe once the waiters have left.
  *
+ * Destroyed channels (type-stable memory). Send and receive check their
+ * channel with one load of @magic, on every call; a registry lookup there
+ * would put a global lock (or a hash probe) on the hottest path of the
+ * API. So a destroyed channel's structure is never given back to malloc:
+ * destroy frees the ring, clears @magic and puts the structure at the back
+ * of a quarantine (a FIFO under chan_quarantine_lock); create reuses the
+ * front one only once more than FROST_CHANNEL_QUARANTINE wait there. A
+ * stale handle therefore always points to a struct frost_channel, whose
+ * @magic reads 0 (every call on it says EINVAL, close does nothing) until
+ * at least that many channels have been destroyed after it; from then on
+ * it may name a new, live channel - never freed memory. The memory kept
+ * is bounded: at most the peak number of live channels plus the
+ * quarantine's length, one structure (~320 bytes) each.
+ *
  * Lock order: heap->lock, then a channel's @lock (both leaf-like: nothing
  * else is taken under them). Send and receive take only @lock, and only on
- * their slow path.
+ * their slow path. chan_quarantine_lock is a leaf.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -169,6 +183,43 @@ struct frost_channel {
 	struct chan_event not_empty __attribute__((aligned(CHAN_CACHELINE)));
 	struct chan_event not_full __attribute__((aligned(CHAN_CACHELINE)));
 };
+
+/* The quarantine of destroyed channels (see "Destroyed channels"). */
+static pthread_mutex_t chan_quarantine_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct frost_channel *chan_quarantine;		/* oldest first */
+static struct frost_channel **chan_quarantine_tail = &chan_quarantine;
+static unsigned int chan_quarantine_len;
+
+/* A structure for a new channel: a reused dead one, or fresh memory. */
+static struct frost_channel *chan_struct_alloc(void)
+{
+	struct frost_channel *ch = NULL;
+	void *mem;
+
+	pthread_mutex_lock(&chan_quarantine_lock);
+	if (chan_quarantine_len > FROST_CHANNEL_QUARANTINE) {
+		ch = chan_quarantine;
+		chan_quarantine = ch->next;
+		if (!chan_quarantine)
+			chan_quarantine_tail = &chan_quarantine;
+		chan_quarantine_len--;
+	}
+	pthread_mutex_unlock(&chan_quarantine_lock);
+	if (!ch && !posix_memalign(&mem, CHAN_CACHELINE, sizeof(*ch)))
+		ch = mem;
+	return ch;
+}
+
+/* @ch is dead (magic 0, ring freed): to the back of the quarantine. */
+static void chan_struct_free(struct frost_channel *ch)
+{
+	pthread_mutex_lock(&chan_quarantine_lock);
+	ch->next = NULL;
+	*chan_quarantine_tail = ch;
+	chan_quarantine_tail = &ch->next;
+	chan_quarantine_len++;
+	pthread_mutex_unlock(&chan_quarantine_lock);
+}
 
 /* ------------------------------------------------------------------ */
 /* futex and time                                                      */
@@ -386,14 +437,12 @@ static int ring_try_recv(struct frost_sandbox *sb, struct frost_channel *ch,
 struct frost_channel *frost_channel_create(struct frost_heap *heap, size_t capacity)
 {
 	struct frost_channel *ch;
-	void *mem;
 
-	if (!heap || heap->magic != FROST_HEAP_MAGIC || capacity < 1 ||
-	    capacity > FROST_CHANNEL_MAX_CAPACITY)
+	if (capacity < 1 || capacity > FROST_CHANNEL_MAX_CAPACITY || !__frost_heap_live(heap))
 		return frost_err_null(EINVAL);
-	if (__frost_should_fail() || posix_memalign(&mem, CHAN_CACHELINE, sizeof(*ch)))
+	ch = __frost_should_fail() ? NULL : chan_struct_alloc();
+	if (!ch)
 		return frost_err_null(ENOMEM);
-	ch = mem;
 	memset(ch, 0, sizeof(*ch));
 	ch->cap = capacity;
 	ch->slots = __frost_should_fail() ? NULL : malloc(capacity * sizeof(*ch->slots));
@@ -409,11 +458,15 @@ struct frost_channel *frost_channel_create(struct frost_heap *heap, size_t capac
 	ch->magic = FROST_CHANNEL_MAGIC;
 
 	pthread_mutex_lock(&heap->lock);
+	/* Defensive only: a destroy of the heap that raced with this call
+	 * (unsupported, Documentation/core-api/heap.rst) and won. */
 	if (heap->magic != FROST_HEAP_MAGIC) {
 		pthread_mutex_unlock(&heap->lock);
 		pthread_mutex_destroy(&ch->lock);
 		free(ch->slots);
-		free(ch);
+		ch->slots = NULL;
+		ch->magic = 0;
+		chan_struct_free(ch);
 		return frost_err_null(EINVAL);
 	}
 	ch->next = heap->channels;
@@ -427,7 +480,8 @@ struct frost_channel *frost_channel_create(struct frost_heap *heap, size_t capac
 err_slots:
 	free(ch->slots);
 err_free:
-	free(ch);
+	ch->slots = NULL;
+	chan_struct_free(ch);	/* magic is 0: a dead channel */
 	return frost_err_null(ENOMEM);
 }
 
@@ -592,7 +646,9 @@ int frost_channel_destroy(struct frost_channel *ch)
 
 	pthread_mutex_destroy(&ch->lock);
 	free(ch->slots);
-	free(ch);
+	ch->slots = NULL;
+	/* Type-stable: a stale handle keeps reading magic 0. */
+	chan_struct_free(ch);
 	return 0;
 }
 

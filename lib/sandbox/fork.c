@@ -26,14 +26,15 @@
  * prepare (in this order, each step waiting for the previous one's holders):
  *  1. the forking thread's sandbox goes offline: fork() is a blocking call
  *     and a quiescent state for it, so nothing below waits for it;
- *  2. heap_list_lock, then every heap's gc cycle_lock: a reclaim cycle in
+ *  2. the heap list's outer lock (lib/sandbox/heap.c), then every heap's
+ *     gc cycle_lock: a reclaim cycle in
  *     progress ends first (it needs the kicker and the sandboxes' quiescent
  *     states, so this comes before the gate closes);
  *  3. the fork gate closes: frost's grace periods in progress end and no
  *     frost code can register or unregister a liburcu reader;
  *  4. urcu_qsbr_call_rcu_before_fork(): liburcu pauses its call_rcu
  *     workers and rculfhash's resize worker, which leave the registry;
- *  5. every heap's heap->lock, its channels' locks, heap->shared_lock and
+ *  5. the heap registry's inner lock, every heap's heap->lock, its channels' locks, heap->shared_lock and
  *     the reclaimer's wait_lock; then the kicker's lock and the spawn
  *     registry's lock. Online sandboxes take these briefly, and nothing
  *     waits for a grace period any more, so they come free.
@@ -45,16 +46,17 @@
  *     one thread and step 3 and 4 left the registry quiescent); channels
  *     forget blocked senders and receivers and half-done ring operations;
  *     urcu_qsbr_call_rcu_after_fork_child() starts a fresh call_rcu worker;
- *     the gate opens, the cycle locks and heap_list_lock are released, the
+ *     the gate opens, the cycle locks and the heap list's locks are released, the
  *     background reclaimers start again, and the forking sandbox comes back
  *     online.
  *
  * Lock order (the whole library): heap_list_lock, gc->cycle_lock, the fork
- * gate, liburcu's call_rcu mutex, heap->lock, a channel's lock,
+ * gate, liburcu's call_rcu mutex, heap_registry_lock, heap->lock, a channel's lock,
  * heap->shared_lock, gc->wait_lock, the kicker's lock, spawn_lock, the
  * sandbox pool's lock.
- * frost_heap_create() and frost_heap_destroy() take heap_list_lock alone;
- * when it is busy (a fork in progress) a calling sandbox waits offline.
+ * frost_heap_create() and frost_heap_destroy() take heap_list_lock, then
+ * heap_registry_lock; when the first is busy (a fork in progress) a
+ * calling sandbox waits offline.
  *
  * Limits: liburcu readers registered by the program itself (outside frost)
  * in threads that are gone still block the child's grace periods; threads
@@ -68,7 +70,7 @@
 #include "sandbox/fork.h"
 #include "sandbox/sandbox.h"
 
-static pthread_mutex_t heap_list_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The live heaps, from __frost_heaps_fork_hold() (lib/sandbox/heap.c). */
 static struct frost_heap *heap_list;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
@@ -124,12 +126,13 @@ static void fork_prepare(void)
 	struct frost_heap *heap;
 
 	fork_went_offline = __frost_blocking_begin(sb);
-	pthread_mutex_lock(&heap_list_lock);
-	for (heap = heap_list; heap; heap = heap->fork_next)
+	heap_list = __frost_heaps_fork_hold();
+	for (heap = heap_list; heap; heap = heap->reg_next)
 		__frost_gc_fork_cycle(heap, FROST_FORK_PREPARE);
 	gate_close();
 	urcu_qsbr_call_rcu_before_fork();
-	for (heap = heap_list; heap; heap = heap->fork_next) {
+	__frost_heaps_fork_registry(FROST_FORK_PREPARE);
+	for (heap = heap_list; heap; heap = heap->reg_next) {
 		pthread_mutex_lock(&heap->lock);
 		__frost_channels_fork(heap, FROST_FORK_PREPARE);
 		pthread_mutex_lock(&heap->shared_lock);
@@ -147,17 +150,18 @@ static void fork_parent(void)
 	__frost_sandbox_pool_fork(FROST_FORK_PARENT);
 	__frost_spawn_fork(FROST_FORK_PARENT);
 	__frost_gc_fork_kicker(FROST_FORK_PARENT);
-	for (heap = heap_list; heap; heap = heap->fork_next) {
+	for (heap = heap_list; heap; heap = heap->reg_next) {
 		__frost_gc_fork_locks(heap, FROST_FORK_PARENT);
 		pthread_mutex_unlock(&heap->shared_lock);
 		__frost_channels_fork(heap, FROST_FORK_PARENT);
 		pthread_mutex_unlock(&heap->lock);
 	}
+	__frost_heaps_fork_registry(FROST_FORK_PARENT);
 	urcu_qsbr_call_rcu_after_fork_parent();
 	gate_open();
-	for (heap = heap_list; heap; heap = heap->fork_next)
+	for (heap = heap_list; heap; heap = heap->reg_next)
 		__frost_gc_fork_cycle(heap, FROST_FORK_PARENT);
-	pthread_mutex_unlock(&heap_list_lock);
+	__frost_heaps_fork_release();
 	__frost_blocking_end(frost_sandbox_current(), fork_went_offline);
 }
 
@@ -187,22 +191,23 @@ static void fork_child(void)
 	__frost_sandbox_pool_fork(FROST_FORK_CHILD);
 	__frost_spawn_fork(FROST_FORK_CHILD);
 	__frost_gc_fork_kicker(FROST_FORK_CHILD);
-	for (heap = heap_list; heap; heap = heap->fork_next) {
+	for (heap = heap_list; heap; heap = heap->reg_next) {
 		__frost_gc_fork_locks(heap, FROST_FORK_CHILD);
 		pthread_mutex_unlock(&heap->shared_lock);
 		__frost_channels_fork(heap, FROST_FORK_CHILD);
 		pthread_mutex_unlock(&heap->lock);
 		drop_foreign_sandboxes(heap, self);
 	}
+	__frost_heaps_fork_registry(FROST_FORK_CHILD);
 	/* liburcu's registry now lists only live readers: its worker may run
 	 * grace periods again. */
 	urcu_qsbr_call_rcu_after_fork_child();
 	gate_open();
-	for (heap = heap_list; heap; heap = heap->fork_next)
+	for (heap = heap_list; heap; heap = heap->reg_next)
 		__frost_gc_fork_cycle(heap, FROST_FORK_CHILD);
-	for (heap = heap_list; heap; heap = heap->fork_next)
+	for (heap = heap_list; heap; heap = heap->reg_next)
 		__frost_gc_fork_restart(heap);
-	pthread_mutex_unlock(&heap_list_lock);
+	__frost_heaps_fork_release();
 	__frost_blocking_end(self, fork_went_offline);
 }
 
@@ -212,47 +217,7 @@ static void atfork_init(void)
 		__frost_panic("cannot register the fork handlers");
 }
 
-/* ------------------------------------------------------------------ */
-/* The registry of heaps                                               */
-
-/*
- * Take heap_list_lock. A fork in progress holds it until it has waited for
- * grace periods: a calling sandbox must not hold them up, so it waits
- * offline (a quiescent state) when the lock is busy.
- */
-static void heap_list_lock_acquire(void)
-{
-	struct frost_sandbox *sb;
-	bool off;
-
-	if (!pthread_mutex_trylock(&heap_list_lock))
-		return;
-	sb = frost_sandbox_current();
-	off = __frost_blocking_begin(sb);
-	pthread_mutex_lock(&heap_list_lock);
-	__frost_blocking_end(sb, off);
-}
-
-void __frost_fork_heap_add(struct frost_heap *heap)
+void __frost_fork_init(void)
 {
 	pthread_once(&atfork_once, atfork_init);
-	heap_list_lock_acquire();
-	heap->fork_prev = NULL;
-	heap->fork_next = heap_list;
-	if (heap_list)
-		heap_list->fork_prev = heap;
-	heap_list = heap;
-	pthread_mutex_unlock(&heap_list_lock);
-}
-
-void __frost_fork_heap_del(struct frost_heap *heap)
-{
-	heap_list_lock_acquire();
-	if (heap->fork_prev)
-		heap->fork_prev->fork_next = heap->fork_next;
-	else
-		heap_list = heap->fork_next;
-	if (heap->fork_next)
-		heap->fork_next->fork_prev = heap->fork_prev;
-	pthread_mutex_unlock(&heap_list_lock);
 }

@@ -30,8 +30,10 @@ enum frost_fork_phase {
 	FROST_FORK_CHILD,	/* after fork(), in the child: repair, release */
 };
 
-void __frost_fork_heap_add(struct frost_heap *heap);
-void __frost_fork_heap_del(struct frost_heap *heap);
+void __frost_fork_init(void);
+struct frost_heap *__frost_heaps_fork_hold(void);
+void __frost_heaps_fork_registry(enum frost_fork_phase phase);
+void __frost_heaps_fork_release(void);
 
 void __frost_fork_gate_enter(void);
 void __frost_fork_gate_exit(void);

@@ -164,7 +164,7 @@ struct frost_sandbox *frost_sandbox_attach(struct frost_heap *heap)
 {
 	struct frost_sandbox *sb;
 
-	if (!heap || heap->magic != FROST_HEAP_MAGIC)
+	if (!__frost_heap_live(heap))
 		return frost_err_null(EINVAL);
 	if (frost_current)
 		return frost_err_null(EBUSY);
@@ -183,7 +183,7 @@ struct frost_sandbox *frost_sandbox_attach(struct frost_heap *heap)
 struct frost_sandbox *__frost_sandbox_attach_prepared(struct frost_heap *heap,
 						      struct frost_sandbox *sb)
 {
-	if (!heap || heap->magic != FROST_HEAP_MAGIC)
+	if (!__frost_heap_live(heap))
 		return frost_err_null(EINVAL);
 	if (frost_current)
 		return frost_err_null(EBUSY);

@@ -34,6 +34,15 @@ struct cds_lfht;
 #define FROST_MIN_PACE_BYTES		(1u << 20)
 #define FROST_DEFAULT_STALL_WARN_MS	2000u
 
+/*
+ * How many destroyed heaps, and destroyed channels, keep their structure
+ * out of reach of new ones, so that a stale handle keeps getting EINVAL
+ * (lib/sandbox/heap.c, lib/sandbox/channel.c). Documented as "at least 16"
+ * in Documentation/core-api/heap.rst and channel.rst.
+ */
+#define FROST_HANDLE_QUARANTINE		16u
+#define FROST_CHANNEL_QUARANTINE	64u
+
 struct frost_depot;
 
 /*
@@ -61,8 +70,8 @@ struct frost_depot;
  *	scan their pins and private objects at the handshake.
  * @channels, @nr_channels: the heap's live channels (lib/sandbox/channel.c),
  *	under @lock; frost_heap_destroy() refuses while @nr_channels != 0.
- * @fork_prev, @fork_next: the process's list of live heaps, for the fork
- *	handlers (lib/sandbox/fork.c, under its heap_list_lock).
+ * @reg_prev, @reg_next: the registry of live heaps, then the quarantine of
+ *	destroyed ones (lib/sandbox/heap.c), under its lock.
  */
 struct frost_heap {
 	uint32_t magic;
@@ -93,8 +102,24 @@ struct frost_heap {
 	struct frost_channel *channels;	/* live channels, under @lock */
 	uint64_t nr_channels;		/* how many (heap destroy: -EBUSY) */
 
-	struct frost_heap *fork_prev, *fork_next;	/* lib/sandbox/fork.c */
+	struct frost_heap *reg_prev, *reg_next;	/* heap_registry_lock */
 };
+
+/*
+ * __frost_heap_live() - is @heap a heap that frost_heap_create() returned
+ * and frost_heap_destroy() has not destroyed? Compares addresses only:
+ * @heap is never dereferenced, so a destroyed handle is safe to pass.
+ * Context: any thread; takes the registry lock (not on a hot path).
+ */
+bool __frost_heap_live(const struct frost_heap *heap);
+
+/*
+ * __frost_heaps_for_each() - call @fn(heap, @arg) for every live heap,
+ * under the registry lock: no heap is destroyed meanwhile. @fn may take
+ * heap->lock (the registry lock comes first in the lock order) and must
+ * not create or destroy heaps.
+ */
+void __frost_heaps_for_each(void (*fn)(struct frost_heap *heap, void *arg), void *arg);
 
 /* struct frost_pin_slot - one pinned object and its multiplicity. */
 struct frost_pin_slot {
@@ -133,7 +158,13 @@ struct frost_pins {
  * @state: online/offline/held for the reclaimer (see below).
  * @hs_ack: the newest reclaimer handshake this sandbox answered.
  * @scanned_cycle: the cycle whose root scan it did last.
- * @stall_warned: the handshake for which it got a stall warning.
+ * @qs_ctr: liburcu's grace-period counter as of its last quiescent state
+ *	(or of coming online): while it is online and this differs from the
+ *	counter, it holds up the current grace period, whichever heap waits
+ *	(stall diagnosis only; relaxed atomic, written by the owner).
+ * @stall_warned, @stall_warned_heap: the cycle, and the heap whose cycle
+ *	it was, for which it got its last stall warning (under heap->lock of
+ *	its own heap, written by whichever heap's reclaimer warned).
  * @grey, @nr_grey, @grey_cap: objects its barriers shaded, whose children
  *	it traces at its next handshake (an arena buffer).
  * @spawned: made by frost_sandbox_spawn() (lib/sandbox/spawn.c): detach
@@ -165,7 +196,9 @@ struct frost_sandbox {
 	int state;			/* FROST_SB_*, atomic */
 	uint64_t hs_ack;		/* last handshake answered, atomic */
 	uint64_t scanned_cycle;		/* cycle of the last root scan */
-	uint64_t stall_warned;		/* handshake that got a stall warning */
+	unsigned long qs_ctr;		/* gp counter at last QS, atomic */
+	uint64_t stall_warned;		/* cycle that got a stall warning */
+	const struct frost_heap *stall_warned_heap;	/* ...of this heap */
 	struct frost_object **grey;	/* shaded, children not yet traced */
 	size_t nr_grey, grey_cap;
 

@@ -127,7 +127,7 @@ struct frost_sandbox *frost_sandbox_spawn(struct frost_heap *heap,
 	bool off;
 	int err;
 
-	if (!heap || heap->magic != FROST_HEAP_MAGIC || !fn)
+	if (!fn || !__frost_heap_live(heap))
 		return frost_err_null(EINVAL);
 	sp = __frost_should_fail() ? NULL : calloc(1, sizeof(*sp));
 	if (!sp)
