@@ -210,6 +210,15 @@ static struct frost_channel *chan_struct_alloc(void)
 	return ch;
 }
 
+/* The quarantine's lock across fork() (lib/sandbox/fork.h): a leaf. */
+void __frost_channel_quarantine_fork(enum frost_fork_phase phase)
+{
+	if (phase == FROST_FORK_PREPARE)
+		pthread_mutex_lock(&chan_quarantine_lock);
+	else
+		pthread_mutex_unlock(&chan_quarantine_lock);
+}
+
 /* @ch is dead (magic 0, ring freed): to the back of the quarantine. */
 static void chan_struct_free(struct frost_channel *ch)
 {

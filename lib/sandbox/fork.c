@@ -53,7 +53,7 @@
  * Lock order (the whole library): heap_list_lock, gc->cycle_lock, the fork
  * gate, liburcu's call_rcu mutex, heap_registry_lock, heap->lock, a channel's lock,
  * heap->shared_lock, gc->wait_lock, the kicker's lock, spawn_lock, the
- * sandbox pool's lock.
+ * sandbox pool's lock, the channel quarantine's lock.
  * frost_heap_create() and frost_heap_destroy() take heap_list_lock, then
  * heap_registry_lock; when the first is busy (a fork in progress) a
  * calling sandbox waits offline.
@@ -141,12 +141,14 @@ static void fork_prepare(void)
 	__frost_gc_fork_kicker(FROST_FORK_PREPARE);
 	__frost_spawn_fork(FROST_FORK_PREPARE);
 	__frost_sandbox_pool_fork(FROST_FORK_PREPARE);
+	__frost_channel_quarantine_fork(FROST_FORK_PREPARE);
 }
 
 static void fork_parent(void)
 {
 	struct frost_heap *heap;
 
+	__frost_channel_quarantine_fork(FROST_FORK_PARENT);
 	__frost_sandbox_pool_fork(FROST_FORK_PARENT);
 	__frost_spawn_fork(FROST_FORK_PARENT);
 	__frost_gc_fork_kicker(FROST_FORK_PARENT);
@@ -188,6 +190,7 @@ static void fork_child(void)
 	pthread_cond_init(&gate_cond, NULL);
 	gate_users = 0;
 
+	__frost_channel_quarantine_fork(FROST_FORK_CHILD);
 	__frost_sandbox_pool_fork(FROST_FORK_CHILD);
 	__frost_spawn_fork(FROST_FORK_CHILD);
 	__frost_gc_fork_kicker(FROST_FORK_CHILD);

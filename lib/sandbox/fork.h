@@ -55,6 +55,8 @@ void __frost_fork_gate_exit(void);
  *	records of threads that are gone are marked so join does not wait.
  * __frost_sandbox_pool_fork(): the pool of sandbox structures
  *	(lib/sandbox/sandbox.c); nothing else to do in the CHILD.
+ * __frost_channel_quarantine_fork(): the quarantine of destroyed channels
+ *	(lib/sandbox/channel.c); nothing else to do in the CHILD.
  * __frost_sandbox_drop_after_fork(): CHILD only: forget a sandbox whose
  *	thread does not exist in the child.
  */
@@ -65,6 +67,7 @@ void __frost_gc_fork_kicker(enum frost_fork_phase phase);
 void __frost_channels_fork(struct frost_heap *heap, enum frost_fork_phase phase);
 void __frost_spawn_fork(enum frost_fork_phase phase);
 void __frost_sandbox_pool_fork(enum frost_fork_phase phase);
+void __frost_channel_quarantine_fork(enum frost_fork_phase phase);
 
 struct frost_sandbox;
 void __frost_sandbox_drop_after_fork(struct frost_sandbox *sb);
