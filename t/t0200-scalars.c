@@ -317,8 +317,9 @@ TEST_F(heap, float_nan_and_signed_zero)
 	nz = frost_float_new(self->sb, -0.0);
 	nan[0] = frost_float_new(self->sb, NAN);
 	nan[1] = frost_float_new(self->sb, -NAN);
-	nan[2] = frost_float_new(self->sb, from_bits(UINT64_C(0x7ff0000000000001)));	/* signalling */
-	nan[3] = frost_float_new(self->sb, from_bits(UINT64_C(0xfff8dead0000beef)));	/* payload */
+	/* A signalling NaN, and one with a payload. */
+	nan[2] = frost_float_new(self->sb, from_bits(UINT64_C(0x7ff0000000000001)));
+	nan[3] = frost_float_new(self->sb, from_bits(UINT64_C(0xfff8dead0000beef)));
 	one = frost_float_new(self->sb, 1.0);
 	assert_true(pz && nz && nan[0] && nan[1] && nan[2] && nan[3] && one);
 

@@ -155,7 +155,8 @@ TEST_F(heap, replace_is_compare_and_swap)
 	expect_neg_errno(frost_publish_replace(self->sb, "k", b, c), EAGAIN);
 	expect_ptr(frost_lookup(self->sb, "k"), ==, a);
 	/* An equal but different object is not the expected one. */
-	expect_neg_errno(frost_publish_replace(self->sb, "k", frost_test_frozen_int(self->sb, 100001), c),
+	expect_neg_errno(frost_publish_replace(self->sb, "k",
+					       frost_test_frozen_int(self->sb, 100001), c),
 			 EAGAIN);
 	expect_ptr(frost_lookup(self->sb, "k"), ==, a);
 	/* Match. */

@@ -135,7 +135,9 @@ TEST_F(heap, capacity_order_and_eagain)
 	/* Wrap around the ring many times. */
 	for (int round = 0; round < 100; round++) {
 		for (int i = 0; i < 3; i++)
-			expect_int(frost_channel_send(self->sb, ch, frost_int_new(self->sb, round * 3 + i), 0), ==, 0);
+			expect_int(frost_channel_send(self->sb, ch,
+						      frost_int_new(self->sb, round * 3 + i), 0),
+				   ==, 0);
 		for (int i = 0; i < 3; i++) {
 			expect_int(frost_channel_recv(self->sb, ch, &got, 0), ==, 0);
 			expect_int(frost_test_int_of(got), ==, round * 3 + i);
@@ -148,7 +150,8 @@ TEST_F(heap, capacity_order_and_eagain)
 	assert_ptr(ch, !=, NULL);
 	for (int i = 0; i < 10; i++) {
 		expect_int(frost_channel_send(self->sb, ch, frost_int_new(self->sb, i), 0), ==, 0);
-		expect_neg_errno(frost_channel_send(self->sb, ch, frost_int_new(self->sb, i), 0), EAGAIN);
+		expect_neg_errno(frost_channel_send(self->sb, ch, frost_int_new(self->sb, i), 0),
+				 EAGAIN);
 		expect_int(frost_channel_recv(self->sb, ch, &got, 0), ==, 0);
 		expect_int(frost_test_int_of(got), ==, i);
 		expect_neg_errno(frost_channel_recv(self->sb, ch, &got, 0), EAGAIN);
@@ -433,7 +436,8 @@ TEST_F_TIMEOUT(heap, close_wakes_blocked_receivers_and_senders, 60)
 	 * that was in the channel is still delivered after the close. */
 	ch = frost_channel_create(self->heap, 1);
 	assert_ptr(ch, !=, NULL);
-	expect_int(frost_channel_send(self->sb, ch, frost_test_frozen_int(self->sb, BIG + 9), 0), ==, 0);
+	expect_int(frost_channel_send(self->sb, ch, frost_test_frozen_int(self->sb, BIG + 9), 0),
+		   ==, 0);
 	for (int i = 0; i < 2; i++) {
 		s[i].ch = ch;
 		s[i].send = true;
@@ -469,7 +473,8 @@ TEST_F_TIMEOUT(heap, blocked_calls_complete_when_unblocked, 60)
 	blocker_start(self->heap, &r);
 	let_block();
 	expect_true(!blocker_done(&r));
-	expect_int(frost_channel_send(self->sb, ch, frost_test_frozen_int(self->sb, BIG + 20), -1), ==, 0);
+	expect_int(frost_channel_send(self->sb, ch, frost_test_frozen_int(self->sb, BIG + 20), -1),
+		   ==, 0);
 	join_offline(self->sb, r.th);
 	expect_int(r.ret, ==, 0);
 	expect_int(r.value, ==, BIG + 20);
@@ -720,8 +725,10 @@ TEST_F_TIMEOUT(manual_heap, messages_are_roots, 120)
 	assert_ptr(ch, !=, NULL);
 	before = shared_objects(self->heap);
 	/* Two messages that only the channel holds. */
-	expect_int(frost_channel_send(self->sb, ch, frost_test_frozen_int(self->sb, BIG + 31), 0), ==, 0);
-	expect_int(frost_channel_send(self->sb, ch, frost_test_frozen_int(self->sb, BIG + 32), 0), ==, 0);
+	expect_int(frost_channel_send(self->sb, ch, frost_test_frozen_int(self->sb, BIG + 31), 0),
+		   ==, 0);
+	expect_int(frost_channel_send(self->sb, ch, frost_test_frozen_int(self->sb, BIG + 32), 0),
+		   ==, 0);
 	/* Garbage, for contrast: nothing holds it after our quiescent state. */
 	o = frost_test_frozen_int(self->sb, BIG + 33);
 	expect_uint(frost_test_int_of(o), ==, BIG + 33);

@@ -396,7 +396,8 @@ TEST_F_TIMEOUT(manual_heap, roots_changed_at_every_step, 120)
 		expect_true(frost_type_name(kept[i]) && strcmp(frost_type_name(kept[i]), "<freed>") &&
 			    frost_tuple_len(kept[i]) == 2 &&
 			    frost_is_shared(frost_tuple_get(frost_tuple_get(kept[i], 1), 0)));
-	expect_true(frost_lookup(self->sb, "r") != NULL && frost_tuple_len(frost_lookup(self->sb, "r")) == 2);
+	expect_true(frost_lookup(self->sb, "r") != NULL &&
+		    frost_tuple_len(frost_lookup(self->sb, "r")) == 2);
 	if (pinned)
 		expect_true(frost_tuple_len(pinned) == 2);
 	/* And a quiet cycle afterwards keeps them too. */
