@@ -25,6 +25,7 @@
 
 #include <frost/frost.h>
 #include "tap.h"
+#include "frost-test.h"
 #include "core/internal.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -35,25 +36,6 @@
 
 /* The string whose hash --print-hashes prints. */
 #define HASH_PROBE "frost hash probe \xe2\x9d\x84"
-
-struct fixture {
-	struct frost_heap *heap;
-	struct frost_sandbox *sb;
-};
-
-static void setup(struct fixture *f)
-{
-	f->heap = frost_heap_create(NULL);
-	assert_ptr(f->heap, !=, NULL);
-	f->sb = frost_sandbox_attach(f->heap);
-	assert_ptr(f->sb, !=, NULL);
-}
-
-static void teardown(struct fixture *f)
-{
-	expect_int(frost_sandbox_detach(f->sb), ==, 0);
-	expect_int(frost_heap_destroy(f->heap), ==, 0);
-}
 
 static uint64_t live_objects(struct frost_sandbox *sb)
 {
@@ -125,21 +107,19 @@ TEST(none_and_bool)
 	expect_uint(frost_hash(frost_bool(true)), !=, frost_hash(frost_bool(false)));
 }
 
-TEST(int_values)
+TEST_F(heap, int_values)
 {
 	static const int64_t values[] = {
 		0, 1, -1, 42, SMALL_MIN, SMALL_MAX, SMALL_MIN - 1, SMALL_MAX + 1,
 		1000000, -1000000, INT32_MAX, INT32_MIN, (int64_t)1 << 53,
 		INT64_MAX, INT64_MIN, INT64_MAX - 1, INT64_MIN + 1,
 	};
-	struct fixture f;
 	uint64_t before;
 
-	setup(&f);
-	before = live_objects(f.sb);
+	before = live_objects(self->sb);
 	for (size_t i = 0; i < ARRAY_SIZE(values); i++) {
-		struct frost_object *a = frost_int_new(f.sb, values[i]);
-		struct frost_object *b = frost_int_new(f.sb, values[i]);
+		struct frost_object *a = frost_int_new(self->sb, values[i]);
+		struct frost_object *b = frost_int_new(self->sb, values[i]);
 		int64_t got = ~values[i];
 
 		assert_ptr(a, !=, NULL);
@@ -157,7 +137,7 @@ TEST(int_values)
 
 			if (values[j] == values[i])
 				continue;
-			c = frost_int_new(f.sb, values[j]);
+			c = frost_int_new(self->sb, values[j]);
 			assert_ptr(c, !=, NULL);
 			expect_true(!frost_equal(a, c));
 			expect_uint(frost_hash(a), !=, frost_hash(c));
@@ -166,8 +146,7 @@ TEST(int_values)
 		frost_decref(a);
 		frost_decref(b);
 	}
-	expect_uint(live_objects(f.sb), ==, before);
-	teardown(&f);
+	expect_uint(live_objects(self->sb), ==, before);
 }
 
 /* Every small int, as seen by one thread with its own sandbox. */
@@ -253,60 +232,55 @@ TEST(small_ints_shared_between_sandboxes)
 	expect_int(frost_heap_destroy(heap), ==, 0);
 }
 
-TEST(out_of_range_ints_allocate)
+TEST_F(heap, out_of_range_ints_allocate)
 {
 	static const int64_t values[] = {
 		SMALL_MIN - 1, SMALL_MAX + 1, INT64_MIN, INT64_MAX,
 	};
-	struct fixture f;
 
-	setup(&f);
 	for (size_t i = 0; i < ARRAY_SIZE(values); i++) {
-		uint64_t before = live_objects(f.sb);
-		struct frost_object *a = frost_int_new(f.sb, values[i]);
+		uint64_t before = live_objects(self->sb);
+		struct frost_object *a = frost_int_new(self->sb, values[i]);
 		struct frost_object *b;
 		int64_t got;
 
 		assert_ptr(a, !=, NULL);
-		expect_uint(live_objects(f.sb), ==, before + 1);
+		expect_uint(live_objects(self->sb), ==, before + 1);
 		expect_true(!frost_is_shared(a));
 		expect_uint(a->refcnt, ==, 1);
 		expect_int(frost_int_get(a, &got), ==, 0);
 		expect_int(got, ==, values[i]);
 
 		/* A second one is a distinct object with the same value. */
-		b = frost_int_new(f.sb, values[i]);
+		b = frost_int_new(self->sb, values[i]);
 		assert_ptr(b, !=, NULL);
 		expect_ptr(a, !=, b);
-		expect_uint(live_objects(f.sb), ==, before + 2);
+		expect_uint(live_objects(self->sb), ==, before + 2);
 		expect_true(frost_equal(a, b));
 		expect_uint(frost_hash(a), ==, frost_hash(b));
 
 		frost_incref(a);
 		frost_decref(a);
-		expect_uint(live_objects(f.sb), ==, before + 2);
+		expect_uint(live_objects(self->sb), ==, before + 2);
 		frost_decref(b);
-		expect_uint(live_objects(f.sb), ==, before + 1);
+		expect_uint(live_objects(self->sb), ==, before + 1);
 		frost_decref(a);
-		expect_uint(live_objects(f.sb), ==, before);
+		expect_uint(live_objects(self->sb), ==, before);
 	}
-	teardown(&f);
 }
 
-TEST(float_values)
+TEST_F(heap, float_values)
 {
 	static const double values[] = {
 		0.0, 1.0, -1.0, 0.5, 1e308, -1e-308, 4.9e-324, INFINITY, -INFINITY,
 		3.141592653589793,
 	};
-	struct fixture f;
 	uint64_t before;
 
-	setup(&f);
-	before = live_objects(f.sb);
+	before = live_objects(self->sb);
 	for (size_t i = 0; i < ARRAY_SIZE(values); i++) {
-		struct frost_object *a = frost_float_new(f.sb, values[i]);
-		struct frost_object *b = frost_float_new(f.sb, values[i]);
+		struct frost_object *a = frost_float_new(self->sb, values[i]);
+		struct frost_object *b = frost_float_new(self->sb, values[i]);
 		double got = NAN;
 
 		assert_ptr(a, !=, NULL);
@@ -322,7 +296,7 @@ TEST(float_values)
 
 			if (j == i)
 				continue;
-			c = frost_float_new(f.sb, values[j]);
+			c = frost_float_new(self->sb, values[j]);
 			assert_ptr(c, !=, NULL);
 			expect_true(!frost_equal(a, c));
 			expect_uint(frost_hash(a), !=, frost_hash(c));
@@ -331,24 +305,22 @@ TEST(float_values)
 		frost_decref(a);
 		frost_decref(b);
 	}
-	expect_uint(live_objects(f.sb), ==, before);
-	teardown(&f);
+	expect_uint(live_objects(self->sb), ==, before);
 }
 
-TEST(float_nan_and_signed_zero)
+TEST_F(heap, float_nan_and_signed_zero)
 {
-	struct fixture f;
 	struct frost_object *pz, *nz, *nan[4], *one;
 	double got;
 
-	setup(&f);
-	pz = frost_float_new(f.sb, 0.0);
-	nz = frost_float_new(f.sb, -0.0);
-	nan[0] = frost_float_new(f.sb, NAN);
-	nan[1] = frost_float_new(f.sb, -NAN);
-	nan[2] = frost_float_new(f.sb, from_bits(UINT64_C(0x7ff0000000000001)));	/* signalling */
-	nan[3] = frost_float_new(f.sb, from_bits(UINT64_C(0xfff8dead0000beef)));	/* payload */
-	one = frost_float_new(f.sb, 1.0);
+	pz = frost_float_new(self->sb, 0.0);
+	nz = frost_float_new(self->sb, -0.0);
+	nan[0] = frost_float_new(self->sb, NAN);
+	nan[1] = frost_float_new(self->sb, -NAN);
+	/* A signalling NaN, and one with a payload. */
+	nan[2] = frost_float_new(self->sb, from_bits(UINT64_C(0x7ff0000000000001)));
+	nan[3] = frost_float_new(self->sb, from_bits(UINT64_C(0xfff8dead0000beef)));
+	one = frost_float_new(self->sb, 1.0);
 	assert_true(pz && nz && nan[0] && nan[1] && nan[2] && nan[3] && one);
 
 	/* -0.0 == 0.0, same hash, and the sign survives in the value. */
@@ -379,25 +351,22 @@ TEST(float_nan_and_signed_zero)
 	for (size_t i = 0; i < ARRAY_SIZE(nan); i++)
 		frost_decref(nan[i]);
 	frost_decref(one);
-	teardown(&f);
 }
 
-TEST(different_types_never_equal)
+TEST_F(heap, different_types_never_equal)
 {
-	struct fixture f;
 	struct frost_object *i1, *f1, *i0, *f0, *big, *fbig, *s1, *b1, *s0, *b0;
 
-	setup(&f);
-	i1 = frost_int_new(f.sb, 1);
-	f1 = frost_float_new(f.sb, 1.0);
-	i0 = frost_int_new(f.sb, 0);
-	f0 = frost_float_new(f.sb, 0.0);
-	big = frost_int_new(f.sb, 1 << 20);
-	fbig = frost_float_new(f.sb, 1 << 20);
-	s1 = frost_str_new(f.sb, "1", 1);
-	b1 = frost_bytes_new(f.sb, "1", 1);
-	s0 = frost_str_new(f.sb, "", 0);
-	b0 = frost_bytes_new(f.sb, "", 0);
+	i1 = frost_int_new(self->sb, 1);
+	f1 = frost_float_new(self->sb, 1.0);
+	i0 = frost_int_new(self->sb, 0);
+	f0 = frost_float_new(self->sb, 0.0);
+	big = frost_int_new(self->sb, 1 << 20);
+	fbig = frost_float_new(self->sb, 1 << 20);
+	s1 = frost_str_new(self->sb, "1", 1);
+	b1 = frost_bytes_new(self->sb, "1", 1);
+	s0 = frost_str_new(self->sb, "", 0);
+	b0 = frost_bytes_new(self->sb, "", 0);
 	assert_true(i1 && f1 && i0 && f0 && big && fbig && s1 && b1 && s0 && b0);
 
 	struct frost_object *all[] = {
@@ -419,27 +388,24 @@ TEST(different_types_never_equal)
 
 	for (size_t i = 0; i < 10; i++)
 		frost_decref(all[i]);
-	teardown(&f);
 }
 
-TEST(str_basics)
+TEST_F(heap, str_basics)
 {
 	static const char text[] = "h\xc3\xa9llo, w\xc3\xb6rld \xe2\x9d\x84";
-	struct fixture f;
 	struct frost_object *a, *b, *d;
 	const char *data;
 	size_t len = 0;
 	uint64_t before;
 
-	setup(&f);
-	before = live_objects(f.sb);
-	a = frost_str_new(f.sb, text, sizeof(text) - 1);
-	b = frost_str_new(f.sb, text, sizeof(text) - 1);
+	before = live_objects(self->sb);
+	a = frost_str_new(self->sb, text, sizeof(text) - 1);
+	b = frost_str_new(self->sb, text, sizeof(text) - 1);
 	assert_ptr(a, !=, NULL);
 	assert_ptr(b, !=, NULL);
 	/* Cut inside the last code point (U+2744): refused. */
-	expect_null_errno(frost_str_new(f.sb, text, sizeof(text) - 2), EILSEQ);
-	expect_uint(live_objects(f.sb), ==, before + 2);
+	expect_null_errno(frost_str_new(self->sb, text, sizeof(text) - 2), EILSEQ);
+	expect_uint(live_objects(self->sb), ==, before + 2);
 	expect_true(!frost_is_shared(a));
 	expect_str(frost_type_name(a), "str");
 
@@ -455,7 +421,7 @@ TEST(str_basics)
 	expect_uint(frost_hash(a), ==, frost_hash(b));
 
 	/* A prefix is NUL-terminated at its own length. */
-	d = frost_str_new(f.sb, text, 5);
+	d = frost_str_new(self->sb, text, 5);
 	assert_ptr(d, !=, NULL);
 	expect_str(frost_str_data(d, &len), "h\xc3\xa9ll");
 	expect_uint(len, ==, 5);
@@ -466,34 +432,31 @@ TEST(str_basics)
 	frost_decref(a);
 	frost_decref(b);
 	frost_decref(d);
-	expect_uint(live_objects(f.sb), ==, before);
-	teardown(&f);
+	expect_uint(live_objects(self->sb), ==, before);
 }
 
-TEST(str_and_bytes_embedded_nul_and_empty)
+TEST_F(heap, str_and_bytes_embedded_nul_and_empty)
 {
 	static const char text[] = "a\0b\0\0c";
-	struct fixture f;
 	struct frost_object *s, *s2, *sx, *b, *b2, *bx, *se, *se2, *be, *be2;
 	const char *sd;
 	const unsigned char *bd;
 	size_t len = 99;
 	uint64_t before;
 
-	setup(&f);
-	before = live_objects(f.sb);
-	s = frost_str_new(f.sb, text, sizeof(text) - 1);
-	s2 = frost_str_new(f.sb, text, sizeof(text) - 1);
-	sx = frost_str_new(f.sb, "a\0b\0\0d", 6);
-	b = frost_bytes_new(f.sb, text, sizeof(text) - 1);
-	b2 = frost_bytes_new(f.sb, text, sizeof(text) - 1);
-	bx = frost_bytes_new(f.sb, "a\0b\0\0d", 6);
-	se = frost_str_new(f.sb, "", 0);
-	se2 = frost_str_new(f.sb, NULL, 0);
-	be = frost_bytes_new(f.sb, "", 0);
-	be2 = frost_bytes_new(f.sb, NULL, 0);
+	before = live_objects(self->sb);
+	s = frost_str_new(self->sb, text, sizeof(text) - 1);
+	s2 = frost_str_new(self->sb, text, sizeof(text) - 1);
+	sx = frost_str_new(self->sb, "a\0b\0\0d", 6);
+	b = frost_bytes_new(self->sb, text, sizeof(text) - 1);
+	b2 = frost_bytes_new(self->sb, text, sizeof(text) - 1);
+	bx = frost_bytes_new(self->sb, "a\0b\0\0d", 6);
+	se = frost_str_new(self->sb, "", 0);
+	se2 = frost_str_new(self->sb, NULL, 0);
+	be = frost_bytes_new(self->sb, "", 0);
+	be2 = frost_bytes_new(self->sb, NULL, 0);
 	assert_true(s && s2 && sx && b && b2 && bx && se && se2 && be && be2);
-	expect_uint(live_objects(f.sb), ==, before + 10);
+	expect_uint(live_objects(self->sb), ==, before + 10);
 
 	sd = frost_str_data(s, &len);
 	expect_uint(len, ==, 6);
@@ -538,21 +501,20 @@ TEST(str_and_bytes_embedded_nul_and_empty)
 
 	for (size_t i = 0; i < sizeof(all); i++)
 		all[i] = (unsigned char)(255 - i);
-	struct frost_object *ball = frost_bytes_new(f.sb, all, sizeof(all));
+	struct frost_object *ball = frost_bytes_new(self->sb, all, sizeof(all));
 
 	assert_ptr(ball, !=, NULL);
 	bd = frost_bytes_data(ball, &len);
 	expect_uint(len, ==, sizeof(all));
 	expect_mem(bd, all, sizeof(all));
 	/* bytes need not be UTF-8; the same bytes are refused as a str. */
-	expect_null_errno(frost_str_new(f.sb, (const char *)all, sizeof(all)), EILSEQ);
+	expect_null_errno(frost_str_new(self->sb, (const char *)all, sizeof(all)), EILSEQ);
 
 	struct frost_object *objs[] = { s, s2, sx, b, b2, bx, se, se2, be, be2, ball };
 
 	for (size_t i = 0; i < ARRAY_SIZE(objs); i++)
 		frost_decref(objs[i]);
-	expect_uint(live_objects(f.sb), ==, before);
-	teardown(&f);
+	expect_uint(live_objects(self->sb), ==, before);
 }
 
 #define SEQ(s) { s, sizeof(s) - 1 }
@@ -599,29 +561,26 @@ static const struct {
 	SEQ("ok\xf4\x8f\xbf"),			/* truncated U+10FFFF at the end */
 };
 
-TEST(str_invalid_utf8_refused)
+TEST_F(heap, str_invalid_utf8_refused)
 {
-	struct fixture f;
 	uint64_t before, bytes_before;
 
-	setup(&f);
-	before = live_objects(f.sb);
-	bytes_before = live_bytes(f.sb);
+	before = live_objects(self->sb);
+	bytes_before = live_bytes(self->sb);
 	assert_uint(ARRAY_SIZE(bad_utf8), >=, 30);
 	for (size_t i = 0; i < ARRAY_SIZE(bad_utf8); i++) {
-		if (!expect_null_errno(frost_str_new(f.sb, bad_utf8[i].s, bad_utf8[i].len),
+		if (!expect_null_errno(frost_str_new(self->sb, bad_utf8[i].s, bad_utf8[i].len),
 				       EILSEQ))
 			tap_diag("bad_utf8[%zu] was accepted", i);
 		/* bytes take anything. */
-		struct frost_object *b = frost_bytes_new(f.sb, bad_utf8[i].s, bad_utf8[i].len);
+		struct frost_object *b = frost_bytes_new(self->sb, bad_utf8[i].s, bad_utf8[i].len);
 
 		expect_ptr(b, !=, NULL);
 		if (b)
 			frost_decref(b);
 	}
-	expect_uint(live_objects(f.sb), ==, before);
-	expect_uint(live_bytes(f.sb), ==, bytes_before);
-	teardown(&f);
+	expect_uint(live_objects(self->sb), ==, before);
+	expect_uint(live_bytes(self->sb), ==, bytes_before);
 }
 
 static const struct {
@@ -646,15 +605,13 @@ static const struct {
 	{ "\xf0\x9f\x98\x80" "01234567", 12, 9 },	/* a word after a 4-byte */
 };
 
-TEST(str_valid_utf8_edges)
+TEST_F(heap, str_valid_utf8_edges)
 {
-	struct fixture f;
 	uint64_t before;
 
-	setup(&f);
-	before = live_objects(f.sb);
+	before = live_objects(self->sb);
 	for (size_t i = 0; i < ARRAY_SIZE(good_utf8); i++) {
-		struct frost_object *s = frost_str_new(f.sb, good_utf8[i].s, good_utf8[i].len);
+		struct frost_object *s = frost_str_new(self->sb, good_utf8[i].s, good_utf8[i].len);
 		size_t len = 999;
 
 		if (!expect_ptr(s, !=, NULL)) {
@@ -668,15 +625,13 @@ TEST(str_valid_utf8_edges)
 		expect_int(frost_str_data(s, NULL)[good_utf8[i].len], ==, 0);
 		frost_decref(s);
 	}
-	expect_uint(live_objects(f.sb), ==, before);
-	teardown(&f);
+	expect_uint(live_objects(self->sb), ==, before);
 }
 
-TEST(str_large)
+TEST_F(heap, str_large)
 {
 	enum { MIB = 1 << 20 };
 	static const char unit[] = "ab\xc3\xa9";	/* 4 bytes, 3 code points */
-	struct fixture f;
 	struct frost_object *a, *b, *c;
 	uint64_t before, bytes_before;
 	char *buf = malloc(MIB);
@@ -686,60 +641,56 @@ TEST(str_large)
 	for (size_t i = 0; i < MIB; i += 4)
 		memcpy(buf + i, unit, 4);
 
-	setup(&f);
-	before = live_objects(f.sb);
-	bytes_before = live_bytes(f.sb);
-	a = frost_str_new(f.sb, buf, MIB);
+	before = live_objects(self->sb);
+	bytes_before = live_bytes(self->sb);
+	a = frost_str_new(self->sb, buf, MIB);
 	assert_ptr(a, !=, NULL);
-	expect_uint(live_objects(f.sb), ==, before + 1);
-	expect_uint(live_bytes(f.sb), >=, bytes_before + MIB);
+	expect_uint(live_objects(self->sb), ==, before + 1);
+	expect_uint(live_bytes(self->sb), >=, bytes_before + MIB);
 	expect_int(frost_str_length(a), ==, MIB / 4 * 3);
 	expect_mem(frost_str_data(a, &len), buf, MIB);
 	expect_uint(len, ==, MIB);
 	expect_int(frost_str_data(a, NULL)[MIB], ==, 0);
 
-	b = frost_str_new(f.sb, buf, MIB);
+	b = frost_str_new(self->sb, buf, MIB);
 	assert_ptr(b, !=, NULL);
 	expect_true(frost_equal(a, b));
 	expect_uint(frost_hash(a), ==, frost_hash(b));
 
 	buf[MIB - 1] = 'x';	/* "ab\xc3x": the last sequence is now broken */
-	expect_null_errno(frost_str_new(f.sb, buf, MIB), EILSEQ);
+	expect_null_errno(frost_str_new(self->sb, buf, MIB), EILSEQ);
 	buf[MIB - 2] = 'y';	/* "abyx": valid again, one code point more */
-	c = frost_str_new(f.sb, buf, MIB);
+	c = frost_str_new(self->sb, buf, MIB);
 	assert_ptr(c, !=, NULL);
 	expect_int(frost_str_length(c), ==, MIB / 4 * 3 + 1);
 	expect_true(!frost_equal(a, c));
 	expect_uint(frost_hash(a), !=, frost_hash(c));
-	expect_uint(live_objects(f.sb), ==, before + 3);
+	expect_uint(live_objects(self->sb), ==, before + 3);
 
 	frost_decref(a);
 	frost_decref(b);
 	frost_decref(c);
-	expect_uint(live_objects(f.sb), ==, before);
-	expect_uint(live_bytes(f.sb), ==, bytes_before);
+	expect_uint(live_objects(self->sb), ==, before);
+	expect_uint(live_bytes(self->sb), ==, bytes_before);
 	free(buf);
-	teardown(&f);
 }
 
-TEST(wrong_type_accessors)
+TEST_F(heap, wrong_type_accessors)
 {
-	struct fixture f;
 	struct frost_object *i, *fl, *s, *b;
 	int64_t iv = 7;
 	double dv = 7.0;
 	bool bv = true;
 	size_t len = 7;
 
-	setup(&f);
-	i = frost_int_new(f.sb, INT64_MAX);
-	fl = frost_float_new(f.sb, 2.5);
-	s = frost_str_new(f.sb, "12", 2);
-	b = frost_bytes_new(f.sb, "12", 2);
+	i = frost_int_new(self->sb, INT64_MAX);
+	fl = frost_float_new(self->sb, 2.5);
+	s = frost_str_new(self->sb, "12", 2);
+	b = frost_bytes_new(self->sb, "12", 2);
 	assert_true(i && fl && s && b);
 
 	struct frost_object *all[] = {
-		i, fl, s, b, frost_none(), frost_bool(true), frost_int_new(f.sb, 1),
+		i, fl, s, b, frost_none(), frost_bool(true), frost_int_new(self->sb, 1),
 	};
 
 	for (size_t k = 0; k < ARRAY_SIZE(all); k++) {
@@ -768,12 +719,10 @@ TEST(wrong_type_accessors)
 	frost_decref(fl);
 	frost_decref(s);
 	frost_decref(b);
-	teardown(&f);
 }
 
-TEST(null_arguments)
+TEST_F(heap, null_arguments)
 {
-	struct fixture f;
 	struct frost_object *i, *fl, *s, *b;
 	uint64_t before;
 	int64_t iv;
@@ -781,13 +730,12 @@ TEST(null_arguments)
 	bool bv;
 	size_t len;
 
-	setup(&f);
-	i = frost_int_new(f.sb, SMALL_MAX + 1);
-	fl = frost_float_new(f.sb, 2.5);
-	s = frost_str_new(f.sb, "x", 1);
-	b = frost_bytes_new(f.sb, "x", 1);
+	i = frost_int_new(self->sb, SMALL_MAX + 1);
+	fl = frost_float_new(self->sb, 2.5);
+	s = frost_str_new(self->sb, "x", 1);
+	b = frost_bytes_new(self->sb, "x", 1);
 	assert_true(i && fl && s && b);
-	before = live_objects(f.sb);
+	before = live_objects(self->sb);
 
 	expect_null_errno(frost_type_name(NULL), EINVAL);
 	errno = 0;
@@ -815,24 +763,23 @@ TEST(null_arguments)
 	expect_null_errno(frost_str_new(NULL, "x", 1), EINVAL);
 	expect_null_errno(frost_str_new(NULL, "", 0), EINVAL);
 	expect_null_errno(frost_str_new(NULL, "\xff", 1), EINVAL);	/* sb first */
-	expect_null_errno(frost_str_new(f.sb, NULL, 1), EINVAL);
+	expect_null_errno(frost_str_new(self->sb, NULL, 1), EINVAL);
 	expect_null_errno(frost_str_data(NULL, &len), EINVAL);
 	expect_null_errno(frost_str_data(NULL, NULL), EINVAL);
 	expect_neg_errno(frost_str_length(NULL), EINVAL);
 
 	expect_null_errno(frost_bytes_new(NULL, "x", 1), EINVAL);
 	expect_null_errno(frost_bytes_new(NULL, NULL, 0), EINVAL);
-	expect_null_errno(frost_bytes_new(f.sb, NULL, 1), EINVAL);
+	expect_null_errno(frost_bytes_new(self->sb, NULL, 1), EINVAL);
 	expect_null_errno(frost_bytes_data(NULL, &len), EINVAL);
 	expect_null_errno(frost_bytes_data(NULL, NULL), EINVAL);
 
 	/* Nothing was allocated by the failures. */
-	expect_uint(live_objects(f.sb), ==, before);
+	expect_uint(live_objects(self->sb), ==, before);
 	frost_decref(i);
 	frost_decref(fl);
 	frost_decref(s);
 	frost_decref(b);
-	teardown(&f);
 }
 
 /* A user type without hash or equal: unhashable, compared by identity. */
@@ -917,11 +864,10 @@ static bool parse_hashes(const char *out, uint64_t h[3])
 	return out && sscanf(out, "%" SCNx64 "\n%" SCNx64 "\n%" SCNx64, &h[0], &h[1], &h[2]) == 3;
 }
 
-TEST(hash_keyed_per_process)
+TEST_F(heap, hash_keyed_per_process)
 {
 	const char *const argv[] = { "/proc/self/exe", "--print-hashes", NULL };
 	uint64_t h[2][3] = { { 0 } }, mine[3];
-	struct fixture f;
 
 	for (int r = 0; r < 2; r++) {
 		char *out = NULL;
@@ -943,19 +889,17 @@ TEST(hash_keyed_per_process)
 		expect_uint(h[0][k], !=, h[1][k]);
 
 	/* ...and differs from this process's, which is stable. */
-	setup(&f);
-	struct frost_object *s = frost_str_new(f.sb, HASH_PROBE, sizeof(HASH_PROBE) - 1);
+	struct frost_object *s = frost_str_new(self->sb, HASH_PROBE, sizeof(HASH_PROBE) - 1);
 
 	assert_ptr(s, !=, NULL);
 	mine[0] = frost_hash(s);
-	mine[1] = frost_hash(frost_int_new(f.sb, 42));
+	mine[1] = frost_hash(frost_int_new(self->sb, 42));
 	mine[2] = frost_hash(frost_none());
 	for (int k = 0; k < 3; k++)
 		expect_uint(mine[k], !=, h[0][k]);
 	expect_uint(frost_hash(s), ==, mine[0]);
 	expect_true(__frost_hash_key.k0 != 0 || __frost_hash_key.k1 != 0);
 	frost_decref(s);
-	teardown(&f);
 }
 
 int main(int argc, char **argv)

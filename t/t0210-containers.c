@@ -20,27 +20,11 @@
 
 #include <frost/frost.h>
 #include "tap.h"
+#include "frost-test.h"
 
 #define BIG 1000000		/* outside the small-int cache: private ints */
 
-static struct frost_heap *heap;
-static struct frost_sandbox *sb;
-
-static void setup(void)
-{
-	heap = frost_heap_create(NULL);
-	assert_ptr(heap, !=, NULL);
-	sb = frost_sandbox_attach(heap);
-	assert_ptr(sb, !=, NULL);
-}
-
-static void teardown(void)
-{
-	expect_int(frost_sandbox_detach(sb), ==, 0);
-	expect_int(frost_heap_destroy(heap), ==, 0);
-}
-
-static uint64_t live(void)
+static uint64_t live(struct frost_sandbox *sb)
 {
 	struct frost_sandbox_stats st;
 
@@ -49,7 +33,7 @@ static uint64_t live(void)
 	return st.live_objects;
 }
 
-static struct frost_object *mkint(int64_t v)
+static struct frost_object *mkint(struct frost_sandbox *sb, int64_t v)
 {
 	struct frost_object *o = frost_int_new(sb, v);
 
@@ -57,7 +41,7 @@ static struct frost_object *mkint(int64_t v)
 	return o;
 }
 
-static struct frost_object *mkstr(const char *s)
+static struct frost_object *mkstr(struct frost_sandbox *sb, const char *s)
 {
 	struct frost_object *o = frost_str_new(sb, s, strlen(s));
 
@@ -73,7 +57,8 @@ static int64_t intval(const struct frost_object *o)
 	return v;
 }
 
-static struct frost_object *tuple2(struct frost_object *a, struct frost_object *b)
+static struct frost_object *tuple2(struct frost_sandbox *sb, struct frost_object *a,
+				   struct frost_object *b)
 {
 	struct frost_object *items[2] = { a, b };
 	struct frost_object *t = frost_tuple_new(sb, 2, items);
@@ -82,8 +67,9 @@ static struct frost_object *tuple2(struct frost_object *a, struct frost_object *
 	return t;
 }
 
-static struct frost_object *map2(struct frost_object *k1, struct frost_object *v1,
-				 struct frost_object *k2, struct frost_object *v2)
+static struct frost_object *map2(struct frost_sandbox *sb, struct frost_object *k1,
+				 struct frost_object *v1, struct frost_object *k2,
+				 struct frost_object *v2)
 {
 	struct frost_object *keys[2] = { k1, k2 }, *vals[2] = { v1, v2 };
 	struct frost_object *m = frost_map_new(sb, 2, keys, vals);
@@ -103,20 +89,19 @@ static uint64_t hash_ok(const struct frost_object *o)
 	return h;
 }
 
-TEST(tuple_construct_and_access)
+TEST_F(heap, tuple_construct_and_access)
 {
 	struct frost_object *a, *b, *s, *t, *items[3];
 	uint64_t base;
 
-	setup();
-	base = live();
-	a = mkint(BIG);
-	b = mkint(7);		/* small: static */
-	s = mkstr("frost");
+	base = live(self->sb);
+	a = mkint(self->sb, BIG);
+	b = mkint(self->sb, 7);		/* small: static */
+	s = mkstr(self->sb, "frost");
 	items[0] = a;
 	items[1] = b;
 	items[2] = s;
-	t = frost_tuple_new(sb, 3, items);
+	t = frost_tuple_new(self->sb, 3, items);
 	assert_ptr(t, !=, NULL);
 	expect_str(frost_type_name(t), "tuple");
 	expect_true(!frost_is_shared(t));
@@ -128,11 +113,11 @@ TEST(tuple_construct_and_access)
 	expect_uint(s->refcnt, ==, 2);
 	expect_null_errno(frost_tuple_get(t, 3), ERANGE);
 	expect_null_errno(frost_tuple_get(t, SIZE_MAX), ERANGE);
-	expect_uint(live(), ==, base + 3);
+	expect_uint(live(self->sb), ==, base + 3);
 
 	/* The empty tuple: NULL items are fine with n == 0. */
 	{
-		struct frost_object *e = frost_tuple_new(sb, 0, NULL);
+		struct frost_object *e = frost_tuple_new(self->sb, 0, NULL);
 
 		assert_ptr(e, !=, NULL);
 		expect_uint(frost_tuple_len(e), ==, 0);
@@ -145,50 +130,46 @@ TEST(tuple_construct_and_access)
 	expect_uint(s->refcnt, ==, 1);
 	frost_decref(a);
 	frost_decref(s);
-	expect_uint(live(), ==, base);
-	teardown();
+	expect_uint(live(self->sb), ==, base);
 }
 
-TEST(tuple_bad_arguments)
+TEST_F(heap, tuple_bad_arguments)
 {
 	struct frost_object *a, *items[3];
 	uint64_t base;
 
-	setup();
-	a = mkint(BIG + 1);
-	base = live();
+	a = mkint(self->sb, BIG + 1);
+	base = live(self->sb);
 	items[0] = a;
 	items[1] = frost_none();
 	items[2] = NULL;
 	expect_null_errno(frost_tuple_new(NULL, 1, items), EINVAL);
-	expect_null_errno(frost_tuple_new(sb, 2, NULL), EINVAL);
+	expect_null_errno(frost_tuple_new(self->sb, 2, NULL), EINVAL);
 	/* A NULL item, even the last: nothing taken, nothing allocated. */
-	expect_null_errno(frost_tuple_new(sb, 3, items), EINVAL);
+	expect_null_errno(frost_tuple_new(self->sb, 3, items), EINVAL);
 	expect_uint(a->refcnt, ==, 1);
-	expect_uint(live(), ==, base);
+	expect_uint(live(self->sb), ==, base);
 	/* A size whose byte count overflows is refused before items are read. */
-	expect_null_errno(frost_tuple_new(sb, SIZE_MAX / 4, items), ENOMEM);
+	expect_null_errno(frost_tuple_new(self->sb, SIZE_MAX / 4, items), ENOMEM);
 	expect_uint(a->refcnt, ==, 1);
-	expect_uint(live(), ==, base);
+	expect_uint(live(self->sb), ==, base);
 	frost_decref(a);
-	teardown();
 }
 
-TEST(tuple_hash_and_equality)
+TEST_F(heap, tuple_hash_and_equality)
 {
 	struct frost_object *x1, *x2, *y1, *y2, *t12, *t12b, *t21, *t1, *n1, *n2;
 	struct frost_object *l, *u1, *u2;
 
-	setup();
 	/* Equal values, distinct objects. */
-	x1 = mkint(BIG + 1);
-	x2 = mkint(BIG + 1);
-	y1 = mkstr("y");
-	y2 = mkstr("y");
+	x1 = mkint(self->sb, BIG + 1);
+	x2 = mkint(self->sb, BIG + 1);
+	y1 = mkstr(self->sb, "y");
+	y2 = mkstr(self->sb, "y");
 	assert_ptr(x1, !=, x2);
-	t12 = tuple2(x1, y1);
-	t12b = tuple2(x2, y2);
-	t21 = tuple2(y1, x1);
+	t12 = tuple2(self->sb, x1, y1);
+	t12b = tuple2(self->sb, x2, y2);
+	t21 = tuple2(self->sb, y1, x1);
 	expect_true(frost_equal(t12, t12b));
 	expect_true(frost_equal(t12b, t12));
 	expect_uint(hash_ok(t12), ==, hash_ok(t12b));
@@ -196,27 +177,27 @@ TEST(tuple_hash_and_equality)
 	expect_true(!frost_equal(t12, t21));
 	expect_uint(hash_ok(t12), !=, hash_ok(t21));
 	/* Length matters, so does type. */
-	t1 = frost_tuple_new(sb, 1, &x1);
+	t1 = frost_tuple_new(self->sb, 1, &x1);
 	assert_ptr(t1, !=, NULL);
 	expect_true(!frost_equal(t12, t1));
 	expect_true(!frost_equal(t1, x1));
 	/* Nested. */
-	n1 = tuple2(t12, t1);
-	n2 = tuple2(t12b, t1);
+	n1 = tuple2(self->sb, t12, t1);
+	n2 = tuple2(self->sb, t12b, t1);
 	expect_true(frost_equal(n1, n2));
 	expect_uint(hash_ok(n1), ==, hash_ok(n2));
 	{
-		struct frost_object *n3 = tuple2(t21, t1);
+		struct frost_object *n3 = tuple2(self->sb, t21, t1);
 
 		expect_true(!frost_equal(n1, n3));
 		frost_decref(n3);
 	}
 
 	/* A tuple holding a list is unhashable, but still comparable. */
-	l = frost_list_new(sb);
+	l = frost_list_new(self->sb);
 	assert_ptr(l, !=, NULL);
-	u1 = tuple2(x1, l);
-	u2 = tuple2(x2, l);
+	u1 = tuple2(self->sb, x1, l);
+	u2 = tuple2(self->sb, x2, l);
 	expect_true(frost_equal(u1, u2));
 	expect_true(frost_equal(u1, u1));
 	errno = 0;
@@ -224,30 +205,29 @@ TEST(tuple_hash_and_equality)
 	expect_int(errno, ==, EINVAL);
 	/* ... and so is a tuple holding such a tuple. */
 	{
-		struct frost_object *uu = tuple2(u1, x1);
+		struct frost_object *uu = tuple2(self->sb, u1, x1);
 
 		errno = 0;
 		expect_uint(frost_hash(uu), ==, 0);
 		expect_int(errno, ==, EINVAL);
 		frost_decref(uu);
 	}
-	teardown();	/* detach frees what is left */
+	/* The teardown's detach frees what is left. */
 }
 
-TEST(map_construct_and_access)
+TEST_F(heap, map_construct_and_access)
 {
 	struct frost_object *keys[3], *vals[3], *m, *k, *v, *probe;
 	uint64_t base;
 
-	setup();
-	base = live();
-	keys[0] = mkstr("one");
-	keys[1] = mkint(2);
-	keys[2] = mkint(BIG + 3);
-	vals[0] = mkint(BIG + 10);
+	base = live(self->sb);
+	keys[0] = mkstr(self->sb, "one");
+	keys[1] = mkint(self->sb, 2);
+	keys[2] = mkint(self->sb, BIG + 3);
+	vals[0] = mkint(self->sb, BIG + 10);
 	vals[1] = frost_none();
-	vals[2] = mkstr("three");
-	m = frost_map_new(sb, 3, keys, vals);
+	vals[2] = mkstr(self->sb, "three");
+	m = frost_map_new(self->sb, 3, keys, vals);
 	assert_ptr(m, !=, NULL);
 	expect_str(frost_type_name(m), "map");
 	expect_uint(frost_map_len(m), ==, 3);
@@ -255,21 +235,21 @@ TEST(map_construct_and_access)
 	expect_uint(vals[0]->refcnt, ==, 2);
 
 	/* Lookup by equal but distinct key objects. */
-	probe = mkstr("one");
+	probe = mkstr(self->sb, "one");
 	expect_ptr(frost_map_get(m, probe), ==, vals[0]);
 	frost_decref(probe);
-	expect_ptr(frost_map_get(m, frost_int_new(sb, 2)), ==, vals[1]);
-	probe = mkint(BIG + 3);
+	expect_ptr(frost_map_get(m, frost_int_new(self->sb, 2)), ==, vals[1]);
+	probe = mkint(self->sb, BIG + 3);
 	expect_ptr(frost_map_get(m, probe), ==, vals[2]);
 	frost_decref(probe);
 
 	/* Absent keys, including a same-value key of another type. */
-	probe = mkstr("two");
+	probe = mkstr(self->sb, "two");
 	expect_null_errno(frost_map_get(m, probe), ENOENT);
 	frost_decref(probe);
-	expect_null_errno(frost_map_get(m, frost_int_new(sb, 1)), ENOENT);
+	expect_null_errno(frost_map_get(m, frost_int_new(self->sb, 1)), ENOENT);
 	{
-		struct frost_object *f = frost_float_new(sb, 2.0);
+		struct frost_object *f = frost_float_new(self->sb, 2.0);
 
 		assert_ptr(f, !=, NULL);
 		expect_null_errno(frost_map_get(m, f), ENOENT);
@@ -288,7 +268,7 @@ TEST(map_construct_and_access)
 
 	/* The empty map. */
 	{
-		struct frost_object *e = frost_map_new(sb, 0, NULL, NULL);
+		struct frost_object *e = frost_map_new(self->sb, 0, NULL, NULL);
 
 		assert_ptr(e, !=, NULL);
 		expect_uint(frost_map_len(e), ==, 0);
@@ -304,28 +284,26 @@ TEST(map_construct_and_access)
 		frost_decref(keys[i]);
 		frost_decref(vals[i]);
 	}
-	expect_uint(live(), ==, base);
-	teardown();
+	expect_uint(live(self->sb), ==, base);
 }
 
-TEST(map_duplicate_keys_last_wins)
+TEST_F(heap, map_duplicate_keys_last_wins)
 {
 	struct frost_object *keys[6], *vals[6], *m, *k, *v;
 	uint64_t base;
 
-	setup();
-	base = live();
+	base = live(self->sb);
 	/* Keys 1 2 1 3 2 BIG BIG (the BIGs distinct objects, equal values). */
-	keys[0] = mkint(1);
-	keys[1] = mkint(2);
-	keys[2] = mkint(1);
-	keys[3] = mkint(3);
-	keys[4] = mkint(BIG);
-	keys[5] = mkint(BIG);
+	keys[0] = mkint(self->sb, 1);
+	keys[1] = mkint(self->sb, 2);
+	keys[2] = mkint(self->sb, 1);
+	keys[3] = mkint(self->sb, 3);
+	keys[4] = mkint(self->sb, BIG);
+	keys[5] = mkint(self->sb, BIG);
 	assert_ptr(keys[4], !=, keys[5]);
 	for (int i = 0; i < 6; i++)
-		vals[i] = mkint(BIG + 100 + i);
-	m = frost_map_new(sb, 6, keys, vals);
+		vals[i] = mkint(self->sb, BIG + 100 + i);
+	m = frost_map_new(self->sb, 6, keys, vals);
 	assert_ptr(m, !=, NULL);
 	expect_uint(frost_map_len(m), ==, 4);
 
@@ -358,11 +336,10 @@ TEST(map_duplicate_keys_last_wins)
 		frost_decref(keys[i]);
 		frost_decref(vals[i]);
 	}
-	expect_uint(live(), ==, base);
-	teardown();
+	expect_uint(live(self->sb), ==, base);
 }
 
-TEST(map_thousand_int_keys)
+TEST_F(heap, map_thousand_int_keys)
 {
 	enum { N = 1000 };
 	static struct frost_object *keys[N], *vals[N];
@@ -370,18 +347,17 @@ TEST(map_thousand_int_keys)
 	uint64_t base;
 	int found = 0, absent = 0;
 
-	setup();
-	base = live();
+	base = live(self->sb);
 	/* Half small (static) ints, half private ones, spread apart. */
 	for (int i = 0; i < N; i++) {
-		keys[i] = mkint(i < N / 2 ? i : (int64_t)i * 1000003);
-		vals[i] = mkint(BIG + i);
+		keys[i] = mkint(self->sb, i < N / 2 ? i : (int64_t)i * 1000003);
+		vals[i] = mkint(self->sb, BIG + i);
 	}
-	m = frost_map_new(sb, N, keys, vals);
+	m = frost_map_new(self->sb, N, keys, vals);
 	assert_ptr(m, !=, NULL);
 	expect_uint(frost_map_len(m), ==, N);
 	for (int i = 0; i < N; i++) {
-		struct frost_object *probe = mkint(i < N / 2 ? i : (int64_t)i * 1000003);
+		struct frost_object *probe = mkint(self->sb, i < N / 2 ? i : (int64_t)i * 1000003);
 		struct frost_object *v = frost_map_get(m, probe);
 
 		if (v && intval(v) == BIG + i)
@@ -390,7 +366,7 @@ TEST(map_thousand_int_keys)
 	}
 	expect_int(found, ==, N);
 	for (int i = N / 2; i < N; i++) {
-		struct frost_object *probe = mkint((int64_t)i * 1000003 + 1);
+		struct frost_object *probe = mkint(self->sb, (int64_t)i * 1000003 + 1);
 
 		errno = 0;
 		if (!frost_map_get(m, probe) && errno == ENOENT)
@@ -410,38 +386,36 @@ TEST(map_thousand_int_keys)
 		frost_decref(keys[i]);
 		frost_decref(vals[i]);
 	}
-	expect_uint(live(), ==, base + 1 + N / 2 + N);
+	expect_uint(live(self->sb), ==, base + 1 + N / 2 + N);
 	frost_decref(m);
-	expect_uint(live(), ==, base);
-	teardown();
+	expect_uint(live(self->sb), ==, base);
 }
 
-TEST(map_unhashable_keys)
+TEST_F(heap, map_unhashable_keys)
 {
 	struct frost_object *l, *t, *m, *keys[2], *vals[2], *x;
 	uint64_t base;
 
-	setup();
-	l = frost_list_new(sb);
+	l = frost_list_new(self->sb);
 	assert_ptr(l, !=, NULL);
-	x = mkint(BIG);
-	t = tuple2(x, l);	/* unhashable: holds a list */
-	base = live();
+	x = mkint(self->sb, BIG);
+	t = tuple2(self->sb, x, l);	/* unhashable: holds a list */
+	base = live(self->sb);
 
 	keys[0] = x;
 	vals[0] = x;
 	keys[1] = l;
 	vals[1] = x;
-	expect_null_errno(frost_map_new(sb, 2, keys, vals), EINVAL);
+	expect_null_errno(frost_map_new(self->sb, 2, keys, vals), EINVAL);
 	keys[1] = t;
-	expect_null_errno(frost_map_new(sb, 2, keys, vals), EINVAL);
+	expect_null_errno(frost_map_new(self->sb, 2, keys, vals), EINVAL);
 	expect_uint(x->refcnt, ==, 2);
 	expect_uint(l->refcnt, ==, 2);
 	expect_uint(t->refcnt, ==, 1);
-	expect_uint(live(), ==, base);
+	expect_uint(live(self->sb), ==, base);
 
 	/* Lookups with unhashable keys. */
-	m = frost_map_new(sb, 1, &x, &x);
+	m = frost_map_new(self->sb, 1, &x, &x);
 	assert_ptr(m, !=, NULL);
 	expect_null_errno(frost_map_get(m, l), EINVAL);
 	expect_null_errno(frost_map_get(m, t), EINVAL);
@@ -450,7 +424,7 @@ TEST(map_unhashable_keys)
 	{
 		struct frost_object *mu, *mm;
 
-		mu = frost_map_new(sb, 1, &x, &l);
+		mu = frost_map_new(self->sb, 1, &x, &l);
 		assert_ptr(mu, !=, NULL);
 		expect_ptr(frost_map_get(mu, x), ==, l);
 		errno = 0;
@@ -458,7 +432,7 @@ TEST(map_unhashable_keys)
 		expect_int(errno, ==, EINVAL);
 		/* ... so it cannot be a key either. */
 		errno = 0;
-		mm = frost_map_new(sb, 1, &mu, &x);
+		mm = frost_map_new(self->sb, 1, &mu, &x);
 		expect_ptr(mm, ==, NULL);
 		expect_int(errno, ==, EINVAL);
 		expect_null_errno(frost_map_get(m, mu), EINVAL);
@@ -468,99 +442,95 @@ TEST(map_unhashable_keys)
 	frost_decref(t);
 	frost_decref(l);
 	frost_decref(x);
-	teardown();
 }
 
-TEST(map_hash_and_equality)
+TEST_F(heap, map_hash_and_equality)
 {
 	struct frost_object *a, *a2, *b, *c, *k1, *k2, *k1b, *m12, *m21, *m1c, *m1, *m13;
 	struct frost_object *e1, *e2, *t;
 
-	setup();
-	a = mkstr("a");
-	a2 = mkstr("a");
-	b = mkint(BIG + 2);
-	c = mkint(BIG + 3);
-	k1 = mkint(BIG + 1);
-	k1b = mkint(BIG + 1);
-	k2 = mkstr("k2");
+	a = mkstr(self->sb, "a");
+	a2 = mkstr(self->sb, "a");
+	b = mkint(self->sb, BIG + 2);
+	c = mkint(self->sb, BIG + 3);
+	k1 = mkint(self->sb, BIG + 1);
+	k1b = mkint(self->sb, BIG + 1);
+	k2 = mkstr(self->sb, "k2");
 
-	m12 = map2(k1, a, k2, b);
-	m21 = map2(k2, b, k1b, a2);	/* other order, distinct equal objects */
+	m12 = map2(self->sb, k1, a, k2, b);
+	m21 = map2(self->sb, k2, b, k1b, a2);	/* other order, distinct equal objects */
 	expect_true(frost_equal(m12, m21));
 	expect_true(frost_equal(m21, m12));
 	expect_uint(hash_ok(m12), ==, hash_ok(m21));
 
-	m1c = map2(k1, a, k2, c);	/* a different value */
+	m1c = map2(self->sb, k1, a, k2, c);	/* a different value */
 	expect_true(!frost_equal(m12, m1c));
 	expect_uint(hash_ok(m12), !=, hash_ok(m1c));
-	m1 = frost_map_new(sb, 1, &k1, &a);	/* fewer keys */
+	m1 = frost_map_new(self->sb, 1, &k1, &a);	/* fewer keys */
 	assert_ptr(m1, !=, NULL);
 	expect_true(!frost_equal(m12, m1));
 	expect_true(!frost_equal(m1, m12));
-	m13 = map2(k1, a, c, b);	/* same length, another key */
+	m13 = map2(self->sb, k1, a, c, b);	/* same length, another key */
 	expect_true(!frost_equal(m12, m13));
 	expect_true(!frost_equal(m13, m12));
 
 	/* Keys and values swapped are a different map. */
 	{
-		struct frost_object *sw = map2(a, k1, b, k2);
+		struct frost_object *sw = map2(self->sb, a, k1, b, k2);
 
 		expect_true(!frost_equal(m12, sw));
 		frost_decref(sw);
 	}
 
 	/* Empty maps are equal; a map is never equal to a tuple. */
-	e1 = frost_map_new(sb, 0, NULL, NULL);
-	e2 = frost_map_new(sb, 0, NULL, NULL);
+	e1 = frost_map_new(self->sb, 0, NULL, NULL);
+	e2 = frost_map_new(self->sb, 0, NULL, NULL);
 	assert_ptr(e1, !=, NULL);
 	assert_ptr(e2, !=, NULL);
 	expect_true(frost_equal(e1, e2));
 	expect_uint(hash_ok(e1), ==, hash_ok(e2));
-	t = frost_tuple_new(sb, 0, NULL);
+	t = frost_tuple_new(self->sb, 0, NULL);
 	assert_ptr(t, !=, NULL);
 	expect_true(!frost_equal(e1, t));
 
 	/* Maps with unhashable values still compare by value. */
 	{
-		struct frost_object *l = frost_list_new(sb), *u1, *u2, *u3;
+		struct frost_object *l = frost_list_new(self->sb), *u1, *u2, *u3;
 
 		assert_ptr(l, !=, NULL);
-		u1 = map2(k1, l, k2, a);
-		u2 = map2(k2, a2, k1b, l);
-		u3 = map2(k1, l, k2, b);
+		u1 = map2(self->sb, k1, l, k2, a);
+		u2 = map2(self->sb, k2, a2, k1b, l);
+		u3 = map2(self->sb, k1, l, k2, b);
 		expect_true(frost_equal(u1, u2));
 		expect_true(!frost_equal(u1, u3));
 	}
-	teardown();
 }
 
-TEST(nested_containers)
+TEST_F(heap, nested_containers)
 {
 	struct frost_object *x, *y, *kt, *kt2, *inner, *outer, *lst, *top, *v;
 
-	setup();
-	x = mkint(BIG);
-	y = mkstr("y");
+	x = mkint(self->sb, BIG);
+	y = mkstr(self->sb, "y");
 	/* A map keyed by a tuple, inside a tuple, inside a list. */
-	kt = tuple2(x, y);
-	inner = frost_map_new(sb, 1, &kt, &y);
+	kt = tuple2(self->sb, x, y);
+	inner = frost_map_new(self->sb, 1, &kt, &y);
 	assert_ptr(inner, !=, NULL);
-	outer = tuple2(inner, kt);
-	lst = frost_list_new(sb);
+	outer = tuple2(self->sb, inner, kt);
+	lst = frost_list_new(self->sb);
 	assert_ptr(lst, !=, NULL);
-	assert_int(frost_list_append(sb, lst, outer), ==, 0);
+	assert_int(frost_list_append(self->sb, lst, outer), ==, 0);
 	/* A map whose key is a hashable map. */
-	top = frost_map_new(sb, 1, &inner, &lst);
+	top = frost_map_new(self->sb, 1, &inner, &lst);
 	assert_ptr(top, !=, NULL);
 
-	kt2 = tuple2(x, y);
+	kt2 = tuple2(self->sb, x, y);
 	v = frost_tuple_get(frost_list_get(frost_map_get(top, inner), 0), 0);
 	expect_ptr(v, ==, inner);
 	expect_ptr(frost_map_get(v, kt2), ==, y);
 	expect_ptr(frost_tuple_get(frost_tuple_get(outer, 1), 1), ==, y);
 	{
-		struct frost_object *inner2 = frost_map_new(sb, 1, &kt2, &y);
+		struct frost_object *inner2 = frost_map_new(self->sb, 1, &kt2, &y);
 
 		assert_ptr(inner2, !=, NULL);
 		expect_ptr(frost_map_get(top, inner2), ==, lst);
@@ -575,18 +545,16 @@ TEST(nested_containers)
 	frost_decref(kt);
 	frost_decref(y);
 	frost_decref(x);
-	teardown();
 }
 
-TEST(wrong_types_and_nulls)
+TEST_F(heap, wrong_types_and_nulls)
 {
 	struct frost_object *t, *m, *l, *x, *k, *v;
 
-	setup();
-	x = mkint(BIG);
-	t = frost_tuple_new(sb, 1, &x);
-	m = frost_map_new(sb, 1, &x, &x);
-	l = frost_list_new(sb);
+	x = mkint(self->sb, BIG);
+	t = frost_tuple_new(self->sb, 1, &x);
+	m = frost_map_new(self->sb, 1, &x, &x);
+	l = frost_list_new(self->sb);
 	assert_ptr(t, !=, NULL);
 	assert_ptr(m, !=, NULL);
 	assert_ptr(l, !=, NULL);
@@ -614,51 +582,49 @@ TEST(wrong_types_and_nulls)
 			expect_int(errno, ==, EINVAL);
 			expect_null_errno(frost_list_get(o, 0), EINVAL);
 			if (o)
-				expect_neg_errno(frost_list_append(sb, o, x), EINVAL);
+				expect_neg_errno(frost_list_append(self->sb, o, x), EINVAL);
 		}
 	}
 	expect_null_errno(frost_map_get(m, NULL), EINVAL);
-	expect_neg_errno(frost_list_append(sb, NULL, x), EINVAL);
-	expect_neg_errno(frost_list_append(sb, l, NULL), EINVAL);
+	expect_neg_errno(frost_list_append(self->sb, NULL, x), EINVAL);
+	expect_neg_errno(frost_list_append(self->sb, l, NULL), EINVAL);
 	expect_neg_errno(frost_list_append(NULL, l, x), EINVAL);
 	expect_null_errno(frost_list_new(NULL), EINVAL);
 	expect_null_errno(frost_map_new(NULL, 1, &x, &x), EINVAL);
-	expect_null_errno(frost_map_new(sb, 1, NULL, &x), EINVAL);
-	expect_null_errno(frost_map_new(sb, 1, &x, NULL), EINVAL);
-	expect_null_errno(frost_map_new(sb, SIZE_MAX / 2, &x, &x), ENOMEM);
+	expect_null_errno(frost_map_new(self->sb, 1, NULL, &x), EINVAL);
+	expect_null_errno(frost_map_new(self->sb, 1, &x, NULL), EINVAL);
+	expect_null_errno(frost_map_new(self->sb, SIZE_MAX / 2, &x, &x), ENOMEM);
 	{
 		struct frost_object *keys[2] = { x, NULL }, *vals[2] = { x, x };
 
-		expect_null_errno(frost_map_new(sb, 2, keys, vals), EINVAL);
+		expect_null_errno(frost_map_new(self->sb, 2, keys, vals), EINVAL);
 		keys[1] = frost_none();
 		vals[1] = NULL;
-		expect_null_errno(frost_map_new(sb, 2, keys, vals), EINVAL);
+		expect_null_errno(frost_map_new(self->sb, 2, keys, vals), EINVAL);
 	}
 	/* 4 references: ours, the tuple's, the map's key and value. */
 	expect_uint(x->refcnt, ==, 4);
 	expect_uint(frost_list_len(l), ==, 0);
-	teardown();
 }
 
-TEST(list_basics)
+TEST_F(heap, list_basics)
 {
 	enum { N = 3000 };	/* grows the item array past a page */
 	struct frost_object *l, *x, *l2;
 	uint64_t base;
 	int ok = 0;
 
-	setup();
-	base = live();
-	l = frost_list_new(sb);
+	base = live(self->sb);
+	l = frost_list_new(self->sb);
 	assert_ptr(l, !=, NULL);
 	expect_str(frost_type_name(l), "list");
 	expect_uint(frost_list_len(l), ==, 0);
 	expect_null_errno(frost_list_get(l, 0), ERANGE);
-	x = mkint(BIG);
+	x = mkint(self->sb, BIG);
 	for (int i = 0; i < N; i++) {
-		struct frost_object *v = (i % 3 == 0) ? x : frost_int_new(sb, i);
+		struct frost_object *v = (i % 3 == 0) ? x : frost_int_new(self->sb, i);
 
-		if (frost_list_append(sb, l, v) == 0)
+		if (frost_list_append(self->sb, l, v) == 0)
 			ok++;
 		if (v != x)
 			frost_decref(v);
@@ -680,7 +646,7 @@ TEST(list_basics)
 	errno = 0;
 	expect_uint(frost_hash(l), ==, 0);
 	expect_int(errno, ==, EINVAL);
-	l2 = frost_list_new(sb);
+	l2 = frost_list_new(self->sb);
 	assert_ptr(l2, !=, NULL);
 	expect_true(frost_equal(l, l));
 	expect_true(!frost_equal(l, l2));
@@ -689,90 +655,84 @@ TEST(list_basics)
 	expect_uint(x->refcnt, ==, 1);
 	frost_decref(x);
 	frost_decref(l2);
-	expect_uint(live(), ==, base);
-	teardown();
+	expect_uint(live(self->sb), ==, base);
 }
 
-TEST(decref_to_zero_frees)
+TEST_F(heap, decref_to_zero_frees)
 {
 	struct frost_object *items[4], *t, *m, *l;
 	uint64_t base;
 
-	setup();
-	base = live();
+	base = live(self->sb);
 	for (int i = 0; i < 4; i++)
-		items[i] = mkint(BIG + i);
-	t = frost_tuple_new(sb, 4, items);
-	m = frost_map_new(sb, 2, items, items + 2);
-	l = frost_list_new(sb);
+		items[i] = mkint(self->sb, BIG + i);
+	t = frost_tuple_new(self->sb, 4, items);
+	m = frost_map_new(self->sb, 2, items, items + 2);
+	l = frost_list_new(self->sb);
 	assert_ptr(t, !=, NULL);
 	assert_ptr(m, !=, NULL);
 	assert_ptr(l, !=, NULL);
 	for (int i = 0; i < 4; i++) {
-		assert_int(frost_list_append(sb, l, items[i]), ==, 0);
+		assert_int(frost_list_append(self->sb, l, items[i]), ==, 0);
 		frost_decref(items[i]);	/* now owned by the containers only */
 	}
-	expect_uint(live(), >=, base + 7);
+	expect_uint(live(self->sb), >=, base + 7);
 	frost_decref(t);
 	frost_decref(m);
-	expect_uint(live(), >, base + 4);	/* the list still holds the ints */
+	expect_uint(live(self->sb), >, base + 4);	/* the list still holds the ints */
 	frost_decref(l);
-	expect_uint(live(), ==, base);
-	teardown();
+	expect_uint(live(self->sb), ==, base);
 }
 
-TEST(deep_nesting_releases_everything)
+TEST_F(heap, deep_nesting_releases_everything)
 {
 	enum { DEPTH = 3000 };
 	struct frost_object *cur, *x;
 	uint64_t base;
 
-	setup();
-	base = live();
-	cur = mkint(BIG);
+	base = live(self->sb);
+	cur = mkint(self->sb, BIG);
 	for (int i = 0; i < DEPTH; i++) {
 		struct frost_object *next;
 
-		x = mkint(BIG + i);
+		x = mkint(self->sb, BIG + i);
 		switch (i % 3) {
 		case 0:
-			next = tuple2(x, cur);
+			next = tuple2(self->sb, x, cur);
 			break;
 		case 1:
-			next = map2(x, cur, frost_none(), x);
+			next = map2(self->sb, x, cur, frost_none(), x);
 			break;
 		default:
-			next = frost_list_new(sb);
+			next = frost_list_new(self->sb);
 			assert_ptr(next, !=, NULL);
-			assert_int(frost_list_append(sb, next, cur), ==, 0);
-			assert_int(frost_list_append(sb, next, x), ==, 0);
+			assert_int(frost_list_append(self->sb, next, cur), ==, 0);
+			assert_int(frost_list_append(self->sb, next, x), ==, 0);
 			break;
 		}
 		frost_decref(x);
 		frost_decref(cur);	/* the new container holds it */
 		cur = next;
 	}
-	expect_uint(live(), >=, base + 2 * DEPTH + 1);
+	expect_uint(live(self->sb), >=, base + 2 * DEPTH + 1);
 	frost_decref(cur);
-	expect_uint(live(), ==, base);
-	teardown();
+	expect_uint(live(self->sb), ==, base);
 }
 
-TEST(item_survives_its_container)
+TEST_F(heap, item_survives_its_container)
 {
 	struct frost_object *x, *s, *t, *m, *l;
 	uint64_t base;
 
-	setup();
-	base = live();
-	x = mkint(BIG + 42);
-	s = mkstr("kept");
-	t = tuple2(x, s);
-	m = frost_map_new(sb, 1, &s, &x);
-	l = frost_list_new(sb);
+	base = live(self->sb);
+	x = mkint(self->sb, BIG + 42);
+	s = mkstr(self->sb, "kept");
+	t = tuple2(self->sb, x, s);
+	m = frost_map_new(self->sb, 1, &s, &x);
+	l = frost_list_new(self->sb);
 	assert_ptr(m, !=, NULL);
 	assert_ptr(l, !=, NULL);
-	assert_int(frost_list_append(sb, l, t), ==, 0);
+	assert_int(frost_list_append(self->sb, l, t), ==, 0);
 	frost_decref(t);	/* only the list holds the tuple now */
 	expect_uint(x->refcnt, ==, 3);
 	frost_decref(l);	/* frees the list and the tuple */
@@ -781,11 +741,10 @@ TEST(item_survives_its_container)
 	expect_uint(s->refcnt, ==, 1);
 	expect_int(intval(x), ==, BIG + 42);
 	expect_str(frost_str_data(s, NULL), "kept");
-	expect_uint(live(), ==, base + 2);
+	expect_uint(live(self->sb), ==, base + 2);
 	frost_decref(x);
 	frost_decref(s);
-	expect_uint(live(), ==, base);
-	teardown();
+	expect_uint(live(self->sb), ==, base);
 }
 
 int main(int argc, char **argv)

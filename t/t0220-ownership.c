@@ -22,6 +22,7 @@
 
 #include <frost/frost.h>
 #include "tap.h"
+#include "frost-test.h"
 
 #define BIG 1000000
 
@@ -203,22 +204,14 @@ TEST(foreign_private_objects_are_refused)
 	expect_int(frost_heap_destroy(st.heap), ==, 0);
 }
 
-TEST(static_objects_are_shared_by_everyone)
+TEST_F(heap, static_objects_are_shared_by_everyone)
 {
-	struct frost_heap *h = frost_heap_create(NULL);
-	struct frost_sandbox *sb;
-
-	assert_ptr(h, !=, NULL);
-	sb = frost_sandbox_attach(h);
-	assert_ptr(sb, !=, NULL);
 	expect_true(frost_is_shared(frost_none()));
 	expect_true(frost_is_shared(frost_bool(false)));
-	expect_true(frost_is_shared(frost_int_new(sb, -5)));
-	expect_true(frost_is_shared(frost_int_new(sb, 1024)));
+	expect_true(frost_is_shared(frost_int_new(self->sb, -5)));
+	expect_true(frost_is_shared(frost_int_new(self->sb, 1024)));
 	/* The same pointer from any sandbox (and without one). */
-	expect_ptr(frost_int_new(NULL, 7), ==, frost_int_new(sb, 7));
-	expect_int(frost_sandbox_detach(sb), ==, 0);
-	expect_int(frost_heap_destroy(h), ==, 0);
+	expect_ptr(frost_int_new(NULL, 7), ==, frost_int_new(self->sb, 7));
 }
 
 int main(int argc, char **argv)

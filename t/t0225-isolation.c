@@ -116,73 +116,69 @@ static uint64_t live(struct frost_sandbox *sb)
 	return st.live_objects;
 }
 
-TEST(cross_heap_objects_refused)
+TEST_F(heap, cross_heap_objects_refused)
 {
-	struct frost_heap *heap;
-	struct frost_sandbox *sb;
 	struct frost_object *mine, *list, *items[2], *t, *b;
 	struct frost_channel *ch;
 	struct heap2 h2;
 	uint64_t base;
 
 	heap2_start(&h2);
-	frost_test_open(NULL, &heap, &sb);
-	mine = frost_int_new(sb, BIG + 1);
-	list = frost_list_new(sb);
+	mine = frost_int_new(self->sb, BIG + 1);
+	list = frost_list_new(self->sb);
 	assert_ptr(mine, !=, NULL);
 	assert_ptr(list, !=, NULL);
-	ch = frost_channel_create(heap, 4);
+	ch = frost_channel_create(self->heap, 4);
 	assert_ptr(ch, !=, NULL);
-	base = live(sb);
+	base = live(self->sb);
 
 	for (int k = 0; k < 2; k++) {
 		struct frost_object *f = k ? h2.str : h2.obj;
 
 		items[0] = mine;
 		items[1] = f;
-		expect_null_errno(frost_tuple_new(sb, 2, items), EPERM);
-		expect_null_errno(frost_tuple_new(sb, 1, &f), EPERM);
-		expect_null_errno(frost_map_new(sb, 1, &f, &mine), EPERM);
-		expect_null_errno(frost_map_new(sb, 1, &mine, &f), EPERM);
-		expect_neg_errno(frost_list_append(sb, list, f), EPERM);
-		expect_null_errno(frost_freeze(sb, f), EPERM);
-		expect_neg_errno(frost_pin(sb, f), EPERM);
-		expect_neg_errno(frost_publish(sb, "foreign", f), EPERM);
-		expect_neg_errno(frost_channel_send(sb, ch, f, 0), EPERM);
+		expect_null_errno(frost_tuple_new(self->sb, 2, items), EPERM);
+		expect_null_errno(frost_tuple_new(self->sb, 1, &f), EPERM);
+		expect_null_errno(frost_map_new(self->sb, 1, &f, &mine), EPERM);
+		expect_null_errno(frost_map_new(self->sb, 1, &mine, &f), EPERM);
+		expect_neg_errno(frost_list_append(self->sb, list, f), EPERM);
+		expect_null_errno(frost_freeze(self->sb, f), EPERM);
+		expect_neg_errno(frost_pin(self->sb, f), EPERM);
+		expect_neg_errno(frost_publish(self->sb, "foreign", f), EPERM);
+		expect_neg_errno(frost_channel_send(self->sb, ch, f, 0), EPERM);
 	}
 	expect_uint(frost_list_len(list), ==, 0);
 	expect_uint(mine->refcnt, ==, 1);
-	expect_uint(live(sb), ==, base);
+	expect_uint(live(self->sb), ==, base);
 
 	/* A user type's slot holding another heap's object: freeze refuses. */
-	b = frost_object_new(sb, &box_type, 0);
+	b = frost_object_new(self->sb, &box_type, 0);
 	assert_ptr(b, !=, NULL);
 	((struct box *)b)->child = h2.obj;
-	expect_null_errno(frost_freeze(sb, b), EPERM);
+	expect_null_errno(frost_freeze(self->sb, b), EPERM);
 	((struct box *)b)->child = NULL;
 	frost_decref(b);
 
 	/* Static objects belong to every heap. */
 	items[0] = frost_none();
-	items[1] = frost_int_new(sb, 7);
-	t = frost_tuple_new(sb, 2, items);
+	items[1] = frost_int_new(self->sb, 7);
+	t = frost_tuple_new(self->sb, 2, items);
 	expect_ptr(t, !=, NULL);
 	if (t)
 		frost_decref(t);
-	expect_int(frost_list_append(sb, list, frost_bool(true)), ==, 0);
+	expect_int(frost_list_append(self->sb, list, frost_bool(true)), ==, 0);
 
 	/* Our own shared objects are still fine. */
 	{
-		struct frost_object *own = frost_freeze(sb, mine);
+		struct frost_object *own = frost_freeze(self->sb, mine);
 
 		assert_ptr(own, !=, NULL);
-		expect_int(frost_list_append(sb, list, own), ==, 0);
+		expect_int(frost_list_append(self->sb, list, own), ==, 0);
 	}
 
 	frost_decref(list);
 	frost_decref(mine);
 	expect_int(frost_channel_destroy(ch), ==, 0);
-	frost_test_close(heap, sb);
 	heap2_stop(&h2);
 }
 
@@ -232,16 +228,13 @@ static void *foreign_thread(void *arg)
 	return NULL;
 }
 
-static void run_foreign(bool attach_own)
+static void run_foreign(struct frost_heap *heap, struct frost_sandbox *sb, bool attach_own)
 {
-	struct frost_heap *heap;
-	struct frost_sandbox *sb;
 	struct foreign_call fc;
 	struct frost_object *out;
 	pthread_t th;
 	uint64_t base;
 
-	frost_test_open(NULL, &heap, &sb);
 	memset(&fc, 0, sizeof(fc));
 	fc.victim = sb;
 	fc.heap = heap;
@@ -263,27 +256,24 @@ static void run_foreign(bool attach_own)
 	expect_neg_errno(frost_channel_recv(sb, fc.ch, &out, 0), EAGAIN);
 	frost_decref(fc.victim_list);
 	expect_int(frost_channel_destroy(fc.ch), ==, 0);
-	frost_test_close(heap, sb);
 }
 
-TEST(foreign_thread_without_sandbox)
+TEST_F(heap, foreign_thread_without_sandbox)
 {
-	run_foreign(false);
+	run_foreign(self->heap, self->sb, false);
 }
 
-TEST(foreign_thread_with_own_sandbox)
+TEST_F(heap, foreign_thread_with_own_sandbox)
 {
-	run_foreign(true);
+	run_foreign(self->heap, self->sb, true);
 }
 
-TEST(sandbox_stats_from_any_thread)
+TEST_F(heap, sandbox_stats_from_any_thread)
 {
-	struct frost_heap *heap;
-	struct frost_sandbox *sb;
+	struct frost_sandbox *sb = self->sb;	/* still used once detached */
 	struct frost_sandbox_stats st;
 	struct frost_object *o;
 
-	frost_test_open(NULL, &heap, &sb);
 	o = frost_int_new(sb, BIG);
 	assert_ptr(o, !=, NULL);
 	memset(&st, 0, sizeof(st));
@@ -291,7 +281,11 @@ TEST(sandbox_stats_from_any_thread)
 	expect_int(frost_sandbox_stats(sb, &st), ==, 0);
 	expect_uint(st.live_objects, >=, 1);
 	frost_decref(o);
-	frost_test_close(heap, sb);
+	/* Detached, and its heap destroyed (here, not by the teardown). */
+	expect_int(frost_sandbox_detach(sb), ==, 0);
+	self->sb = NULL;
+	expect_int(frost_heap_destroy(self->heap), ==, 0);
+	self->heap = NULL;
 	/* Detached: EINVAL, no read of freed memory (ASan would say). */
 	expect_int(frost_sandbox_stats(sb, &st), ==, -EINVAL);
 }

@@ -38,61 +38,45 @@
 #define CHURN_OPS	200000
 #endif
 
-static struct frost_heap *heap;
-static struct frost_sandbox *sb;
-
-static void setup(void)
-{
-	frost_test_open(NULL, &heap, &sb);
-}
-
-static void teardown(void)
-{
-	frost_test_close(heap, sb);
-}
-
-
-TEST(publish_lookup_unpublish)
+TEST_F(heap, publish_lookup_unpublish)
 {
 	struct frost_object *one, *two, *big;
 
-	setup();
-	one = frost_int_new(sb, 1);
-	two = frost_int_new(sb, 2);
-	expect_null_errno(frost_lookup(sb, "a"), ENOENT);
-	expect_int(frost_publish(sb, "a", one), ==, 0);
-	expect_ptr(frost_lookup(sb, "a"), ==, one);
+	one = frost_int_new(self->sb, 1);
+	two = frost_int_new(self->sb, 2);
+	expect_null_errno(frost_lookup(self->sb, "a"), ENOENT);
+	expect_int(frost_publish(self->sb, "a", one), ==, 0);
+	expect_ptr(frost_lookup(self->sb, "a"), ==, one);
 	/* Rebinding replaces. */
-	expect_int(frost_publish(sb, "a", two), ==, 0);
-	expect_ptr(frost_lookup(sb, "a"), ==, two);
+	expect_int(frost_publish(self->sb, "a", two), ==, 0);
+	expect_ptr(frost_lookup(self->sb, "a"), ==, two);
 	/* Names are distinct keys: a prefix is another name. */
-	expect_null_errno(frost_lookup(sb, "ab"), ENOENT);
-	expect_int(frost_publish(sb, "ab", one), ==, 0);
-	expect_ptr(frost_lookup(sb, "ab"), ==, one);
-	expect_ptr(frost_lookup(sb, "a"), ==, two);
+	expect_null_errno(frost_lookup(self->sb, "ab"), ENOENT);
+	expect_int(frost_publish(self->sb, "ab", one), ==, 0);
+	expect_ptr(frost_lookup(self->sb, "ab"), ==, one);
+	expect_ptr(frost_lookup(self->sb, "a"), ==, two);
 	/* A frozen (heap-allocated) object. */
-	big = frost_test_frozen_int(sb, 1 << 20);
-	expect_int(frost_publish(sb, "big", big), ==, 0);
-	expect_ptr(frost_lookup(sb, "big"), ==, big);
-	expect_int(frost_test_int_of(frost_lookup(sb, "big")), ==, 1 << 20);
+	big = frost_test_frozen_int(self->sb, 1 << 20);
+	expect_int(frost_publish(self->sb, "big", big), ==, 0);
+	expect_ptr(frost_lookup(self->sb, "big"), ==, big);
+	expect_int(frost_test_int_of(frost_lookup(self->sb, "big")), ==, 1 << 20);
 
-	expect_int(frost_unpublish(sb, "a"), ==, 0);
-	expect_null_errno(frost_lookup(sb, "a"), ENOENT);
-	expect_neg_errno(frost_unpublish(sb, "a"), ENOENT);
-	expect_ptr(frost_lookup(sb, "ab"), ==, one);
+	expect_int(frost_unpublish(self->sb, "a"), ==, 0);
+	expect_null_errno(frost_lookup(self->sb, "a"), ENOENT);
+	expect_neg_errno(frost_unpublish(self->sb, "a"), ENOENT);
+	expect_ptr(frost_lookup(self->sb, "ab"), ==, one);
 	/* Bind again after an unbind. */
-	expect_int(frost_publish(sb, "a", big), ==, 0);
-	expect_ptr(frost_lookup(sb, "a"), ==, big);
-	expect_neg_errno(frost_unpublish(sb, "never"), ENOENT);
-	teardown();
+	expect_int(frost_publish(self->sb, "a", big), ==, 0);
+	expect_ptr(frost_lookup(self->sb, "a"), ==, big);
+	expect_neg_errno(frost_unpublish(self->sb, "never"), ENOENT);
 }
 
-TEST(argument_errors)
+TEST_F(heap, argument_errors)
 {
 	static char name[FROST_NAME_MAX + 2];
+	struct frost_sandbox *sb = self->sb;	/* still used once detached */
 	struct frost_object *one, *priv, *pstr;
 
-	setup();
 	one = frost_int_new(sb, 1);
 	priv = frost_int_new(sb, 1 << 20);
 	pstr = frost_str_new(sb, "x", 1);
@@ -146,49 +130,48 @@ TEST(argument_errors)
 	frost_decref(pstr);
 	/* A detached sandbox neither (its memory lives as long as the heap). */
 	assert_int(frost_sandbox_detach(sb), ==, 0);
+	self->sb = NULL;
 	expect_neg_errno(frost_publish(sb, "a", one), EINVAL);
 	expect_null_errno(frost_lookup(sb, "a"), EINVAL);
-	expect_int(frost_heap_destroy(heap), ==, 0);
 }
 
-TEST(replace_is_compare_and_swap)
+TEST_F(heap, replace_is_compare_and_swap)
 {
 	struct frost_object *a, *b, *c;
 
-	setup();
-	a = frost_test_frozen_int(sb, 100001);
-	b = frost_test_frozen_int(sb, 100002);
-	c = frost_test_frozen_int(sb, 100003);
+	a = frost_test_frozen_int(self->sb, 100001);
+	b = frost_test_frozen_int(self->sb, 100002);
+	c = frost_test_frozen_int(self->sb, 100003);
 
 	/* Expected non-NULL on an unbound name: EAGAIN, still unbound. */
-	expect_neg_errno(frost_publish_replace(sb, "k", a, b), EAGAIN);
-	expect_null_errno(frost_lookup(sb, "k"), ENOENT);
+	expect_neg_errno(frost_publish_replace(self->sb, "k", a, b), EAGAIN);
+	expect_null_errno(frost_lookup(self->sb, "k"), ENOENT);
 	/* Create only. */
-	expect_int(frost_publish_replace(sb, "k", NULL, a), ==, 0);
-	expect_ptr(frost_lookup(sb, "k"), ==, a);
-	expect_neg_errno(frost_publish_replace(sb, "k", NULL, b), EAGAIN);
-	expect_ptr(frost_lookup(sb, "k"), ==, a);
+	expect_int(frost_publish_replace(self->sb, "k", NULL, a), ==, 0);
+	expect_ptr(frost_lookup(self->sb, "k"), ==, a);
+	expect_neg_errno(frost_publish_replace(self->sb, "k", NULL, b), EAGAIN);
+	expect_ptr(frost_lookup(self->sb, "k"), ==, a);
 	/* Mismatch: nothing changes. */
-	expect_neg_errno(frost_publish_replace(sb, "k", b, c), EAGAIN);
-	expect_ptr(frost_lookup(sb, "k"), ==, a);
+	expect_neg_errno(frost_publish_replace(self->sb, "k", b, c), EAGAIN);
+	expect_ptr(frost_lookup(self->sb, "k"), ==, a);
 	/* An equal but different object is not the expected one. */
-	expect_neg_errno(frost_publish_replace(sb, "k", frost_test_frozen_int(sb, 100001), c),
+	expect_neg_errno(frost_publish_replace(self->sb, "k",
+					       frost_test_frozen_int(self->sb, 100001), c),
 			 EAGAIN);
-	expect_ptr(frost_lookup(sb, "k"), ==, a);
+	expect_ptr(frost_lookup(self->sb, "k"), ==, a);
 	/* Match. */
-	expect_int(frost_publish_replace(sb, "k", a, b), ==, 0);
-	expect_ptr(frost_lookup(sb, "k"), ==, b);
-	expect_neg_errno(frost_publish_replace(sb, "k", a, c), EAGAIN);
-	expect_ptr(frost_lookup(sb, "k"), ==, b);
+	expect_int(frost_publish_replace(self->sb, "k", a, b), ==, 0);
+	expect_ptr(frost_lookup(self->sb, "k"), ==, b);
+	expect_neg_errno(frost_publish_replace(self->sb, "k", a, c), EAGAIN);
+	expect_ptr(frost_lookup(self->sb, "k"), ==, b);
 	/* Same object as expected and new: a successful no-op. */
-	expect_int(frost_publish_replace(sb, "k", b, b), ==, 0);
-	expect_ptr(frost_lookup(sb, "k"), ==, b);
+	expect_int(frost_publish_replace(self->sb, "k", b, b), ==, 0);
+	expect_ptr(frost_lookup(self->sb, "k"), ==, b);
 	/* After unpublish, create-only works again. */
-	expect_int(frost_unpublish(sb, "k"), ==, 0);
-	expect_neg_errno(frost_publish_replace(sb, "k", b, c), EAGAIN);
-	expect_int(frost_publish_replace(sb, "k", NULL, c), ==, 0);
-	expect_ptr(frost_lookup(sb, "k"), ==, c);
-	teardown();
+	expect_int(frost_unpublish(self->sb, "k"), ==, 0);
+	expect_neg_errno(frost_publish_replace(self->sb, "k", b, c), EAGAIN);
+	expect_int(frost_publish_replace(self->sb, "k", NULL, c), ==, 0);
+	expect_ptr(frost_lookup(self->sb, "k"), ==, c);
 }
 
 /* A shared object of another heap: made by a thread attached to it. */
@@ -205,7 +188,7 @@ static void *other_heap_thread(void *arg)
 	return o;
 }
 
-TEST(other_heap_refused)
+TEST_F(heap, other_heap_refused)
 {
 	struct frost_heap_config cfg = { .flags = FROST_HEAP_MANUAL };
 	struct frost_heap *h2 = frost_heap_create(&cfg);
@@ -213,21 +196,20 @@ TEST(other_heap_refused)
 	pthread_t th;
 
 	assert_true(h2 != NULL);
-	setup();
 	/* Grace periods are process-wide: don't hold up the other's detach. */
-	frost_sandbox_offline(sb);
+	frost_sandbox_offline(self->sb);
 	assert_int(pthread_create(&th, NULL, other_heap_thread, h2), ==, 0);
 	pthread_join(th, (void **)&foreign);
-	frost_sandbox_online(sb);
+	frost_sandbox_online(self->sb);
 	assert_true(foreign != NULL);
-	expect_neg_errno(frost_publish(sb, "f", foreign), EPERM);
-	expect_neg_errno(frost_publish_replace(sb, "f", NULL, foreign), EPERM);
-	expect_null_errno(frost_lookup(sb, "f"), ENOENT);
-	teardown();
+	expect_neg_errno(frost_publish(self->sb, "f", foreign), EPERM);
+	expect_neg_errno(frost_publish_replace(self->sb, "f", NULL, foreign), EPERM);
+	expect_null_errno(frost_lookup(self->sb, "f"), ENOENT);
 	expect_int(frost_heap_destroy(h2), ==, 0);
 }
 
 struct reader_arg {
+	struct frost_heap *heap;
 	struct frost_object *seen;
 	char text[32];
 	int err;
@@ -237,7 +219,7 @@ struct reader_arg {
 static void *reader_thread(void *p)
 {
 	struct reader_arg *a = p;
-	struct frost_sandbox *s = frost_sandbox_attach(heap);
+	struct frost_sandbox *s = frost_sandbox_attach(a->heap);
 	const char *d;
 	size_t len;
 
@@ -257,28 +239,26 @@ static void *reader_thread(void *p)
 	return NULL;
 }
 
-TEST(visible_to_other_sandboxes)
+TEST_F(heap, visible_to_other_sandboxes)
 {
-	struct reader_arg a = { 0 };
+	struct reader_arg a = { .heap = self->heap };
 	struct frost_object *s, *p;
 	pthread_t th;
 
-	setup();
-	p = frost_str_new(sb, "shared text", 11);
-	s = p ? frost_freeze(sb, p) : NULL;
+	p = frost_str_new(self->sb, "shared text", 11);
+	s = p ? frost_freeze(self->sb, p) : NULL;
 	assert_true(s != NULL);
 	frost_decref(p);
-	assert_int(frost_publish(sb, "greeting", s), ==, 0);
-	frost_sandbox_offline(sb);
+	assert_int(frost_publish(self->sb, "greeting", s), ==, 0);
+	frost_sandbox_offline(self->sb);
 	assert_int(pthread_create(&th, NULL, reader_thread, &a), ==, 0);
 	pthread_join(th, NULL);
-	frost_sandbox_online(sb);
+	frost_sandbox_online(self->sb);
 	expect_int(a.err, ==, 0);
 	expect_ptr(a.seen, ==, s);
 	expect_str(a.text, "shared text");
 	/* Its unpublish is seen here. */
-	expect_null_errno(frost_lookup(sb, "greeting"), ENOENT);
-	teardown();
+	expect_null_errno(frost_lookup(self->sb, "greeting"), ENOENT);
 }
 
 /* ---- two sandboxes CAS-increment one counter ---- */
@@ -286,6 +266,7 @@ TEST(visible_to_other_sandboxes)
 static pthread_barrier_t start;
 
 struct cas_arg {
+	struct frost_heap *heap;
 	int id;
 	long successes;
 	long eagain;
@@ -297,7 +278,7 @@ struct cas_arg {
 static void *cas_thread(void *p)
 {
 	struct cas_arg *a = p;
-	struct frost_sandbox *s = frost_sandbox_attach(heap);
+	struct frost_sandbox *s = frost_sandbox_attach(a->heap);
 
 	if (!s) {
 		a->other_errors++;
@@ -338,7 +319,7 @@ static int cmp_i64(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-TEST_TIMEOUT(cas_counter_race, 600)
+TEST_F_TIMEOUT(heap, cas_counter_race, 600)
 {
 	struct cas_arg args[2];
 	pthread_t th[2];
@@ -346,13 +327,13 @@ TEST_TIMEOUT(cas_counter_race, 600)
 	long total = 0, i;
 	int64_t final;
 
-	setup();
-	assert_int(frost_publish(sb, "counter", frost_int_new(sb, 0)), ==, 0);
+	assert_int(frost_publish(self->sb, "counter", frost_int_new(self->sb, 0)), ==, 0);
 	/* The main sandbox goes offline: it must not delay grace periods. */
-	frost_sandbox_offline(sb);
+	frost_sandbox_offline(self->sb);
 	pthread_barrier_init(&start, NULL, 2);
 	for (i = 0; i < 2; i++) {
 		memset(&args[i], 0, sizeof(args[i]));
+		args[i].heap = self->heap;
 		args[i].id = (int)i;
 		args[i].written = calloc(CAS_ROUNDS, sizeof(int64_t));
 		assert_true(args[i].written != NULL);
@@ -361,7 +342,7 @@ TEST_TIMEOUT(cas_counter_race, 600)
 	for (i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	pthread_barrier_destroy(&start);
-	frost_sandbox_online(sb);
+	frost_sandbox_online(self->sb);
 
 	for (i = 0; i < 2; i++) {
 		expect_int(args[i].other_errors, ==, 0);
@@ -373,7 +354,7 @@ TEST_TIMEOUT(cas_counter_race, 600)
 			if (!expect_int(args[i].written[j], >, args[i].written[j - 1]))
 				break;
 	}
-	final = frost_test_int_of(frost_lookup(sb, "counter"));
+	final = frost_test_int_of(frost_lookup(self->sb, "counter"));
 	expect_int(final, ==, total);
 	/* Every value 1..total was written exactly once: no success lost. */
 	all = malloc(sizeof(*all) * (size_t)(total ? total : 1));
@@ -388,7 +369,6 @@ TEST_TIMEOUT(cas_counter_race, 600)
 	free(all);
 	free(args[0].written);
 	free(args[1].written);
-	teardown();
 }
 
 /* ---- churn: publish/unpublish/replace/lookup on a few names ---- */
@@ -396,6 +376,7 @@ TEST_TIMEOUT(cas_counter_race, 600)
 #define CHURN_NAMES 8
 
 struct churn_arg {
+	struct frost_heap *heap;
 	unsigned int seed;
 	long lookups_seen;
 	long wrong;		/* a lookup saw another name's object */
@@ -450,7 +431,7 @@ static bool churn_belongs(const struct frost_object *o, unsigned int i)
 static void *churn_thread(void *p)
 {
 	struct churn_arg *a = p;
-	struct frost_sandbox *s = frost_sandbox_attach(heap);
+	struct frost_sandbox *s = frost_sandbox_attach(a->heap);
 	long k;
 
 	pthread_barrier_wait(&start);
@@ -503,24 +484,24 @@ static void *churn_thread(void *p)
 	return NULL;
 }
 
-TEST_TIMEOUT(churn_lookups_see_only_their_names, 600)
+TEST_F_TIMEOUT(heap, churn_lookups_see_only_their_names, 600)
 {
 	struct churn_arg args[2];
 	pthread_t th[2];
 	unsigned int i;
 
-	setup();
-	frost_sandbox_offline(sb);
+	frost_sandbox_offline(self->sb);
 	pthread_barrier_init(&start, NULL, 2);
 	for (i = 0; i < 2; i++) {
 		memset(&args[i], 0, sizeof(args[i]));
+		args[i].heap = self->heap;
 		args[i].seed = 12345u + i * 777u;
 		assert_int(pthread_create(&th[i], NULL, churn_thread, &args[i]), ==, 0);
 	}
 	for (i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	pthread_barrier_destroy(&start);
-	frost_sandbox_online(sb);
+	frost_sandbox_online(self->sb);
 	for (i = 0; i < 2; i++) {
 		expect_int(args[i].errors, ==, 0);
 		expect_int(args[i].wrong, ==, 0);
@@ -528,14 +509,13 @@ TEST_TIMEOUT(churn_lookups_see_only_their_names, 600)
 	}
 	/* Afterwards every name is either unbound or holds one of its values. */
 	for (i = 0; i < CHURN_NAMES; i++) {
-		struct frost_object *o = frost_lookup(sb, churn_name(i));
+		struct frost_object *o = frost_lookup(self->sb, churn_name(i));
 
 		if (o)
 			expect_true(churn_belongs(o, i));
 		else
 			expect_int(errno, ==, ENOENT);
 	}
-	teardown();
 }
 
 /* ---- teardown with bindings left, from a thread that never attached ---- */
@@ -545,42 +525,45 @@ static void *destroy_thread(void *arg)
 	return (void *)(intptr_t)frost_heap_destroy(arg);
 }
 
-TEST(destroy_with_bindings)
+TEST_F(heap, destroy_with_bindings)
 {
 	char name[32];
 	void *ret = (void *)1;
 	pthread_t th;
 	int i;
 
-	setup();
 	/* Enough names to make the table resize (more than its 64 buckets). */
 	for (i = 0; i < 5000; i++) {
-		struct frost_object *v = frost_test_frozen_int(sb, 100000 + i);
+		struct frost_object *v = frost_test_frozen_int(self->sb, 100000 + i);
 
 		snprintf(name, sizeof(name), "name-%d", i);
-		if (!expect_int(frost_publish(sb, name, v), ==, 0))
+		if (!expect_int(frost_publish(self->sb, name, v), ==, 0))
 			break;
 		if (i % 3 == 0)
-			expect_int(frost_unpublish(sb, name), ==, 0);
-		frost_quiescent(sb);
+			expect_int(frost_unpublish(self->sb, name), ==, 0);
+		frost_quiescent(self->sb);
 	}
 	for (i = 0; i < 5000; i++) {
 		snprintf(name, sizeof(name), "name-%d", i);
 		if (i % 3 == 0)
-			expect_null_errno(frost_lookup(sb, name), ENOENT);
+			expect_null_errno(frost_lookup(self->sb, name), ENOENT);
 		else
-			expect_int(frost_test_int_of(frost_lookup(sb, name)), ==, 100000 + i);
+			expect_int(frost_test_int_of(frost_lookup(self->sb, name)), ==, 100000 + i);
 	}
-	expect_int(frost_sandbox_detach(sb), ==, 0);
-	assert_int(pthread_create(&th, NULL, destroy_thread, heap), ==, 0);
+	expect_int(frost_sandbox_detach(self->sb), ==, 0);
+	self->sb = NULL;
+	assert_int(pthread_create(&th, NULL, destroy_thread, self->heap), ==, 0);
 	pthread_join(th, &ret);
 	expect_int((intptr_t)ret, ==, 0);
+	self->heap = NULL;
 
 	/* And from this thread, which is no longer attached. */
-	setup();
-	expect_int(frost_publish(sb, "left", frost_int_new(sb, 7)), ==, 0);
-	expect_int(frost_sandbox_detach(sb), ==, 0);
-	expect_int(frost_heap_destroy(heap), ==, 0);
+	frost_test_heap_setup(NULL, &self->heap, &self->sb);
+	expect_int(frost_publish(self->sb, "left", frost_int_new(self->sb, 7)), ==, 0);
+	expect_int(frost_sandbox_detach(self->sb), ==, 0);
+	self->sb = NULL;
+	expect_int(frost_heap_destroy(self->heap), ==, 0);
+	self->heap = NULL;
 }
 
 TAP_MAIN()

@@ -20,11 +20,10 @@
 #include <unistd.h>
 #include <frost/frost.h>
 #include "tap.h"
+#include "frost-test.h"
 
 #define NR_ENTRIES 200
 #define NR_READS 300
-
-static struct frost_heap *heap;
 
 /* Build and publish ("root"): a tuple of maps {"id": i, "name": "entry-i",
  * "weight": i / 4.0, "blob": b"..", "pair": (i, "x")}. */
@@ -111,12 +110,11 @@ static long walk(struct frost_sandbox *sb)
 	return bad;
 }
 
-static void *reader(void *arg)
+static void *reader(void *heap)
 {
 	struct frost_sandbox *sb = frost_sandbox_attach(heap);
 	long bad = 0;
 
-	(void)arg;
 	if (!sb)
 		return (void *)1L;
 	for (int r = 0; r < NR_READS; r++)
@@ -125,44 +123,33 @@ static void *reader(void *arg)
 	return (void *)bad;
 }
 
-TEST(readers_write_nothing_shared)
+TEST_F(heap, readers_write_nothing_shared)
 {
-	struct frost_sandbox *sb;
 	pthread_t t[2];
 	void *bad[2];
 
-	heap = frost_heap_create(NULL);
-	assert_ptr(heap, !=, NULL);
-	sb = frost_sandbox_attach(heap);
-	assert_ptr(sb, !=, NULL);
-	build(sb);
-	expect_int(walk(sb), ==, 0);
-	assert_int(frost_debug_protect_shared(heap, true), ==, 0);
+	build(self->sb);
+	expect_int(walk(self->sb), ==, 0);
+	assert_int(frost_debug_protect_shared(self->heap, true), ==, 0);
 	for (int i = 0; i < 2; i++)
-		pthread_create(&t[i], NULL, reader, NULL);
+		pthread_create(&t[i], NULL, reader, self->heap);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], &bad[i]);
 	/* The main sandbox reads too, while the pages are still read-only. */
-	expect_int(walk(sb), ==, 0);
-	assert_int(frost_debug_protect_shared(heap, false), ==, 0);
+	expect_int(walk(self->sb), ==, 0);
+	assert_int(frost_debug_protect_shared(self->heap, false), ==, 0);
 	expect_int((long)bad[0], ==, 0);
 	expect_int((long)bad[1], ==, 0);
-	expect_int(frost_sandbox_detach(sb), ==, 0);
-	expect_int(frost_heap_destroy(heap), ==, 0);
 }
 
-TEST(protection_catches_a_write)
+TEST_F(heap, protection_catches_a_write)
 {
-	struct frost_sandbox *sb;
 	struct frost_object *o, *priv;
 	int status;
 	pid_t pid;
 
-	heap = frost_heap_create(NULL);
-	assert_ptr(heap, !=, NULL);
-	sb = frost_sandbox_attach(heap);
-	priv = frost_str_new(sb, "victim", 6);
-	o = frost_freeze(sb, priv);
+	priv = frost_str_new(self->sb, "victim", 6);
+	o = frost_freeze(self->sb, priv);
 	assert_ptr(o, !=, NULL);
 	fflush(stdout);
 	pid = fork();
@@ -172,7 +159,7 @@ TEST(protection_catches_a_write)
 		/* A sanitizer's report of the expected fault is noise here. */
 		if (null >= 0)
 			dup2(null, 2);
-		frost_debug_protect_shared(heap, true);
+		frost_debug_protect_shared(self->heap, true);
 		o->refcnt++;		/* what rule 6 forbids */
 		_exit(0);
 	}
@@ -181,8 +168,6 @@ TEST(protection_catches_a_write)
 	expect_true((WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) ||
 		    (WIFEXITED(status) && WEXITSTATUS(status) != 0));
 	frost_decref(priv);
-	frost_sandbox_detach(sb);
-	frost_heap_destroy(heap);
 }
 
 TEST(bad_arguments)

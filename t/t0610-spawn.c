@@ -19,10 +19,9 @@
 #include <time.h>
 #include <frost/frost.h>
 #include "tap.h"
+#include "frost-test.h"
 
-static struct frost_heap *heap;
-
-static uint64_t nr_sandboxes(void)
+static uint64_t nr_sandboxes(struct frost_heap *heap)
 {
 	struct frost_heap_stats st;
 
@@ -44,6 +43,7 @@ static int return_arg(struct frost_sandbox *sb, void *arg)
 
 TEST(return_value_passes_through)
 {
+	struct frost_heap *heap;
 	struct frost_sandbox *h;
 	int ret = 0;
 
@@ -79,6 +79,7 @@ static const struct frost_type counted_type = {
 };
 
 struct private_report {
+	struct frost_heap *heap;
 	struct frost_sandbox *self;
 	struct frost_sandbox *current;
 	uint64_t live_objects;
@@ -104,22 +105,18 @@ static int make_private(struct frost_sandbox *sb, void *arg)
 	}
 	r->stats_ret = frost_sandbox_stats(sb, &st);
 	r->live_objects = st.live_objects;
-	r->sandboxes_inside = nr_sandboxes();
+	r->sandboxes_inside = nr_sandboxes(r->heap);
 	return 7;
 }
 
-TEST(private_objects_freed_at_the_end)
+TEST_F(heap, private_objects_freed_at_the_end)
 {
-	struct private_report r = { 0 };
-	struct frost_sandbox *main_sb, *h;
+	struct private_report r = { .heap = self->heap };
+	struct frost_sandbox *h;
 	int ret = 0;
 
-	heap = frost_heap_create(NULL);
-	assert_ptr(heap, !=, NULL);
-	main_sb = frost_sandbox_attach(heap);
-	assert_ptr(main_sb, !=, NULL);
 	finalized = 0;
-	h = frost_sandbox_spawn(heap, make_private, &r);
+	h = frost_sandbox_spawn(self->heap, make_private, &r);
 	assert_ptr(h, !=, NULL);
 	expect_int(frost_sandbox_join(h, &ret), ==, 0);
 	expect_int(ret, ==, 7);
@@ -130,10 +127,8 @@ TEST(private_objects_freed_at_the_end)
 	expect_uint(r.live_objects, >=, 11);	/* the list and its 10 items */
 	expect_uint(r.sandboxes_inside, ==, 2);
 	/* After: detached, private objects finalized and freed. */
-	expect_uint(nr_sandboxes(), ==, 1);
+	expect_uint(nr_sandboxes(self->heap), ==, 1);
 	expect_int(__atomic_load_n(&finalized, __ATOMIC_RELAXED), ==, 10);
-	expect_int(frost_sandbox_detach(main_sb), ==, 0);
-	expect_int(frost_heap_destroy(heap), ==, 0);
 }
 
 static int join_self(struct frost_sandbox *sb, void *arg)
@@ -143,6 +138,7 @@ static int join_self(struct frost_sandbox *sb, void *arg)
 
 TEST(bad_arguments_and_double_join)
 {
+	struct frost_heap *heap;
 	struct frost_sandbox *main_sb, *h;
 	int ret = 0;
 
@@ -152,7 +148,7 @@ TEST(bad_arguments_and_double_join)
 	expect_null_errno(frost_sandbox_spawn(heap, NULL, NULL), EINVAL);
 	expect_neg_errno(frost_sandbox_join(NULL, NULL), EINVAL);
 	/* Nothing was left attached by the failures. */
-	expect_uint(nr_sandboxes(), ==, 0);
+	expect_uint(nr_sandboxes(heap), ==, 0);
 
 	/* A sandbox that was not spawned cannot be joined. */
 	main_sb = frost_sandbox_attach(heap);
@@ -193,28 +189,25 @@ static int summer(struct frost_sandbox *sb, void *arg)
 	return ret == -EPIPE ? (int)sum : ret;
 }
 
-TEST_TIMEOUT(spawned_workers_share_a_channel, 120)
+TEST_F_TIMEOUT(heap, spawned_workers_share_a_channel, 120)
 {
-	struct frost_sandbox *sb, *w[4];
+	struct frost_sandbox *w[4];
 	struct frost_channel *ch;
 	int64_t total = 0;
 	int ret;
 
-	heap = frost_heap_create(NULL);
-	assert_ptr(heap, !=, NULL);
-	sb = frost_sandbox_attach(heap);
-	assert_ptr(sb, !=, NULL);
-	ch = frost_channel_create(heap, 8);
+	ch = frost_channel_create(self->heap, 8);
 	assert_ptr(ch, !=, NULL);
 	for (int i = 0; i < 4; i++) {
-		w[i] = frost_sandbox_spawn(heap, summer, ch);
+		w[i] = frost_sandbox_spawn(self->heap, summer, ch);
 		assert_ptr(w[i], !=, NULL);
 	}
-	expect_uint(nr_sandboxes(), ==, 5);
+	expect_uint(nr_sandboxes(self->heap), ==, 5);
 	/* While the workers live the heap is busy (and the channel too). */
-	expect_neg_errno(frost_heap_destroy(heap), EBUSY);
+	expect_neg_errno(frost_heap_destroy(self->heap), EBUSY);
 	for (int i = 1; i <= 1000; i++)
-		expect_int(frost_channel_send(sb, ch, frost_int_new(sb, i % 1000), -1), ==, 0);
+		expect_int(frost_channel_send(self->sb, ch, frost_int_new(self->sb, i % 1000), -1),
+			   ==, 0);
 	frost_channel_close(ch);
 	for (int i = 0; i < 4; i++) {
 		ret = -1;
@@ -224,14 +217,13 @@ TEST_TIMEOUT(spawned_workers_share_a_channel, 120)
 	}
 	/* 1 + ... + 999 + 0: every message reached exactly one worker. */
 	expect_int(total, ==, 999 * 1000 / 2);
-	expect_uint(nr_sandboxes(), ==, 1);
+	expect_uint(nr_sandboxes(self->heap), ==, 1);
 	expect_int(frost_channel_destroy(ch), ==, 0);
-	expect_int(frost_sandbox_detach(sb), ==, 0);
-	expect_int(frost_heap_destroy(heap), ==, 0);
 }
 
 TEST_TIMEOUT(join_after_heap_destroyed, 60)
 {
+	struct frost_heap *heap;
 	struct frost_sandbox *h;
 	int ret = 0, spins = 0;
 
@@ -240,9 +232,9 @@ TEST_TIMEOUT(join_after_heap_destroyed, 60)
 	h = frost_sandbox_spawn(heap, return_arg, (void *)(intptr_t)11);
 	assert_ptr(h, !=, NULL);
 	/* Wait until it detached, without joining. */
-	while (nr_sandboxes() && spins++ < 5000)
+	while (nr_sandboxes(heap) && spins++ < 5000)
 		sleep_ms(1);
-	expect_uint(nr_sandboxes(), ==, 0);
+	expect_uint(nr_sandboxes(heap), ==, 0);
 	expect_int(frost_heap_destroy(heap), ==, 0);
 	/* The handle outlives its heap until joined. */
 	expect_int(frost_sandbox_join(h, &ret), ==, 0);
@@ -256,8 +248,10 @@ static int explicit_detach(struct frost_sandbox *sb, void *arg)
 	return ret ? ret : 5;
 }
 
+/* @arg is the heap. */
 static int nested(struct frost_sandbox *sb, void *arg)
 {
+	struct frost_heap *heap = arg;
 	struct frost_sandbox *child = frost_sandbox_spawn(sb ? heap : NULL, return_arg,
 							  (void *)(intptr_t)13);
 	int ret = 0, err;
@@ -270,6 +264,7 @@ static int nested(struct frost_sandbox *sb, void *arg)
 
 TEST_TIMEOUT(detach_inside_and_nested_spawn, 60)
 {
+	struct frost_heap *heap;
 	struct frost_sandbox *h;
 	int ret = 0;
 
@@ -281,11 +276,11 @@ TEST_TIMEOUT(detach_inside_and_nested_spawn, 60)
 	expect_int(frost_sandbox_join(h, &ret), ==, 0);
 	expect_int(ret, ==, 5);
 	/* A spawned sandbox spawns and joins one of its own. */
-	h = frost_sandbox_spawn(heap, nested, NULL);
+	h = frost_sandbox_spawn(heap, nested, heap);
 	assert_ptr(h, !=, NULL);
 	expect_int(frost_sandbox_join(h, &ret), ==, 0);
 	expect_int(ret, ==, 14);
-	expect_uint(nr_sandboxes(), ==, 0);
+	expect_uint(nr_sandboxes(heap), ==, 0);
 	expect_int(frost_heap_destroy(heap), ==, 0);
 }
 

@@ -26,27 +26,25 @@
 #include "frost-test.h"
 #include "gc/gc_internal.h"
 
-static struct frost_heap *heap;
-static struct frost_sandbox *sb;
+/*
+ * Most tests run the collector by hand (frost_reclaim() only); the others
+ * need a stall warning, a shared limit or the background reclaimer.
+ */
+static const struct frost_heap_config manual_cfg = { .flags = FROST_HEAP_MANUAL };
+static const struct frost_heap_config stall_cfg = {
+	.flags = FROST_HEAP_MANUAL, .stall_warn_ms = 100,
+};
+static const struct frost_heap_config limited_cfg = {
+	.flags = FROST_HEAP_MANUAL, .shared_limit = 4u << 20,
+};
+static const struct frost_heap_config background_cfg = { .cycle_trigger = 1u << 20 };
 
-static void setup_cfg(const struct frost_heap_config *cfg)
-{
-	frost_test_open(cfg, &heap, &sb);
-}
+FROST_TEST_HEAP_FIXTURE(manual_heap, &manual_cfg)
+FROST_TEST_HEAP_FIXTURE(stall_heap, &stall_cfg)
+FROST_TEST_HEAP_FIXTURE(limited_heap, &limited_cfg)
+FROST_TEST_HEAP_FIXTURE(background_heap, &background_cfg)
 
-static void setup(void)
-{
-	struct frost_heap_config cfg = { .flags = FROST_HEAP_MANUAL };
-
-	setup_cfg(&cfg);
-}
-
-static void teardown(void)
-{
-	frost_test_close(heap, sb);
-}
-
-static struct frost_object *frozen_str(const char *text)
+static struct frost_object *frozen_str(struct frost_sandbox *sb, const char *text)
 {
 	struct frost_object *p = frost_str_new(sb, text, strlen(text));
 	struct frost_object *f = frost_freeze(sb, p);
@@ -56,7 +54,7 @@ static struct frost_object *frozen_str(const char *text)
 }
 
 /* A frozen (text, (text2,)) pair: two shared objects, one a child. */
-static struct frost_object *frozen_pair(const char *a, const char *b)
+static struct frost_object *frozen_pair(struct frost_sandbox *sb, const char *a, const char *b)
 {
 	struct frost_object *s1 = frost_str_new(sb, a, strlen(a));
 	struct frost_object *s2 = frost_str_new(sb, b, strlen(b));
@@ -88,7 +86,7 @@ static bool pair_is(const struct frost_object *o, const char *a, const char *b)
 	       str_is(frost_tuple_get(frost_tuple_get(o, 1), 0), b);
 }
 
-static uint64_t live_shared(void)
+static uint64_t live_shared(struct frost_heap *heap)
 {
 	struct frost_heap_stats st;
 
@@ -96,37 +94,36 @@ static uint64_t live_shared(void)
 	return st.shared_objects;
 }
 
-TEST(unreachable_freed_reachable_kept)
+TEST_F(manual_heap, unreachable_freed_reachable_kept)
 {
 	struct frost_object *garbage, *published, *pinned, *in_tuple, *in_map, *in_list;
 	struct frost_object *child_only, *parent, *ptmp, *priv_tuple, *priv_map, *priv_list, *k;
 	struct frost_heap_stats st;
 
-	setup();
-	garbage = frozen_pair("garbage", "g");
-	published = frozen_pair("published", "p");
-	pinned = frozen_pair("pinned", "q");
-	in_tuple = frozen_str("in tuple");
-	in_map = frozen_str("in map");
-	in_list = frozen_str("in list");
-	child_only = frozen_str("child only");
-	ptmp = frost_tuple_new(sb, 1, &child_only);
-	parent = frost_freeze(sb, ptmp);
+	garbage = frozen_pair(self->sb, "garbage", "g");
+	published = frozen_pair(self->sb, "published", "p");
+	pinned = frozen_pair(self->sb, "pinned", "q");
+	in_tuple = frozen_str(self->sb, "in tuple");
+	in_map = frozen_str(self->sb, "in map");
+	in_list = frozen_str(self->sb, "in list");
+	child_only = frozen_str(self->sb, "child only");
+	ptmp = frost_tuple_new(self->sb, 1, &child_only);
+	parent = frost_freeze(self->sb, ptmp);
 	frost_decref(ptmp);
-	expect_uint(live_shared(), ==, 4 * 3 + 4 + 1);
+	expect_uint(live_shared(self->heap), ==, 4 * 3 + 4 + 1);
 
-	assert_int(frost_publish(sb, "root", published), ==, 0);
-	assert_int(frost_publish(sb, "parent", parent), ==, 0);
-	assert_int(frost_pin(sb, pinned), ==, 0);
-	priv_tuple = frost_tuple_new(sb, 1, &in_tuple);
-	k = frost_str_new(sb, "k", 1);
-	priv_map = frost_map_new(sb, 1, &k, &in_map);
+	assert_int(frost_publish(self->sb, "root", published), ==, 0);
+	assert_int(frost_publish(self->sb, "parent", parent), ==, 0);
+	assert_int(frost_pin(self->sb, pinned), ==, 0);
+	priv_tuple = frost_tuple_new(self->sb, 1, &in_tuple);
+	k = frost_str_new(self->sb, "k", 1);
+	priv_map = frost_map_new(self->sb, 1, &k, &in_map);
 	frost_decref(k);
-	priv_list = frost_list_new(sb);
-	assert_int(frost_list_append(sb, priv_list, in_list), ==, 0);
+	priv_list = frost_list_new(self->sb);
+	assert_int(frost_list_append(self->sb, priv_list, in_list), ==, 0);
 
 	/* Only ("garbage", ("g",)) is unreachable: 4 objects. */
-	expect_int(frost_reclaim(heap), ==, 4);
+	expect_int(frost_reclaim(self->heap), ==, 4);
 	expect_str(frost_type_name(garbage), "<freed>");
 	expect_true(pair_is(published, "published", "p"));
 	expect_true(pair_is(pinned, "pinned", "q"));
@@ -134,25 +131,24 @@ TEST(unreachable_freed_reachable_kept)
 	expect_true(str_is(in_map, "in map"));
 	expect_true(str_is(in_list, "in list"));
 	expect_true(str_is(child_only, "child only"));
-	expect_true(str_is(frost_tuple_get(frost_lookup(sb, "parent"), 0), "child only"));
-	frost_heap_stats(heap, &st);
+	expect_true(str_is(frost_tuple_get(frost_lookup(self->sb, "parent"), 0), "child only"));
+	frost_heap_stats(self->heap, &st);
 	expect_uint(st.cycles, ==, 1);
 	expect_uint(st.freed_objects, ==, 4);
 	expect_uint(st.shared_objects, ==, 4 * 2 + 4 + 1);
 
 	/* A second cycle with nothing changed frees nothing. */
-	expect_int(frost_reclaim(heap), ==, 0);
+	expect_int(frost_reclaim(self->heap), ==, 0);
 
 	/* Drop every root: everything goes. */
-	frost_unpublish(sb, "root");
-	frost_unpublish(sb, "parent");
-	frost_unpin(sb, pinned);
+	frost_unpublish(self->sb, "root");
+	frost_unpublish(self->sb, "parent");
+	frost_unpin(self->sb, pinned);
 	frost_decref(priv_tuple);
 	frost_decref(priv_map);
 	frost_decref(priv_list);
-	expect_int(frost_reclaim(heap), ==, 4 * 2 + 4 + 1);
-	expect_uint(live_shared(), ==, 0);
-	teardown();
+	expect_int(frost_reclaim(self->heap), ==, 4 * 2 + 4 + 1);
+	expect_uint(live_shared(self->heap), ==, 0);
 }
 
 /* A user type holding one shared object: a private root of its own kind. */
@@ -170,26 +166,25 @@ static const struct frost_type holder_type = {
 	.name = "holder", .basic_size = sizeof(struct holder), .trace = holder_trace,
 };
 
-TEST(user_object_is_a_root)
+TEST_F(manual_heap, user_object_is_a_root)
 {
 	struct frost_object *x, *h;
 
-	setup();
-	x = frozen_pair("held by", "a user object");
-	h = frost_object_new(sb, &holder_type, 0);
+	x = frozen_pair(self->sb, "held by", "a user object");
+	h = frost_object_new(self->sb, &holder_type, 0);
 	((struct holder *)(void *)h)->held = x;
-	expect_int(frost_reclaim(heap), ==, 0);
+	expect_int(frost_reclaim(self->heap), ==, 0);
 	expect_true(pair_is(x, "held by", "a user object"));
 	((struct holder *)(void *)h)->held = NULL;
-	expect_int(frost_reclaim(heap), ==, 4);
+	expect_int(frost_reclaim(self->heap), ==, 4);
 	frost_decref(h);
-	teardown();
 }
 
 /* ------------------------------------------------------------------ */
 /* A second sandbox that quiesces only when told to.                   */
 
 struct stepper {
+	struct frost_heap *heap;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -204,7 +199,7 @@ struct stepper {
 static void *stepper_main(void *arg)
 {
 	struct stepper *st = arg;
-	struct frost_sandbox *me = frost_sandbox_attach(heap);
+	struct frost_sandbox *me = frost_sandbox_attach(st->heap);
 
 	pthread_mutex_lock(&st->lock);
 	st->sb = me;
@@ -230,9 +225,10 @@ static void *stepper_main(void *arg)
 	return NULL;
 }
 
-static void stepper_start(struct stepper *st, const char *lookup)
+static void stepper_start(struct frost_heap *heap, struct stepper *st, const char *lookup)
 {
 	memset(st, 0, sizeof(*st));
+	st->heap = heap;
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->cond, NULL);
 	st->lookup = lookup;
@@ -263,11 +259,12 @@ static void stepper_stop(struct stepper *st)
 /* Is the reclaimer waiting for @st's sandbox right now? */
 static bool waits_for(const struct stepper *st)
 {
-	return __atomic_load_n(&heap->hs_epoch, __ATOMIC_ACQUIRE) >
+	return __atomic_load_n(&st->heap->hs_epoch, __ATOMIC_ACQUIRE) >
 	       __atomic_load_n(&st->sb->hs_ack, __ATOMIC_ACQUIRE);
 }
 
 struct reclaim_job {
+	struct frost_heap *heap;
 	pthread_t thread;
 	long freed;
 	bool done;
@@ -277,7 +274,7 @@ static void *reclaim_main(void *arg)
 {
 	struct reclaim_job *job = arg;
 
-	job->freed = frost_reclaim(heap);
+	job->freed = frost_reclaim(job->heap);
 	__atomic_store_n(&job->done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -295,21 +292,20 @@ static bool wait_blocked_or_done(struct stepper *st, struct reclaim_job *job)
 	tap_bail_out("reclaimer neither finished nor waited");
 }
 
-TEST_TIMEOUT(cycle_waits_for_a_holder, 120)
+TEST_F_TIMEOUT(manual_heap, cycle_waits_for_a_holder, 120)
 {
 	struct stepper st;
-	struct reclaim_job job = { 0 };
+	struct reclaim_job job = { .heap = self->heap };
 	struct frost_object *x;
 	int steps = 0;
 
-	setup();
-	x = frozen_pair("held", "between quiescent states");
-	frost_publish(sb, "x", x);
-	stepper_start(&st, "x");
+	x = frozen_pair(self->sb, "held", "between quiescent states");
+	frost_publish(self->sb, "x", x);
+	stepper_start(self->heap, &st, "x");
 	assert_ptr(st.held, ==, x);
 	/* Unbind it: only the stepper's local holds it now. */
-	frost_unpublish(sb, "x");
-	frost_sandbox_offline(sb);
+	frost_unpublish(self->sb, "x");
+	frost_sandbox_offline(self->sb);
 	pthread_create(&job.thread, NULL, reclaim_main, &job);
 	while (wait_blocked_or_done(&st, &job)) {
 		/* The cycle cannot go on without the holder's quiescent state. */
@@ -325,8 +321,7 @@ TEST_TIMEOUT(cycle_waits_for_a_holder, 120)
 	/* After the holder's quiescent state, the object was fair game. */
 	expect_int(job.freed, ==, 4);
 	stepper_stop(&st);
-	frost_sandbox_online(sb);
-	teardown();
+	frost_sandbox_online(self->sb);
 }
 
 /*
@@ -335,20 +330,19 @@ TEST_TIMEOUT(cycle_waits_for_a_holder, 120)
  * frozen object), unpin what was pinned at the previous step. Nothing still
  * reachable may be freed by that cycle, whatever step it happened at.
  */
-TEST_TIMEOUT(roots_changed_at_every_step, 120)
+TEST_F_TIMEOUT(manual_heap, roots_changed_at_every_step, 120)
 {
 	struct frost_object *kept[64], *list, *pinned = NULL, *cur;
 	char a[32], b[32];
 	struct stepper st;
-	struct reclaim_job job = { 0 };
+	struct reclaim_job job = { .heap = self->heap };
 	int nkept = 0, step = 0;
 
-	setup();
-	list = frost_list_new(sb);
-	cur = frozen_pair("r", "0");
-	frost_publish(sb, "r", cur);
-	stepper_start(&st, NULL);
-	frost_sandbox_offline(sb);
+	list = frost_list_new(self->sb);
+	cur = frozen_pair(self->sb, "r", "0");
+	frost_publish(self->sb, "r", cur);
+	stepper_start(self->heap, &st, NULL);
+	frost_sandbox_offline(self->sb);
 	pthread_create(&job.thread, NULL, reclaim_main, &job);
 	while (wait_blocked_or_done(&st, &job)) {
 		struct frost_object *old, *next, *wrap, *tmp;
@@ -359,94 +353,102 @@ TEST_TIMEOUT(roots_changed_at_every_step, 120)
 			usleep(1000);
 			continue;
 		}
-		frost_sandbox_online(sb);
+		frost_sandbox_online(self->sb);
 		step++;
-		old = frost_lookup(sb, "r");
+		old = frost_lookup(self->sb, "r");
 		snprintf(a, sizeof(a), "r%d", step);
 		snprintf(b, sizeof(b), "c%d", step);
-		next = frozen_pair(a, b);
-		expect_int(frost_publish_replace(sb, "r", old, next), ==, 0);
+		next = frozen_pair(self->sb, a, b);
+		expect_int(frost_publish_replace(self->sb, "r", old, next), ==, 0);
 		/* The old value stays reachable three different ways. */
 		switch (step % 3) {
 		case 0:
-			frost_list_append(sb, list, old);
+			frost_list_append(self->sb, list, old);
 			break;
 		case 1:
-			frost_pin(sb, old);
+			frost_pin(self->sb, old);
 			break;
 		default:
-			tmp = frost_tuple_new(sb, 1, &old);
-			wrap = frost_freeze(sb, tmp);
+			tmp = frost_tuple_new(self->sb, 1, &old);
+			wrap = frost_freeze(self->sb, tmp);
 			frost_decref(tmp);
 			snprintf(a, sizeof(a), "w%d", step);
-			frost_publish(sb, a, wrap);
+			frost_publish(self->sb, a, wrap);
 			break;
 		}
 		if (pinned) {
 			/* Unpinned: valid until our next quiescent state only. */
-			frost_unpin(sb, pinned);
+			frost_unpin(self->sb, pinned);
 			expect_true(frost_is_shared(pinned));
 		}
 		pinned = step % 3 == 1 ? old : NULL;
 		if (step % 3 != 1 && nkept < 64)
 			kept[nkept++] = old;
-		frost_quiescent(sb);
-		frost_sandbox_offline(sb);
+		frost_quiescent(self->sb);
+		frost_sandbox_offline(self->sb);
 		stepper_step(&st);
 		usleep(1000);
 	}
 	pthread_join(job.thread, NULL);
-	frost_sandbox_online(sb);
+	frost_sandbox_online(self->sb);
 	expect_int(step, >=, 3);
 	for (int i = 0; i < nkept; i++)
 		expect_true(frost_type_name(kept[i]) && strcmp(frost_type_name(kept[i]), "<freed>") &&
 			    frost_tuple_len(kept[i]) == 2 &&
 			    frost_is_shared(frost_tuple_get(frost_tuple_get(kept[i], 1), 0)));
-	expect_true(frost_lookup(sb, "r") != NULL && frost_tuple_len(frost_lookup(sb, "r")) == 2);
+	expect_true(frost_lookup(self->sb, "r") != NULL &&
+		    frost_tuple_len(frost_lookup(self->sb, "r")) == 2);
 	if (pinned)
 		expect_true(frost_tuple_len(pinned) == 2);
 	/* And a quiet cycle afterwards keeps them too. */
 	stepper_stop(&st);
-	frost_reclaim(heap);
+	frost_reclaim(self->heap);
 	for (int i = 0; i < nkept; i++)
 		expect_true(frost_tuple_len(kept[i]) == 2);
 	frost_decref(list);
-	teardown();
 }
+
+/* What a helper thread attaches to, and what it reports back. */
+struct thread_arg {
+	struct frost_heap *heap;
+	uint64_t id;			/* spinner(): its sandbox's id */
+	struct frost_object *pinned;	/* exit_with_pin(): what it pinned */
+};
 
 static void *offline_sleeper(void *arg)
 {
-	struct frost_sandbox *me = frost_sandbox_attach(heap);
+	struct thread_arg *a = arg;
+	struct frost_sandbox *me = frost_sandbox_attach(a->heap);
 
 	frost_sandbox_offline(me);
 	usleep(1500000);
 	frost_sandbox_online(me);
 	frost_sandbox_detach(me);
-	return arg;
+	return NULL;
 }
 
-TEST(offline_sandbox_does_not_delay)
+TEST_F(manual_heap, offline_sandbox_does_not_delay)
 {
+	struct thread_arg arg = { .heap = self->heap };
 	struct timespec t0, t1;
 	pthread_t th;
 	double secs;
 
-	setup();
-	pthread_create(&th, NULL, offline_sleeper, NULL);
+	pthread_create(&th, NULL, offline_sleeper, &arg);
 	usleep(100000);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	expect_int(frost_reclaim(heap), >=, 0);
+	expect_int(frost_reclaim(self->heap), >=, 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	expect_true(secs < 1.0);
 	tap_diag("cycle with an offline sandbox: %.3f s", secs);
 	pthread_join(th, NULL);
-	teardown();
 }
 
 static void *spinner(void *arg)
 {
-	struct frost_sandbox *me = frost_sandbox_attach(heap);
+	struct thread_arg *a = arg;
+	struct frost_sandbox *me = frost_sandbox_attach(a->heap);
 	struct timespec t0, t;
 	volatile unsigned long spins = 0;
 
@@ -456,7 +458,7 @@ static void *spinner(void *arg)
 		struct frost_sandbox_stats s;
 
 		frost_sandbox_stats(me, &s);
-		*(uint64_t *)arg = s.id;
+		a->id = s.id;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {	/* no quiescent state for 700 ms */
@@ -471,26 +473,24 @@ static void *spinner(void *arg)
 	return NULL;
 }
 
-TEST_TIMEOUT(stall_warning_once, 60)
+TEST_F_TIMEOUT(stall_heap, stall_warning_once, 60)
 {
-	struct frost_heap_config cfg = { .flags = FROST_HEAP_MANUAL, .stall_warn_ms = 100 };
 	char path[] = "/tmp/frost-stall-XXXXXX", line[512], want[64];
 	int fd = mkstemp(path), saved = dup(2), warnings = 0, named = 0;
-	uint64_t spinner_id = 0;
+	struct thread_arg arg = { .heap = self->heap };
 	pthread_t th;
 	FILE *f;
 
 	assert_int(fd, >=, 0);
-	setup_cfg(&cfg);
-	pthread_create(&th, NULL, spinner, &spinner_id);
+	pthread_create(&th, NULL, spinner, &arg);
 	usleep(50000);
 	fflush(stderr);
 	dup2(fd, 2);
-	expect_int(frost_reclaim(heap), >=, 0);
+	expect_int(frost_reclaim(self->heap), >=, 0);
 	fflush(stderr);
 	dup2(saved, 2);
 	pthread_join(th, NULL);
-	snprintf(want, sizeof(want), "sandbox %llu (tid ", (unsigned long long)spinner_id);
+	snprintf(want, sizeof(want), "sandbox %llu (tid ", (unsigned long long)arg.id);
 	f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		if (strstr(line, "stalled the reclaimer")) {
@@ -505,111 +505,104 @@ TEST_TIMEOUT(stall_warning_once, 60)
 	close(fd);
 	expect_int(warnings, ==, 1);
 	expect_int(named, ==, 1);
-	teardown();
 }
 
 static void *exit_with_pin(void *arg)
 {
-	struct frost_sandbox *me = frost_sandbox_attach(heap);
+	struct thread_arg *a = arg;
+	struct frost_sandbox *me = frost_sandbox_attach(a->heap);
 	struct frost_object *p, *f;
 
 	p = frost_str_new(me, "pinned by a thread that exits", 29);
 	f = frost_freeze(me, p);
 	frost_pin(me, f);
-	*(struct frost_object **)arg = f;
+	a->pinned = f;
 	return NULL;	/* exits attached: detached by frost */
 }
 
-TEST(roots_die_with_their_sandbox)
+TEST_F(manual_heap, roots_die_with_their_sandbox)
 {
-	struct frost_object *f = NULL;
+	struct thread_arg arg = { .heap = self->heap };
 	pthread_t th;
 
-	setup();
-	pthread_create(&th, NULL, exit_with_pin, &f);
+	pthread_create(&th, NULL, exit_with_pin, &arg);
 	pthread_join(th, NULL);
-	assert_ptr(f, !=, NULL);
-	expect_int(frost_reclaim(heap), ==, 1);
-	expect_str(frost_type_name(f), "<freed>");
-	teardown();
+	assert_ptr(arg.pinned, !=, NULL);
+	expect_int(frost_reclaim(self->heap), ==, 1);
+	expect_str(frost_type_name(arg.pinned), "<freed>");
 }
 
-TEST_TIMEOUT(shared_limit_runs_cycles, 120)
+TEST_F_TIMEOUT(limited_heap, shared_limit_runs_cycles, 120)
 {
-	struct frost_heap_config cfg = { .flags = FROST_HEAP_MANUAL, .shared_limit = 4u << 20 };
 	struct frost_heap_stats st;
 	struct frost_object *keep[100];
 	char buf[2048];
 	int kept = 0, failed = 0;
 
 	memset(buf, 'z', sizeof(buf));
-	setup_cfg(&cfg);
 	/* 40 MiB frozen and dropped under a 4 MiB limit: cycles make room. */
 	for (int i = 0; i < 20000; i++) {
-		struct frost_object *p = frost_bytes_new(sb, buf, sizeof(buf)), *f;
+		struct frost_object *p = frost_bytes_new(self->sb, buf, sizeof(buf)), *f;
 
-		f = frost_freeze(sb, p);
+		f = frost_freeze(self->sb, p);
 		frost_decref(p);
 		assert_ptr(f, !=, NULL);
-		frost_quiescent(sb);
+		frost_quiescent(self->sb);
 	}
-	frost_heap_stats(heap, &st);
+	frost_heap_stats(self->heap, &st);
 	expect_uint(st.cycles, >=, 5);
 	expect_uint(st.shared_bytes, <=, 4u << 20);
 	/* Live data beyond the limit: ENOMEM, after a cycle that cannot help. */
 	for (int i = 0; i < 4000 && !failed; i++) {
-		struct frost_object *p = frost_bytes_new(sb, buf, sizeof(buf)), *f;
+		struct frost_object *p = frost_bytes_new(self->sb, buf, sizeof(buf)), *f;
 
 		errno = 0;
-		f = frost_freeze(sb, p);
+		f = frost_freeze(self->sb, p);
 		frost_decref(p);
 		if (!f) {
 			failed = errno;
 			break;
 		}
-		frost_pin(sb, f);
+		frost_pin(self->sb, f);
 		if (kept < 100)
 			keep[kept++] = f;
 	}
 	expect_int(failed, ==, ENOMEM);
 	for (int i = 0; i < kept; i++)
 		expect_uint(frost_bytes_data(keep[i], NULL) != NULL, ==, 1);
-	teardown();
 }
 
-TEST_TIMEOUT(memory_stays_bounded, 300)
+TEST_F_TIMEOUT(background_heap, memory_stays_bounded, 300)
 {
 	const char *san = getenv("FROST_SANITIZE");
 	long ops = san && *san ? 100000 : 1000000;
-	struct frost_heap_config cfg = { .cycle_trigger = 1u << 20 };
 	const long names = 10000;
 	struct frost_heap_stats st;
 	uint64_t peak = 0, live;
 	char name[32];
 
-	setup_cfg(&cfg);	/* with the background reclaimer */
 	for (long i = 0; i < ops; i++) {
 		struct frost_object *items[2], *t, *f;
 
-		items[0] = frost_int_new(sb, 1000000 + i);
-		items[1] = frost_float_new(sb, (double)i);
-		t = frost_tuple_new(sb, 2, items);
-		f = frost_freeze(sb, t);
+		items[0] = frost_int_new(self->sb, 1000000 + i);
+		items[1] = frost_float_new(self->sb, (double)i);
+		t = frost_tuple_new(self->sb, 2, items);
+		f = frost_freeze(self->sb, t);
 		frost_decref(t);
 		frost_decref(items[0]);
 		frost_decref(items[1]);
 		snprintf(name, sizeof(name), "n%ld", i % names);
-		assert_int(frost_publish(sb, name, f), ==, 0);
-		frost_quiescent(sb);
+		assert_int(frost_publish(self->sb, name, f), ==, 0);
+		frost_quiescent(self->sb);
 		if (i % 1000 == 0) {
-			frost_heap_stats(heap, &st);
+			frost_heap_stats(self->heap, &st);
 			if (st.shared_bytes > peak)
 				peak = st.shared_bytes;
 		}
 	}
-	frost_reclaim(heap);
-	frost_reclaim(heap);
-	frost_heap_stats(heap, &st);
+	frost_reclaim(self->heap);
+	frost_reclaim(self->heap);
+	frost_heap_stats(self->heap, &st);
 	live = st.shared_bytes;
 	tap_diag("%ld ops: live %llu B, peak %llu B, cycles %llu, freed %llu, "
 		 "max cycle %.1f ms, max handshake %.1f ms", ops,
@@ -618,17 +611,14 @@ TEST_TIMEOUT(memory_stays_bounded, 300)
 		 st.max_cycle_ns / 1e6, st.max_handshake_ns / 1e6);
 	expect_uint(st.shared_objects, ==, 3 * names);	/* (tuple, int, float) each */
 	expect_uint(st.cycles, >=, 3);
-	expect_uint(peak, <=, 2 * live + cfg.cycle_trigger);
-	teardown();
+	expect_uint(peak, <=, 2 * live + background_cfg.cycle_trigger);
 }
 
-TEST(bad_arguments)
+TEST_F(manual_heap, bad_arguments)
 {
 	expect_neg_errno(frost_reclaim(NULL), EINVAL);
 	expect_neg_errno(frost_debug_break_reclaimer(NULL, 0), EINVAL);
-	setup();
-	expect_neg_errno(frost_debug_break_reclaimer(heap, 0x100), EINVAL);
-	teardown();
+	expect_neg_errno(frost_debug_break_reclaimer(self->heap, 0x100), EINVAL);
 }
 
 TAP_MAIN()
