@@ -23,14 +23,8 @@
 #include "tap.h"
 #include "frost-test.h"
 
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
-#ifdef UNDER_TSAN
+#include "core/tsan.h"
+#ifdef FROST_TSAN
 #define CAS_ROUNDS	2000
 #define CHURN_OPS	20000
 #else

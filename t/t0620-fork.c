@@ -24,6 +24,7 @@
 #include <frost/frost.h>
 #include "mm/shared.h"
 #include "frost-test.h"
+#include "core/tsan.h"
 
 #define CHILD_CHECK(cond)							\
 	do {									\
@@ -519,12 +520,7 @@ TEST(frozen_pages_stay_shared_in_the_child)
 
 int main(int argc, char **argv)
 {
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FROST_T_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__) || defined(FROST_T_TSAN)
+#ifdef FROST_TSAN
 	tap_skip_all("ThreadSanitizer: a multi-threaded fork() whose child starts threads "
 		     "is not supported (die_after_fork), and liburcu is invisible to it");
 #endif

@@ -54,6 +54,7 @@
 #include <sys/rseq.h>
 #include <sys/sysinfo.h>
 #include "core/fault.h"
+#include "core/tsan.h"
 #include "gc/gc.h"
 #include "mm/shared.h"
 #include "rcu/rcu.h"
@@ -172,13 +173,7 @@ static void depot_push(struct frost_object **top, struct frost_object *chain)
  * The speculative read of a chain's next link (see the theory above): the
  * chain may already belong to another sandbox, which is writing it.
  */
-#if defined(__SANITIZE_THREAD__)
-__attribute__((no_sanitize_thread, noinline))
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-__attribute__((no_sanitize("thread"), noinline))
-#endif
-#endif
+FROST_NO_TSAN
 static struct frost_object *chain_next_speculative(struct frost_object *chain)
 {
 	return ((volatile struct frost_chain_head *)(void *)chain)->next_chain;

@@ -69,8 +69,8 @@ static int intern_match(struct cds_lfht_node *ln, const void *arg)
 	const struct intern_key *k = arg;
 	const struct frost_str *s;
 
-	/* Pairs with ns_tsan_release() in frost_str_intern() (TSan builds). */
-	ns_tsan_acquire(n);
+	/* Pairs with __frost_tsan_release() in frost_str_intern() (TSan builds). */
+	__frost_tsan_acquire(n);
 	/* A condemned entry matches nothing: its text is free to intern again. */
 	if (__atomic_load_n(&n->state, __ATOMIC_ACQUIRE) == INTERN_DEAD)
 		return 0;
@@ -216,9 +216,9 @@ struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8
 		cds_lfht_node_init(&n->lnode);
 		n->str = o;
 		n->state = 0;
-		/* Pairs with ns_tsan_acquire() in intern_match() (TSan builds). */
-		ns_tsan_release(n);
-		ns_tsan_release(o);
+		/* Pairs with __frost_tsan_acquire() in intern_match() (TSan builds). */
+		__frost_tsan_release(n);
+		__frost_tsan_release(o);
 		ln = cds_lfht_add_unique(heap->intern, (unsigned long)hash, intern_match, &key,
 					 &n->lnode);
 		if (ln == &n->lnode)
@@ -255,8 +255,8 @@ void __frost_intern_sweep(struct frost_heap *heap,
 		struct intern_node *n = caa_container_of(ln, struct intern_node, lnode);
 		uint64_t st;
 
-		/* Pairs with ns_tsan_release() in frost_str_intern() (TSan builds). */
-		ns_tsan_acquire(n);
+		/* Pairs with __frost_tsan_release() in frost_str_intern() (TSan builds). */
+		__frost_tsan_acquire(n);
 		st = __atomic_load_n(&n->state, __ATOMIC_ACQUIRE);
 		for (;;) {
 			if (st == INTERN_DEAD || st == cycle || is_marked(n->str, arg))

@@ -88,8 +88,8 @@ static int ns_match(struct cds_lfht_node *ln, const void *arg)
 	const struct ns_node *n = caa_container_of(ln, struct ns_node, lnode);
 	const struct ns_key *k = arg;
 
-	/* Pairs with ns_tsan_release() in ns_node_new() (TSan builds). */
-	ns_tsan_acquire(n);
+	/* Pairs with __frost_tsan_release() in ns_node_new() (TSan builds). */
+	__frost_tsan_acquire(n);
 	return n->len == k->len && memcmp(n->name, k->name, k->len) == 0;
 }
 
@@ -137,8 +137,8 @@ static struct ns_node *ns_node_new(const struct ns_key *key, uint64_t hash,
 	 * release store keeps the same edge visible to TSan.
 	 */
 	__atomic_store_n(&n->value, value, __ATOMIC_RELEASE);
-	/* Pairs with ns_tsan_acquire() in ns_match() (TSan builds). */
-	ns_tsan_release(n);
+	/* Pairs with __frost_tsan_acquire() in ns_match() (TSan builds). */
+	__frost_tsan_release(n);
 	return n;
 }
 
@@ -350,8 +350,8 @@ void __frost_ns_for_each(struct frost_heap *heap, void (*fn)(struct frost_object
 		struct ns_node *n = caa_container_of(ln, struct ns_node, lnode);
 		struct frost_object *v;
 
-		/* Pairs with ns_tsan_release() in ns_node_new() (TSan builds). */
-		ns_tsan_acquire(n);
+		/* Pairs with __frost_tsan_release() in ns_node_new() (TSan builds). */
+		__frost_tsan_acquire(n);
 		v = ns_load(n);
 		if (v)
 			fn(v, arg);

@@ -10,6 +10,7 @@
 #ifndef __FROST_NS_NS_H
 #define __FROST_NS_NS_H
 
+#include "core/tsan.h"
 #include "sandbox/sandbox.h"
 
 struct cds_lfht_node;
@@ -50,29 +51,5 @@ void __frost_ns_for_each(struct frost_heap *heap, void (*fn)(struct frost_object
  */
 void __frost_pins_for_each(struct frost_sandbox *sb, void (*fn)(struct frost_object *o, void *arg),
 			   void *arg);
-
-/*
- * ThreadSanitizer annotations (TSan builds only). liburcu's atomics are
- * inline asm and its library is not instrumented, so the happens-before
- * edge that cds_lfht_add_unique() gives a node's contents is invisible to
- * TSan: the inserter releases the node and every reader of its fields
- * acquires it. On x86 the real ordering comes from liburcu's barriers.
- */
-#if defined(__SANITIZE_THREAD__)
-#define FROST_NS_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FROST_NS_TSAN 1
-#endif
-#endif
-#ifdef FROST_NS_TSAN
-void __tsan_acquire(void *addr);
-void __tsan_release(void *addr);
-#define ns_tsan_acquire(p) __tsan_acquire((void *)(p))
-#define ns_tsan_release(p) __tsan_release((void *)(p))
-#else
-#define ns_tsan_acquire(p) do { (void)(p); } while (0)
-#define ns_tsan_release(p) do { (void)(p); } while (0)
-#endif
 
 #endif /* __FROST_NS_NS_H */
