@@ -73,6 +73,14 @@ static inline uint64_t __frost_hash_u64(uint64_t v)
  */
 int __frost_hash_checked(const struct frost_object *o, uint64_t *hash);
 
+/*
+ * __frost_equal() - frost_equal() that reports failure: 1 if @a and @b are
+ * equal, 0 if not (or either is NULL), -ENOMEM if the comparison ran out of
+ * memory (lib/core/equal.c). Never recurses on the C stack for built-in
+ * containers.
+ */
+int __frost_equal(const struct frost_object *a, const struct frost_object *b);
+
 /* 0 if @sb is an attached sandbox, -EINVAL otherwise (NULL, detached). */
 int __frost_check_sandbox(const struct frost_sandbox *sb);
 
