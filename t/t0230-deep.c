@@ -96,7 +96,11 @@ static struct frost_object *chain(enum chain_kind kind, struct frost_object *bot
 
 static void setup(void)
 {
-	frost_test_open(NULL, &heap, &sb);
+	/* No background cycles: the chains take long to build under TSan, and
+	 * a reclaimer waiting for our quiescent state would warn of stalls. */
+	struct frost_heap_config cfg = { .flags = FROST_HEAP_MANUAL };
+
+	frost_test_open(&cfg, &heap, &sb);
 }
 
 static void teardown(void)
@@ -183,6 +187,66 @@ TEST(map_key_chains_differ_at_bottom)
 {
 	setup();
 	check_bottom_differs(MAP_KEYS);
+	teardown();
+}
+
+/*
+ * Maps whose two keys have the same hash but differ (chains over distinct
+ * opaque bottoms), inserted in opposite orders, so that a lookup meets the
+ * wrong candidate first and must go on probing. Nested under @depth tuple
+ * levels: 0 and 5 are compared by the bounded recursion, 9, 30 and 200
+ * by the explicit stack (a map frame that rejects a candidate).
+ */
+static struct frost_object *two_key_map(struct frost_object *x, struct frost_object *y,
+					int vx, int vy, bool x_first)
+{
+	struct frost_object *kx, *ky, *keys[2], *vals[2], *m;
+
+	frost_incref(x);
+	frost_incref(y);
+	kx = chain(TUPLES, x, 3);
+	ky = chain(TUPLES, y, 3);
+	keys[0] = x_first ? kx : ky;
+	keys[1] = x_first ? ky : kx;
+	vals[x_first ? 0 : 1] = frost_int_new(sb, vx);
+	vals[x_first ? 1 : 0] = frost_int_new(sb, vy);
+	m = frost_map_new(sb, 2, keys, vals);
+	assert_ptr(m, !=, NULL);
+	assert_uint(frost_map_len(m), ==, 2);
+	for (int i = 0; i < 2; i++) {
+		frost_decref(keys[i]);
+		frost_decref(vals[i]);
+	}
+	return m;
+}
+
+TEST(colliding_keys_at_every_depth)
+{
+	static const size_t depths[] = { 0, 5, 9, 30, 200 };
+	struct frost_object *x, *y, *a, *b, *c;
+	uint64_t base;
+
+	setup();
+	base = live();
+	x = opaque();
+	y = opaque();
+	for (size_t i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
+		a = chain(TUPLES, two_key_map(x, y, 1, 2, true), depths[i]);
+		b = chain(TUPLES, two_key_map(x, y, 1, 2, false), depths[i]);
+		c = chain(TUPLES, two_key_map(x, y, 2, 1, false), depths[i]);	/* swapped */
+		expect_uint(frost_hash(a), ==, frost_hash(c));
+		expect_true(frost_equal(a, b));
+		expect_true(frost_equal(b, a));
+		expect_true(!frost_equal(a, c));
+		expect_true(!frost_equal(c, a));
+		expect_true(!frost_equal(b, c));
+		frost_decref(a);
+		frost_decref(b);
+		frost_decref(c);
+	}
+	frost_decref(x);
+	frost_decref(y);
+	expect_uint(live(), ==, base);
 	teardown();
 }
 

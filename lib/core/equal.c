@@ -7,14 +7,19 @@
  * container's length or cached hash (equal objects hash equally, so two
  * hashable containers with different hashes differ). eq_shallow() does all
  * of that and, for a tuple or map pair that survives the quick rejects,
- * says EQ_DEEP. Only then does eq_walk() run.
+ * says EQ_DEEP.
  *
- * eq_walk() compares built-in containers on an explicit stack
- * (lib/core/stack.h) of frames, one per container pair being compared; a
- * 10^6-deep chain costs 10^6 frames of heap memory, never C stack. A frame
- * is a small state machine: frame_next() is handed the answer to the last
- * question it asked (are these two children equal?) and either asks the
- * next one or gives its own answer, which goes to the frame below it.
+ * Such a pair is compared by eq_near(), plain loops that recurse into
+ * child containers, but only EQ_NEAR_DEPTH levels deep: a few hundred bytes
+ * of C stack at most, and the speed of the obvious recursive code for the
+ * shallow values nearly every program compares. A pair of containers found
+ * below that depth is handed to eq_walk(), which compares it, however deep
+ * it goes, on an explicit stack (lib/core/stack.h) of frames, one per
+ * container pair being compared: a 10^6-deep chain costs 10^6 frames of
+ * heap memory, never C stack. A frame is a small state machine:
+ * frame_next() is handed the answer to the last question it asked (are
+ * these two children equal?) and either asks the next one or gives its own
+ * answer, which goes to the frame below it. Both compare the same way:
  *   - tuple: items pairwise, in order; the first unequal pair ends it.
  *   - map: for each entry of @a in order, probe @b's index from the key's
  *     hash; each entry of @b with the same hash is a candidate, and its key
@@ -23,9 +28,9 @@
  *     asks for the values to be compared. Keys are distinct within a map,
  *     so at most one candidate matches.
  * Children that eq_shallow() settles are answered on the spot; only a pair
- * of containers pushes a frame. The first frames live in an array on the C
- * stack (EQ_CHUNK of them), so comparing shallow containers never
- * allocates.
+ * of containers pushes a frame. eq_walk()'s first frames live in an array
+ * on the C stack (EQ_CHUNK of them), so only values more than
+ * EQ_NEAR_DEPTH + EQ_CHUNK levels deep allocate.
  *
  * User types' equal callbacks are called, not walked: a callback that calls
  * frost_equal() on its children recurses through its own frames, which is
@@ -44,7 +49,8 @@
 
 #define EQ_DEEP		2	/* eq_shallow(): a container pair to walk */
 #define EQ_ASK		3	/* frame_next(): compare *x and *y, then call again */
-#define EQ_CHUNK	16	/* frames on the C stack before the first malloc */
+#define EQ_NEAR_DEPTH	8	/* container levels compared by (bounded) recursion */
+#define EQ_CHUNK	16	/* eq_walk() frames on the C stack before malloc */
 
 static inline const struct frost_tuple *to_tuple(const struct frost_object *o)
 {
@@ -252,13 +258,88 @@ static int eq_walk(const struct frost_object *a, const struct frost_object *b)
 	return ret;
 }
 
+static int eq_near(const struct frost_object *a, const struct frost_object *b,
+		   unsigned int depth);
+
+/* Compare children @x and @y, @depth more levels of C recursion allowed. */
+static inline int eq_child(const struct frost_object *x, const struct frost_object *y,
+			   unsigned int depth)
+{
+	int r = eq_shallow(x, y);
+
+	if (likely(r != EQ_DEEP))
+		return r;
+	if (depth)
+		return eq_near(x, y, depth - 1);
+	return eq_walk(x, y);
+}
+
+/*
+ * eq_near() - compare containers @a and @b that eq_shallow() could not
+ * settle, recursing at most @depth more levels; below that, eq_walk().
+ * The same comparison as frame_next(), written as plain loops: the fast
+ * path for the shallow values most programs compare.
+ */
+static int eq_near_tuple(const struct frost_tuple *ta, const struct frost_tuple *tb,
+			 unsigned int depth)
+{
+	for (size_t i = 0; i < ta->len; i++) {
+		int r = eq_child(ta->items[i], tb->items[i], depth);
+
+		if (r <= 0)
+			return r;
+	}
+	return 1;
+}
+
+static int eq_near_map(const struct frost_map *ma, const struct frost_map *mb,
+		       unsigned int depth)
+{
+	const uint32_t *idx = __frost_map_index(mb);
+	size_t mask = mb->index_size - 1;
+
+	for (size_t i = 0; i < ma->len; i++) {
+		const struct frost_map_entry *ea = &ma->entries[i], *eb = NULL;
+		uint32_t slot;
+		int r;
+
+		for (size_t j = (size_t)ea->hash & mask; (slot = idx[j]) != 0; j = (j + 1) & mask) {
+			const struct frost_map_entry *e = &mb->entries[slot - 1];
+
+			if (e->hash != ea->hash)
+				continue;
+			r = eq_child(e->key, ea->key, depth);
+			if (r < 0)
+				return r;
+			if (r) {
+				eb = e;
+				break;
+			}
+		}
+		if (!eb)
+			return 0;
+		r = eq_child(ea->val, eb->val, depth);
+		if (r <= 0)
+			return r;
+	}
+	return 1;
+}
+
+static int eq_near(const struct frost_object *a, const struct frost_object *b,
+		   unsigned int depth)
+{
+	if (a->type == &__frost_tuple_type)
+		return eq_near_tuple(to_tuple(a), to_tuple(b), depth);
+	return eq_near_map(to_map(a), to_map(b), depth);
+}
+
 int __frost_equal(const struct frost_object *a, const struct frost_object *b)
 {
 	int r = eq_shallow(a, b);
 
 	if (likely(r != EQ_DEEP))
 		return r;
-	return eq_walk(a, b);
+	return eq_near(a, b, EQ_NEAR_DEPTH);
 }
 
 /* Public: see include/frost/object.h. */

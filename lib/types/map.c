@@ -164,11 +164,11 @@ static int scratch_alloc(struct map_scratch *s, size_t n)
 }
 
 /*
- * Deduplicate @n hashed keys into @s: set *@nr_distinct; 0, or -ENOMEM if a
- * key comparison ran out of memory.
+ * Deduplicate @n hashed keys into @s. Return: the number of distinct keys,
+ * or -ENOMEM if a key comparison ran out of memory.
  */
-static int scratch_dedup(struct map_scratch *s, size_t n,
-			 struct frost_object *const keys[], size_t *nr_distinct)
+static long scratch_dedup(struct map_scratch *s, size_t n,
+			  struct frost_object *const keys[])
 {
 	size_t mask = s->index_size - 1;
 	size_t d = 0;
@@ -199,8 +199,7 @@ static int scratch_dedup(struct map_scratch *s, size_t n,
 		s->last[d] = (uint32_t)i;
 		s->index[j] = (uint32_t)++d;
 	}
-	*nr_distinct = d;
-	return 0;
+	return (long)d;
 }
 
 /* Public: see include/frost/types.h. */
@@ -241,11 +240,13 @@ struct frost_object *frost_map_new(struct frost_sandbox *sb, size_t n,
 				return frost_err_null(-err);
 			}
 		}
-		err = scratch_dedup(&s, n, keys, &d);
-		if (unlikely(err)) {
+		long nd = scratch_dedup(&s, n, keys);
+
+		if (unlikely(nd < 0)) {
 			free(s.mem);
-			return frost_err_null(-err);
+			return frost_err_null((int)-nd);
 		}
+		d = (size_t)nd;
 	}
 
 	isz = index_size_for(d);
