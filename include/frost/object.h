@@ -213,8 +213,8 @@ FROST_API uint64_t frost_hash(const struct frost_object *o);
  *
  * Nested tuples and maps are compared on an explicit stack in heap memory,
  * never by recursion, so any depth is safe (a 10^6-deep chain needs about
- * 40 bytes per level, freed before the call returns; up to 16 levels need
- * no allocation at all). A user type's equal callback that calls
+ * 40 bytes per level, freed before the call returns; values nested up to
+ * 24 levels need no allocation at all, and C stack use is bounded). A user type's equal callback that calls
  * frost_equal() on its children recurses through its own C frames.
  *
  * Return: true if equal; false otherwise, or if either is NULL. False with
