@@ -211,11 +211,12 @@ FROST_API uint64_t frost_hash(const struct frost_object *o);
  * equal to 0.0. Objects of different types are never equal (1 != 1.0).
  * User types use their equal callback, or identity without one.
  *
- * Nested tuples and maps are compared on an explicit stack in heap memory,
- * never by recursion, so any depth is safe (a 10^6-deep chain needs about
- * 40 bytes per level, freed before the call returns; values nested up to
- * 24 levels need no allocation at all, and C stack use is bounded). A user type's equal callback that calls
- * frost_equal() on its children recurses through its own C frames.
+ * Nested tuples and maps are compared without unbounded recursion: the
+ * first 8 levels by bounded recursion, deeper ones on an explicit stack in
+ * heap memory (about 40 bytes per level, freed before the call returns),
+ * so any depth is safe; values nested up to 24 levels allocate nothing. A
+ * user type's equal callback that calls frost_equal() on its children
+ * recurses through its own C frames.
  *
  * Return: true if equal; false otherwise, or if either is NULL. False with
  * errno ENOMEM if the comparison needed more memory than it could get: it

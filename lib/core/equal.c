@@ -10,7 +10,7 @@
  * says EQ_DEEP.
  *
  * Such a pair is compared by eq_near(), plain loops that recurse into
- * child containers, but only EQ_NEAR_DEPTH levels deep: a few hundred bytes
+ * child containers, but only EQ_NEAR_DEPTH levels deep: about 2 KiB
  * of C stack at most, and the speed of the obvious recursive code for the
  * shallow values nearly every program compares. A pair of containers found
  * below that depth is handed to eq_walk(), which compares it, however deep
@@ -223,7 +223,11 @@ static struct eq_frame *frame_push(struct __frost_stack *st, const struct frost_
 	return f;
 }
 
-/* Compare containers @a and @b that eq_shallow() could not settle. */
+/*
+ * Compare containers @a and @b that eq_shallow() could not settle. Never
+ * inlined: its chunk of frames must not sit in every eq_near() frame.
+ */
+__attribute__((noinline))
 static int eq_walk(const struct frost_object *a, const struct frost_object *b)
 {
 	struct eq_frame chunk[EQ_CHUNK];
