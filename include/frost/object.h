@@ -190,7 +190,10 @@ FROST_API const char *frost_type_name(const struct frost_object *o);
  *
  * Built-in types hash with SipHash-1-3 under a key drawn from getrandom()
  * at start-up, so hashes differ between processes and cannot be predicted
- * from user data. Equal objects have equal hashes.
+ * from user data. Equal objects have equal hashes. Every built-in hash is
+ * computed when the object is built and stored in it, so frost_hash() never
+ * walks the object, however deeply nested (a user type's hash callback is
+ * called as it is).
  *
  * Return: the hash; 0 with errno EINVAL when @o is NULL or unhashable
  * (a list, or a user type without a hash callback). A hash may be 0 too:
@@ -208,7 +211,18 @@ FROST_API uint64_t frost_hash(const struct frost_object *o);
  * equal to 0.0. Objects of different types are never equal (1 != 1.0).
  * User types use their equal callback, or identity without one.
  *
- * Return: true if equal; false otherwise, or if either is NULL.
+ * Nested tuples and maps are compared without unbounded recursion: the
+ * first 8 levels by bounded recursion, deeper ones on an explicit stack in
+ * heap memory (about 40 bytes per level, freed before the call returns),
+ * so any depth is safe; values nested up to 24 levels allocate nothing. A
+ * user type's equal callback that calls frost_equal() on its children
+ * recurses through its own C frames.
+ *
+ * Return: true if equal; false otherwise, or if either is NULL. False with
+ * errno ENOMEM if the comparison needed more memory than it could get: it
+ * never claims equality it could not establish. errno is left alone on
+ * every other path, so a caller that must tell "different" from "out of
+ * memory" sets errno to 0 first.
  */
 FROST_API bool frost_equal(const struct frost_object *a, const struct frost_object *b);
 

@@ -200,11 +200,13 @@ FROST_API struct frost_object *frost_tuple_get(const struct frost_object *o, siz
  * @vals: the values.
  *
  * Built once: with duplicate keys (frost_equal) the last pair wins. Keys and
- * values gain a reference each.
+ * values gain a reference each. Keys may be nested to any depth: they are
+ * compared without recursion (see frost_equal()).
  *
  * Return: the map; NULL with errno EINVAL (NULL @sb, NULL arrays with
  * non-zero @n, a NULL key or value, an unhashable key), EPERM (another
- * sandbox's private object) or ENOMEM. On failure no reference is taken.
+ * sandbox's private object) or ENOMEM (including a key comparison that ran
+ * out of memory). On failure no reference is taken.
  */
 FROST_API struct frost_object *frost_map_new(struct frost_sandbox *sb, size_t n,
 					     struct frost_object *const keys[],
@@ -223,8 +225,13 @@ FROST_API size_t frost_map_len(const struct frost_object *o);
  * @map: a map.
  * @key: the key to look up.
  *
- * Return: the value, valid while the map is; NULL with errno ENOENT (absent)
- * or EINVAL (@map is not a map, @key NULL or unhashable).
+ * The key is compared without recursion, so it may be nested to any depth
+ * (see frost_equal()).
+ *
+ * Return: the value, valid while the map is; NULL with errno ENOENT (absent),
+ * EINVAL (@map is not a map, @key NULL or unhashable) or ENOMEM (comparing
+ * a deep key with a stored one ran out of memory: absent or not is then
+ * unknown).
  */
 FROST_API struct frost_object *frost_map_get(const struct frost_object *map,
 					     const struct frost_object *key);

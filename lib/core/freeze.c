@@ -31,13 +31,19 @@
  * index) was computed when the private object was built, so the copy is
  * complete at publication and nothing writes it afterwards (rule 6).
  *
- * The memo and the stack start in small on-stack arrays and move to the
- * sandbox's arena when a graph is larger. An object whose children are all
+ * The memo and the stack start in small on-stack arrays; the memo moves to
+ * the sandbox's arena when a graph is larger, the stack to malloc'd memory
+ * (struct __frost_stack, lib/core/stack.h, shared with the other graph
+ * walks). Nothing recurses, so a 10^6-deep chain freezes in constant C
+ * stack: the memo and the stack hold the depth, both bounded by the number
+ * of private objects found, and running out of either is ENOMEM with
+ * nothing changed. An object whose children are all
  * shared already (a str, a tuple of frozen items) takes a shorter path,
  * freeze_single(), with the same four steps and no tables.
  */
 #include <string.h>
 #include "core/internal.h"
+#include "core/stack.h"
 #include "mm/private.h"
 #include "gc/gc.h"
 #include "mm/shared.h"
@@ -59,9 +65,7 @@ struct freeze_ctx {
 	struct freeze_memo_slot *memo;
 	size_t memo_cap;	/* power of two */
 	size_t memo_used;
-	struct frost_object **stack;
-	size_t stack_cap;
-	size_t sp;
+	struct __frost_stack stack;	/* discovered, children not yet visited */
 	int err;
 	struct freeze_memo_slot memo_inline[FREEZE_INLINE_MEMO];
 	struct frost_object *stack_inline[FREEZE_INLINE_STACK];
@@ -101,24 +105,6 @@ static int memo_grow(struct freeze_ctx *fc)
 	return 0;
 }
 
-static int stack_push(struct freeze_ctx *fc, struct frost_object *o)
-{
-	if (fc->sp == fc->stack_cap) {
-		size_t cap = fc->stack_cap * 2;
-		struct frost_object **nw = __frost_private_alloc(fc->sb, cap * sizeof(*nw));
-
-		if (!nw)
-			return -ENOMEM;
-		memcpy(nw, fc->stack, fc->sp * sizeof(*nw));
-		if (fc->stack != fc->stack_inline)
-			__frost_private_free(fc->stack);
-		fc->stack = nw;
-		fc->stack_cap = cap;
-	}
-	fc->stack[fc->sp++] = o;
-	return 0;
-}
-
 /* May @o be part of a frozen graph built by @fc->sb? Adds new ones. */
 static int discover_one(struct freeze_ctx *fc, struct frost_object *o)
 {
@@ -144,7 +130,7 @@ static int discover_one(struct freeze_ctx *fc, struct frost_object *o)
 	slot->priv = o;
 	slot->copy = NULL;
 	fc->memo_used++;
-	return stack_push(fc, o);
+	return __frost_stack_push_ptr(&fc->stack, o);
 }
 
 static void discover_visit(struct frost_object **slot, void *arg)
@@ -179,8 +165,7 @@ static void freeze_ctx_release(struct freeze_ctx *fc)
 {
 	if (fc->memo != fc->memo_inline)
 		__frost_private_free(fc->memo);
-	if (fc->stack != fc->stack_inline)
-		__frost_private_free(fc->stack);
+	__frost_stack_release(&fc->stack);
 }
 
 static void unalloc_copies(struct freeze_ctx *fc)
@@ -286,15 +271,14 @@ struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object 
 	fc.memo = fc.memo_inline;
 	fc.memo_cap = FREEZE_INLINE_MEMO;
 	fc.memo_used = 0;
-	fc.stack = fc.stack_inline;
-	fc.stack_cap = FREEZE_INLINE_STACK;
-	fc.sp = 0;
+	__frost_stack_init(&fc.stack, fc.stack_inline, FREEZE_INLINE_STACK,
+			   sizeof(fc.stack_inline[0]));
 	fc.err = 0;
 
 	/* 1. discover and validate. */
 	err = discover_one(&fc, o);
-	while (!err && fc.sp) {
-		struct frost_object *cur = fc.stack[--fc.sp];
+	while (!err && !__frost_stack_empty(&fc.stack)) {
+		struct frost_object *cur = __frost_stack_pop_ptr(&fc.stack);
 
 		if (cur->type->trace)
 			cur->type->trace(cur, discover_visit, &fc);

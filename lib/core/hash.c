@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * lib/core/hash.c - the per-process hash key and the generic object
- * operations: frost_hash(), frost_equal(), frost_type_name().
+ * operations: frost_hash(), frost_type_name() (frost_equal() is in
+ * lib/core/equal.c).
  *
  * Theory of operation. Every built-in hash is SipHash-1-3 under one 128-bit
  * key, __frost_hash_key, drawn from the kernel's random pool before main()
@@ -13,9 +14,12 @@
  * process that can obtain no randomness at all aborts rather than run with a
  * predictable key (hash flooding).
  *
- * frost_hash() and frost_equal() dispatch on the type. A type without a hash
- * callback is unhashable; a type without an equal callback compares by
- * identity. Objects of different types are never equal.
+ * frost_hash() dispatches on the type. A type without a hash callback is
+ * unhashable. It never walks a graph: every built-in container computes its
+ * hash from its items' (cached) hashes once, when it is built, and stores
+ * it, so hashing a 10^6-deep tuple is one load. A user type's hash callback
+ * is called as it is (it may call frost_hash() on its children, which is
+ * equally cheap for built-in ones).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -112,20 +116,6 @@ uint64_t frost_hash(const struct frost_object *o)
 		return 0;
 	}
 	return h;
-}
-
-/* Public: see include/frost/object.h. */
-bool frost_equal(const struct frost_object *a, const struct frost_object *b)
-{
-	if (unlikely(!a || !b))
-		return false;
-	if (a == b)
-		return true;
-	if (a->type != b->type)
-		return false;
-	if (!a->type->equal)
-		return false;	/* identity, and a != b */
-	return a->type->equal(a, b);
 }
 
 /* Public: see include/frost/object.h. */

@@ -74,6 +74,14 @@ static inline uint64_t __frost_hash_u64(uint64_t v)
 int __frost_hash_checked(const struct frost_object *o, uint64_t *hash);
 
 /*
+ * __frost_equal() - frost_equal() that reports failure: 1 if @a and @b are
+ * equal, 0 if not (or either is NULL), -ENOMEM if the comparison ran out of
+ * memory (lib/core/equal.c). Never recurses on the C stack for built-in
+ * containers.
+ */
+int __frost_equal(const struct frost_object *a, const struct frost_object *b);
+
+/*
  * The calling thread's sandbox, or NULL (lib/sandbox/sandbox.c sets it at
  * attach and clears it at detach). Initial-exec TLS: one %fs-relative load,
  * not a __tls_get_addr() call, although libfrost is a shared library; its

@@ -27,7 +27,12 @@
  * addresses, so it survives the copy.
  *
  * Equality: same length and every key of one maps to an equal value in the
- * other, with the cached hashes as a quick reject.
+ * other, with the cached hashes as a quick reject. Keys and values may be
+ * containers nested to any depth, so every key comparison goes through
+ * __frost_equal(), which walks them on a heap stack (lib/core/equal.c) and
+ * can fail with ENOMEM: frost_map_new() (before it allocates anything) and
+ * frost_map_get() then fail with ENOMEM rather than give a wrong answer.
+ * map_equal() hands over to lib/core/equal.c, which knows this layout.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -64,9 +69,12 @@ static int item_hash(const struct frost_object *o, uint64_t *h)
 	return __frost_hash_checked(o, h);
 }
 
-static const struct frost_map_entry *map_find(const struct frost_map *m,
-					      const struct frost_object *key,
-					      uint64_t h)
+/*
+ * Find @key (hash @h) in @m: 0 with *@out set, -ENOENT, or -ENOMEM if a
+ * key comparison ran out of memory (deep keys: lib/core/equal.c).
+ */
+static int map_find(const struct frost_map *m, const struct frost_object *key, uint64_t h,
+		    const struct frost_map_entry **out)
 {
 	const uint32_t *idx = __frost_map_index(m);
 	size_t mask = m->index_size - 1;
@@ -76,11 +84,19 @@ static const struct frost_map_entry *map_find(const struct frost_map *m,
 	while ((slot = idx[i]) != 0) {
 		const struct frost_map_entry *e = &m->entries[slot - 1];
 
-		if (e->hash == h && frost_equal(e->key, key))
-			return e;
+		if (e->hash == h) {
+			int eq = __frost_equal(e->key, key);
+
+			if (eq > 0) {
+				*out = e;
+				return 0;
+			}
+			if (unlikely(eq < 0))
+				return eq;
+		}
 		i = (i + 1) & mask;
 	}
-	return NULL;
+	return -ENOENT;
 }
 
 static void map_trace(struct frost_object *o, frost_visit_fn visit, void *arg)
@@ -98,22 +114,10 @@ static uint64_t map_hash(const struct frost_object *o)
 	return to_map(o)->hash;
 }
 
+/* frost_equal() compares maps itself (lib/core/equal.c); for direct callers. */
 static bool map_equal(const struct frost_object *a, const struct frost_object *b)
 {
-	const struct frost_map *ma = to_map(a), *mb = to_map(b);
-
-	if (ma->len != mb->len)
-		return false;
-	if (ma->hashable && mb->hashable && ma->hash != mb->hash)
-		return false;
-	for (size_t i = 0; i < ma->len; i++) {
-		const struct frost_map_entry *ea = &ma->entries[i];
-		const struct frost_map_entry *eb = map_find(mb, ea->key, ea->hash);
-
-		if (!eb || !frost_equal(ea->val, eb->val))
-			return false;
-	}
-	return true;
+	return frost_equal(a, b);
 }
 
 const struct frost_type __frost_map_type = {
@@ -160,9 +164,12 @@ static int scratch_alloc(struct map_scratch *s, size_t n)
 	return 0;
 }
 
-/* Deduplicate @n hashed keys into @s; return the number of distinct keys. */
-static size_t scratch_dedup(struct map_scratch *s, size_t n,
-			    struct frost_object *const keys[])
+/*
+ * Deduplicate @n hashed keys into @s. Return: the number of distinct keys,
+ * or -ENOMEM if a key comparison ran out of memory.
+ */
+static long scratch_dedup(struct map_scratch *s, size_t n,
+			  struct frost_object *const keys[])
 {
 	size_t mask = s->index_size - 1;
 	size_t d = 0;
@@ -175,9 +182,15 @@ static size_t scratch_dedup(struct map_scratch *s, size_t n,
 		while ((slot = s->index[j]) != 0) {
 			uint32_t f = s->first[slot - 1];
 
-			if (s->hash[f] == h && frost_equal(keys[f], keys[i])) {
-				s->last[slot - 1] = (uint32_t)i;
-				break;
+			if (s->hash[f] == h) {
+				int eq = __frost_equal(keys[f], keys[i]);
+
+				if (unlikely(eq < 0))
+					return eq;
+				if (eq) {
+					s->last[slot - 1] = (uint32_t)i;
+					break;
+				}
 			}
 			j = (j + 1) & mask;
 		}
@@ -187,7 +200,7 @@ static size_t scratch_dedup(struct map_scratch *s, size_t n,
 		s->last[d] = (uint32_t)i;
 		s->index[j] = (uint32_t)++d;
 	}
-	return d;
+	return (long)d;
 }
 
 /* Public: see include/frost/types.h. */
@@ -227,7 +240,13 @@ struct frost_object *frost_map_new(struct frost_sandbox *sb, size_t n,
 				return frost_err_null(-err);
 			}
 		}
-		d = scratch_dedup(&s, n, keys);
+		long nd = scratch_dedup(&s, n, keys);
+
+		if (unlikely(nd < 0)) {
+			free(s.mem);
+			return frost_err_null((int)-nd);
+		}
+		d = (size_t)nd;
 	}
 
 	isz = index_size_for(d);
@@ -296,14 +315,15 @@ struct frost_object *frost_map_get(const struct frost_object *map,
 {
 	const struct frost_map_entry *e;
 	uint64_t h;
+	int err;
 
 	if (unlikely(!__frost_is(map, &__frost_map_type) || !key))
 		return frost_err_null(EINVAL);
 	if (unlikely(item_hash(key, &h)))
 		return frost_err_null(EINVAL);
-	e = map_find(to_map(map), key, h);
-	if (!e)
-		return frost_err_null(ENOENT);
+	err = map_find(to_map(map), key, h, &e);
+	if (err)
+		return frost_err_null(-err);
 	return e->val;
 }
 

@@ -14,8 +14,11 @@
  * construction, so a frozen copy is a byte copy with its items replaced.
  *
  * Children are reached only through tuple_trace(); the core releases them
- * when the count drops to zero. Equality is element-wise frost_equal(),
- * with the cached hashes as a quick reject (equal objects hash equally).
+ * when the count drops to zero. Equality is element-wise, with the cached
+ * hashes as a quick reject (equal objects hash equally); it is walked
+ * without recursion by lib/core/equal.c, which knows the layout, so
+ * tuple_equal() only hands over to it. Construction never walks either:
+ * an item's hash is its cached hash.
  */
 #include <stdint.h>
 
@@ -42,19 +45,10 @@ static uint64_t tuple_hash(const struct frost_object *o)
 	return to_tuple(o)->hash;
 }
 
+/* frost_equal() compares tuples itself (lib/core/equal.c); for direct callers. */
 static bool tuple_equal(const struct frost_object *a, const struct frost_object *b)
 {
-	const struct frost_tuple *ta = to_tuple(a), *tb = to_tuple(b);
-
-	if (ta->len != tb->len)
-		return false;
-	if (ta->hashable && tb->hashable && ta->hash != tb->hash)
-		return false;
-	for (size_t i = 0; i < ta->len; i++) {
-		if (!frost_equal(ta->items[i], tb->items[i]))
-			return false;
-	}
-	return true;
+	return frost_equal(a, b);
 }
 
 const struct frost_type __frost_tuple_type = {
