@@ -83,6 +83,19 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	    -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
 	    -Wno-unused-parameter
 
+# Each subsystem's part of struct frost_heap and struct frost_sandbox embeds
+# the part of the layer below it as an unnamed member (struct frost_heap_mm
+# { struct frost_heap_core; ... }), so every layer names the fields it may
+# see the same way (lib/LAYERS, Documentation/design/layers.rst). That is
+# -fms-extensions (gcc, clang and sparse; Linux builds with it too); clang
+# also warns about it unless told not to.
+LANG_EXT := -fms-extensions
+ifneq ($(shell $(CC) -Werror -Wno-microsoft-anon-tag -E -x c /dev/null >/dev/null 2>&1 && echo y),)
+  ifneq ($(shell $(CC) --version 2>/dev/null | grep -c clang),0)
+    LANG_EXT += -Wno-microsoft-anon-tag
+  endif
+endif
+
 PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -92,7 +105,7 @@ OPTFLAGS ?= -O2
 autoconf := $(objtree)/include/generated/autoconf.h
 
 FROST_CFLAGS := -std=gnu11 $(OPTFLAGS) -g -fPIC -fvisibility=hidden \
-	-D_GNU_SOURCE -D_LGPL_SOURCE $(WARNINGS) \
+	-D_GNU_SOURCE -D_LGPL_SOURCE $(WARNINGS) $(LANG_EXT) \
 	-include $(autoconf) \
 	-I$(srctree)/include -I$(objtree)/include -I$(srctree)/lib \
 	$(DEP_CFLAGS)
@@ -254,7 +267,7 @@ quiet_cmd_checksrc = CHECK   $(call rel,$<)
 # use of a macro only gcc predefines.
       cmd_checksrc = $(SPARSE) -D__CHECKER__ -D__FLT_EVAL_METHOD__=0 -Wsparse-all \
 		     -Wno-declaration-after-statement -Wno-unknown-attribute \
-		     -Wno-transparent-union -Wno-non-pointer-null \
+		     -Wno-transparent-union -Wno-non-pointer-null -fms-extensions \
 		     $(filter-out -W% -f% -O% -g -std=%,$(ALL_CFLAGS)) $(EXTRA_TEST_CFLAGS) $<
 
 $(objtree)/%.o: $(srctree)/%.c $(autoconf) $(flagsfile)

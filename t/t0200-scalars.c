@@ -26,7 +26,7 @@
 #include <frost/frost.h>
 #include "tap.h"
 #include "frost-test.h"
-#include "core/internal.h"
+#include "types/object.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <frost/frost.h>
-#include "ns/ns.h"
+#include "sandbox/sandbox.h"
 #include "tap.h"
 #include "frost-test.h"
 

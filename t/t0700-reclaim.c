@@ -25,6 +25,7 @@
 #include "tap.h"
 #include "frost-test.h"
 #include "gc/gc_internal.h"
+#include "sandbox/sandbox.h"
 
 /*
  * Most tests run the collector by hand (frost_reclaim() only); the others

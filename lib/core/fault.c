@@ -8,7 +8,8 @@
  * resets the allocation counter, so "every nth" counts from the call.
  */
 #include <errno.h>
-#include "core/internal.h"
+#include <frost/frost.h>
+#include "core/err.h"
 #include "core/fault.h"
 
 #ifdef CONFIG_FROST_FAULT_INJECTION

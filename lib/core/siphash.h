@@ -30,4 +30,20 @@ uint64_t __frost_siphash13_u64(const struct __frost_sipkey *key, uint64_t v);
 uint64_t __frost_siphash24(const struct __frost_sipkey *key, const void *data,
 			   size_t len);
 
+/*
+ * The per-process hash key, drawn from getrandom() before main()
+ * (lib/types/hash.c), and the two hashes every table uses.
+ */
+extern struct __frost_sipkey __frost_hash_key;
+
+static inline uint64_t __frost_hash_bytes(const void *p, size_t len)
+{
+	return __frost_siphash13(&__frost_hash_key, p, len);
+}
+
+static inline uint64_t __frost_hash_u64(uint64_t v)
+{
+	return __frost_siphash13_u64(&__frost_hash_key, v);
+}
+
 #endif /* __FROST_SIPHASH_H */

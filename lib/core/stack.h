@@ -28,7 +28,7 @@
 #define __FROST_CORE_STACK_H
 
 #include <stddef.h>
-#include "core/internal.h"
+#include "core/err.h"
 
 /**
  * struct __frost_stack - a LIFO of @esize-byte elements.

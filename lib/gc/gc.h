@@ -12,14 +12,99 @@
  *  - __frost_gc_born_marked(): frost_freeze() and frost_str_intern() call it
  *    on each new shared object before publishing its type word, so objects
  *    created while a cycle is open survive that cycle.
- *  - root enumeration: the reclaimer reads the namespace
- *    (__frost_ns_for_each), the channels (__frost_channels_for_each) and,
- *    through each sandbox's handshake, its pins and private objects.
+ *  - root enumeration: the reclaimer is below the subsystems that hold
+ *    roots (namespace, channels, pins), so it reads them through the
+ *    heap's struct frost_gc_roots, which the heap's composition installs
+ *    (lib/heap/heap.c); a sandbox's private objects it scans itself.
+ *
+ * It also installs itself where lower layers call up: the allocator's
+ * charge hook (pacing, shared_limit) and the quiescent-state hook (the
+ * handshake) are __frost_gc_charge() and __frost_gc_handshake().
  */
 #ifndef __FROST_GC_GC_H
 #define __FROST_GC_GC_H
 
-#include "sandbox/sandbox.h"
+#include <frost/heap.h>
+#include "rcu/rcu.h"
+
+struct frost_gc;
+
+/*
+ * Defaults for struct frost_heap_config's zero fields. The default cycle
+ * trigger is adaptive: half the bytes the last cycle kept, but at least
+ * this, so floating garbage stays under the live set (lib/gc/reclaim.c).
+ * Allocators are paced no earlier than FROST_MIN_PACE_BYTES past a cycle's
+ * base, whatever the trigger.
+ */
+#define FROST_MIN_CYCLE_TRIGGER		(2u << 20)
+#define FROST_MIN_PACE_BYTES		(1u << 20)
+#define FROST_DEFAULT_STALL_WARN_MS	2000u
+
+/* A visitor of root objects. */
+typedef void (*frost_root_fn)(struct frost_object *o, void *arg);
+
+/*
+ * struct frost_gc_roots - where the reclaimer finds roots and weak tables.
+ * @for_each_global: call the visitor on every object the heap's shared roots hold
+ *	(namespace bindings, channel contents). Context: the reclaimer,
+ *	online as a QSBR reader.
+ * @for_each_sandbox: call the visitor on every object a sandbox's own roots
+ *	hold (its pins). Context: the sandbox's thread, or the sandbox held
+ *	offline by the reclaimer.
+ * @sweep_weak: drop the weak entries (interned strs) whose object the
+ *	predicate says is unmarked. Context: the reclaimer, online.
+ */
+struct frost_gc_roots {
+	void (*for_each_global)(struct frost_heap *heap, frost_root_fn fn, void *arg);
+	void (*for_each_sandbox)(struct frost_sandbox *sb, frost_root_fn fn, void *arg);
+	void (*sweep_weak)(struct frost_heap *heap,
+			   bool (*is_marked)(struct frost_object *o, void *arg), void *arg);
+};
+
+/*
+ * struct frost_sandbox_gc - the reclaimer's part of a sandbox.
+ * @hs_ack: the newest reclaimer handshake this sandbox answered (atomic).
+ * @scanned_cycle: the cycle whose root scan it did last.
+ * @stall_warned, @stall_warned_heap: the cycle, and the heap, for which it
+ *	last got a stall warning.
+ * @grey, @nr_grey, @grey_cap: objects its barriers shaded, whose children
+ *	it traces at its next handshake (an arena buffer).
+ * @poke_bytes: its shared allocation count when it last woke the
+ *	reclaimer (__frost_gc_charge()).
+ */
+struct frost_sandbox_gc {
+	struct frost_sandbox_rcu;
+	uint64_t hs_ack;
+	uint64_t scanned_cycle;
+	uint64_t stall_warned;
+	const struct frost_heap *stall_warned_heap;
+	struct frost_object **grey;
+	size_t nr_grey, grey_cap;
+	uint64_t poke_bytes;
+};
+
+/*
+ * struct frost_heap_gc - the reclaimer's part of a heap.
+ * @gc: the reclaimer's own state (lib/gc/gc_internal.h).
+ * @gc_phase: whether a cycle is open and its colour; read by the barriers.
+ * @gc_cycle_no: the open (or last) cycle's number.
+ * @hs_epoch: the newest handshake the reclaimer asked sandboxes for.
+ * @hs_scan_cycle: sandboxes whose last root scan is older than this cycle
+ *	scan their pins and private objects at the handshake.
+ * @roots: where the roots are (installed before the heap is used).
+ */
+struct frost_heap_gc {
+	struct frost_heap_rcu;
+	struct frost_gc *gc;
+	unsigned int gc_phase;
+	uint64_t gc_cycle_no;
+	uint64_t hs_epoch;
+	uint64_t hs_scan_cycle;
+	const struct frost_gc_roots *roots;
+};
+
+#define __frost_heap_gc(h)	((struct frost_heap_gc *)(h))
+#define __frost_sb_gc(sb)	((struct frost_sandbox_gc *)(sb))
 
 /* heap->gc_phase: no cycle, or the open cycle's colour (mark bitmap). */
 #define FROST_GC_IDLE		0u
@@ -36,7 +121,8 @@ static inline void __frost_gc_barrier(struct frost_sandbox *sb, struct frost_obj
 				      struct frost_object *new)
 {
 	/* Acquire: pairs with the release store that opens a cycle. */
-	if (likely(!(__atomic_load_n(&sb->heap->gc_phase, __ATOMIC_ACQUIRE) & FROST_GC_ACTIVE)))
+	if (likely(!(__atomic_load_n(&__frost_heap_gc(__frost_sb_core(sb)->heap)->gc_phase,
+				     __ATOMIC_ACQUIRE) & FROST_GC_ACTIVE)))
 		return;
 	if (old)
 		__frost_gc_shade_slow(sb, old);
@@ -53,7 +139,7 @@ static inline void __frost_gc_barrier(struct frost_sandbox *sb, struct frost_obj
  */
 static inline unsigned int __frost_gc_phase(struct frost_heap *heap)
 {
-	return __atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&__frost_heap_gc(heap)->gc_phase, __ATOMIC_ACQUIRE);
 }
 
 /*
@@ -80,8 +166,23 @@ void __frost_gc_handshake(struct frost_sandbox *sb);
  */
 void __frost_gc_sandbox_detach(struct frost_sandbox *sb);
 
-/* Start/stop the heap's reclaimer (thread unless FROST_HEAP_MANUAL). */
-int __frost_gc_init(struct frost_heap *heap);
+/*
+ * __frost_gc_sandbox_init() - a sandbox about to be listed holds nothing:
+ * it owes no handshake asked before. Context: under the heap's lock.
+ * __frost_gc_sandbox_forget() - a fork child's sandbox of a gone thread:
+ * its grey buffer goes with its arena, untraced (the child's next cycle
+ * starts from scratch).
+ */
+void __frost_gc_sandbox_init(struct frost_sandbox *sb);
+void __frost_gc_sandbox_forget(struct frost_sandbox *sb);
+
+/*
+ * __frost_gc_init() - start the heap's reclaimer (a thread unless
+ * FROST_HEAP_MANUAL), which finds roots through @roots (static, outliving
+ * the heap), and install its hooks in the allocator (charge) and the
+ * quiescent-state layer (handshake). __frost_gc_destroy() stops it.
+ */
+int __frost_gc_init(struct frost_heap *heap, const struct frost_gc_roots *roots);
 void __frost_gc_destroy(struct frost_heap *heap);
 
 /* An allocation would pass shared_limit: run a cycle (a quiescent state). */
@@ -106,10 +207,18 @@ void __frost_gc_pace(struct frost_sandbox *sb);
 void __frost_gc_stats(struct frost_heap *heap, struct frost_heap_stats *st);
 
 /*
- * Channels are roots: lib/sandbox/channel.c calls @fn on every object a
- * channel of @heap holds (queued, or held by a blocked sender).
+ * __frost_gc_charge() - the allocator's charge hook (struct frost_heap_mm's
+ * @charge): wake the reclaimer when a trigger's worth was allocated since
+ * @sb last looked, pace @sb if the reclaimer lags, and enforce shared_limit
+ * (over it, run a cycle first). May block: a quiescent state for @sb.
+ * Return: 0 or -ENOMEM.
  */
-void __frost_channels_for_each(struct frost_heap *heap,
-			       void (*fn)(struct frost_object *o, void *arg), void *arg);
+int __frost_gc_charge(struct frost_sandbox *sb, size_t size);
+
+/* The reclaimer across fork() (lib/heap/fork.c has the order). */
+void __frost_gc_fork_cycle(struct frost_heap *heap, enum frost_fork_phase phase);
+void __frost_gc_fork_locks(struct frost_heap *heap, enum frost_fork_phase phase);
+void __frost_gc_fork_restart(struct frost_heap *heap);
+void __frost_gc_fork_kicker(enum frost_fork_phase phase);
 
 #endif /* __FROST_GC_GC_H */

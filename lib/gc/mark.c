@@ -31,7 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gc/gc_internal.h"
-#include "ns/ns.h"
 
 static inline unsigned int phase_colour(unsigned int phase)
 {
@@ -81,11 +80,12 @@ void __frost_gc_born_marked(struct frost_object *o, unsigned int phase)
 /* Grey stacks                                                         */
 
 /* Push onto a sandbox's grey buffer (an arena buffer it owns). */
-static bool sandbox_grey_push(struct frost_sandbox *sb, struct frost_object *o)
+static bool sandbox_grey_push(struct frost_sandbox_gc *sb, struct frost_object *o)
 {
 	if (sb->nr_grey == sb->grey_cap) {
 		size_t cap = sb->grey_cap ? sb->grey_cap * 2 : 64;
-		struct frost_object **nw = __frost_private_alloc(sb, cap * sizeof(*nw));
+		struct frost_object **nw = __frost_private_alloc((struct frost_sandbox *)sb,
+								 cap * sizeof(*nw));
 
 		if (!nw)
 			return false;
@@ -119,9 +119,9 @@ bool __frost_gc_stack_push(struct frost_gc_stack *gs, struct frost_object *o)
 
 /* Marking context: where newly marked objects go. */
 struct mark_ctx {
-	struct frost_heap *heap;
+	struct frost_heap_gc *heap;
 	unsigned int colour;
-	struct frost_sandbox *sb;	/* its grey buffer, or ... */
+	struct frost_sandbox_gc *sb;	/* its grey buffer, or ... */
 	struct frost_gc_stack *gs;	/* ... the reclaimer's stack */
 	uint64_t marked;		/* objects this context marked */
 };
@@ -171,9 +171,10 @@ static void mark_drain(struct mark_ctx *mc)
 	}
 }
 
-void __frost_gc_mark_root(struct frost_heap *heap, struct frost_gc_stack *gs,
+void __frost_gc_mark_root(struct frost_heap *heap_, struct frost_gc_stack *gs,
 			  struct frost_object *o, uint64_t *marked)
 {
+	struct frost_heap_gc *heap = __frost_heap_gc(heap_);
 	struct mark_ctx mc = {
 		.heap = heap,
 		.colour = phase_colour(__atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE)),
@@ -185,9 +186,10 @@ void __frost_gc_mark_root(struct frost_heap *heap, struct frost_gc_stack *gs,
 	*marked += mc.marked;
 }
 
-void __frost_gc_trace_marked(struct frost_heap *heap, struct frost_gc_stack *gs,
+void __frost_gc_trace_marked(struct frost_heap *heap_, struct frost_gc_stack *gs,
 			     struct frost_object *o, uint64_t *marked)
 {
+	struct frost_heap_gc *heap = __frost_heap_gc(heap_);
 	struct mark_ctx mc = {
 		.heap = heap,
 		.colour = phase_colour(__atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE)),
@@ -201,9 +203,9 @@ void __frost_gc_trace_marked(struct frost_heap *heap, struct frost_gc_stack *gs,
 	*marked += mc.marked;
 }
 
-static void shade_in(struct frost_sandbox *sb, struct frost_object *o, unsigned int phase)
+static void shade_in(struct frost_sandbox_gc *sb, struct frost_object *o, unsigned int phase)
 {
-	struct frost_heap *heap = sb->heap;
+	struct frost_heap_gc *heap = __frost_heap_gc(sb->heap);
 
 	if (!(phase & FROST_GC_ACTIVE) || !frost_is_shared(o))
 		return;
@@ -215,14 +217,16 @@ static void shade_in(struct frost_sandbox *sb, struct frost_object *o, unsigned 
 	}
 }
 
-void __frost_gc_shade_slow(struct frost_sandbox *sb, struct frost_object *o)
+void __frost_gc_shade_slow(struct frost_sandbox *sb_, struct frost_object *o)
 {
+	struct frost_sandbox_gc *sb = __frost_sb_gc(sb_);
 	shade_in(sb, o, __frost_gc_phase(sb->heap));
 }
 
-void __frost_gc_shade_new_child(struct frost_sandbox *sb, struct frost_object *child,
+void __frost_gc_shade_new_child(struct frost_sandbox *sb_, struct frost_object *child,
 				unsigned int phase)
 {
+	struct frost_sandbox_gc *sb = __frost_sb_gc(sb_);
 	shade_in(sb, child, phase);
 }
 
@@ -248,7 +252,8 @@ static void visit_mark_private(struct frost_object **slot, void *arg)
 	struct mark_ctx *mc = arg;
 
 	if (child && frost_is_shared(child) &&
-	    (__frost_is_static(child) || __frost_shared_page_of(child)->heap == mc->heap))
+	    (__frost_is_static(child) ||
+	     __frost_shared_page_of(child)->heap == (struct frost_heap *)mc->heap))
 		mark_object(mc, child);
 }
 
@@ -258,9 +263,10 @@ static void scan_private(struct frost_object *o, void *arg)
 		o->type->trace(o, visit_mark_private, arg);
 }
 
-void __frost_gc_sandbox_work(struct frost_sandbox *sb)
+void __frost_gc_sandbox_work(struct frost_sandbox *sb_)
 {
-	struct frost_heap *heap = sb->heap;
+	struct frost_sandbox_gc *sb = __frost_sb_gc(sb_);
+	struct frost_heap_gc *heap = __frost_heap_gc(sb->heap);
 	unsigned int phase = __atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE);
 	uint64_t scan_cycle = __atomic_load_n(&heap->hs_scan_cycle, __ATOMIC_ACQUIRE);
 	struct mark_ctx mc = {
@@ -273,7 +279,8 @@ void __frost_gc_sandbox_work(struct frost_sandbox *sb)
 	if (!(phase & FROST_GC_ACTIVE))
 		return;		/* a plain grace period: nothing to mark */
 	if (sb->scanned_cycle < scan_cycle) {
-		__frost_pins_for_each(sb, scan_pin, &mc);
+		if (heap->roots && heap->roots->for_each_sandbox)
+			heap->roots->for_each_sandbox(sb_, scan_pin, &mc);
 		__frost_private_for_each_object(&sb->arena, scan_private, &mc);
 		sb->scanned_cycle = scan_cycle;
 	}
@@ -282,23 +289,45 @@ void __frost_gc_sandbox_work(struct frost_sandbox *sb)
 		__atomic_fetch_add(&heap->gc->shaded, mc.marked + had_grey, __ATOMIC_RELAXED);
 }
 
-void __frost_gc_sandbox_detach(struct frost_sandbox *sb)
+void __frost_gc_sandbox_init(struct frost_sandbox *sb_)
 {
-	__frost_gc_sandbox_work(sb);
+	struct frost_sandbox_gc *sb = __frost_sb_gc(sb_);
+	struct frost_heap_gc *heap = __frost_heap_gc(sb->heap);
+
+	/* Acquire: pairs with the release stores of hs_epoch and
+	 * hs_scan_cycle in handshake() and run_cycle() (lib/gc/reclaim.c). */
+	sb->hs_ack = __atomic_load_n(&heap->hs_epoch, __ATOMIC_ACQUIRE);
+	sb->scanned_cycle = __atomic_load_n(&heap->hs_scan_cycle, __ATOMIC_ACQUIRE);
+}
+
+void __frost_gc_sandbox_forget(struct frost_sandbox *sb_)
+{
+	struct frost_sandbox_gc *sb = __frost_sb_gc(sb_);
+
+	sb->grey = NULL;
+	sb->nr_grey = sb->grey_cap = 0;
+}
+
+void __frost_gc_sandbox_detach(struct frost_sandbox *sb_)
+{
+	struct frost_sandbox_gc *sb = __frost_sb_gc(sb_);
+
+	__frost_gc_sandbox_work(sb_);
 	if (sb->grey)
 		__frost_private_free(sb->grey);
 	sb->grey = NULL;
 	sb->nr_grey = sb->grey_cap = 0;
 }
 
-void __frost_gc_handshake(struct frost_sandbox *sb)
+void __frost_gc_handshake(struct frost_sandbox *sb_)
 {
+	struct frost_sandbox_gc *sb = __frost_sb_gc(sb_);
 	/* Acquire: pairs with the release add to hs_epoch in handshake(). */
-	uint64_t epoch = __atomic_load_n(&sb->heap->hs_epoch, __ATOMIC_ACQUIRE);
+	uint64_t epoch = __atomic_load_n(&__frost_heap_gc(sb->heap)->hs_epoch, __ATOMIC_ACQUIRE);
 
 	if (epoch <= __atomic_load_n(&sb->hs_ack, __ATOMIC_RELAXED))
 		return;
-	__frost_gc_sandbox_work(sb);
+	__frost_gc_sandbox_work(sb_);
 	/* Release: the reclaimer that reads the ack sees our marks.
 	 * Pairs with the acquire load of hs_ack in handshake() (lib/gc/reclaim.c). */
 	__atomic_store_n(&sb->hs_ack, epoch, __ATOMIC_RELEASE);

@@ -30,11 +30,11 @@
  *     depots in chains, large ones are unmapped.
  *  6. close: gc_phase = IDLE.
  *
- * Handshakes. The reclaimer bumps heap->hs_epoch (release) and starts a
+ * Handshakes. The reclaimer bumps __frost_heap_gc(heap)->hs_epoch (release) and starts a
  * liburcu grace period with call_rcu() so that the global counter moves
  * and every online sandbox takes frost_quiescent()'s slow path, which does
  * the handshake work before reporting (so the work is ordered before the
- * acknowledgement, a release store of sb->hs_ack). The reclaimer polls the
+ * acknowledgement, a release store of __frost_sb_gc(sb)->hs_ack). The reclaimer polls the
  * acknowledgements with a short exponential sleep, does the work itself for
  * sandboxes it can move from OFFLINE to HELD, and prints one stall warning
  * per cycle for a sandbox that keeps it waiting longer than stall_warn_ms.
@@ -55,8 +55,8 @@
  * heap, once per cycle of the waiting heap. If none does (a liburcu reader
  * outside frost), it says so.
  *
- * Lock order: gc->cycle_lock, then the heap registry lock, then heap->lock
- * (sandbox list; of any heap, one at a time), then heap->shared_lock. The
+ * Lock order: gc->cycle_lock, then the heap registry lock, then __frost_heap_gc(heap)->lock
+ * (sandbox list; of any heap, one at a time), then __frost_heap_gc(heap)->shared_lock. The
  * background thread sleeps on gc->wait_lock/wake.
  */
 #include <stdio.h>
@@ -64,9 +64,6 @@
 #include <string.h>
 #include <time.h>
 #include "gc/gc_internal.h"
-#include "ns/ns.h"
-#include "rcu/rcu.h"
-#include "sandbox/fork.h"
 
 #define FROST_GC_POLL_MIN_NS	20000
 #define FROST_GC_POLL_MAX_NS	1000000
@@ -198,19 +195,19 @@ void __frost_gc_fork_kicker(enum frost_fork_phase phase)
 
 /*
  * Warn that @sb (of any heap) held up @heap's reclaimer for @ns, once per
- * cycle of @heap. Context: under @sb's heap->lock.
+ * cycle of @heap. Context: under @sb's __frost_heap_gc(heap)->lock.
  */
 static bool stall_warn(struct frost_heap *heap, struct frost_sandbox *sb, uint64_t ns,
 		       uint64_t cycle, uint64_t epoch)
 {
-	if (sb->stall_warned == cycle && sb->stall_warned_heap == heap)
+	if (__frost_sb_gc(sb)->stall_warned == cycle && __frost_sb_gc(sb)->stall_warned_heap == heap)
 		return false;
-	sb->stall_warned = cycle;
-	sb->stall_warned_heap = heap;
+	__frost_sb_gc(sb)->stall_warned = cycle;
+	__frost_sb_gc(sb)->stall_warned_heap = heap;
 	fprintf(stderr,
 		"frost: sandbox %llu (tid %d) of heap %p stalled the reclaimer of heap %p for %llu ms: "
 		"no quiescent state (cycle %llu, handshake %llu)\n",
-		(unsigned long long)sb->id, (int)sb->tid, (void *)sb->heap, (void *)heap,
+		(unsigned long long)__frost_sb_gc(sb)->id, (int)__frost_sb_gc(sb)->tid, (void *)__frost_sb_gc(sb)->heap, (void *)heap,
 		(unsigned long long)(ns / 1000000u), (unsigned long long)cycle,
 		(unsigned long long)epoch);
 	return true;
@@ -227,20 +224,20 @@ static void stall_scan_heap(struct frost_heap *h, void *arg)
 {
 	struct stall_scan *ss = arg;
 
-	pthread_mutex_lock(&h->lock);
-	for (struct frost_sandbox *sb = h->sandboxes; sb; sb = sb->next) {
+	pthread_mutex_lock(&__frost_heap_gc(h)->lock);
+	for (struct frost_sandbox *sb = __frost_heap_gc(h)->sandboxes; sb; sb = __frost_sb_gc(sb)->next) {
 		if (!__frost_sandbox_holds_gp(sb, ss->gp))
 			continue;
 		ss->found = true;
 		stall_warn(ss->waiting, sb, ss->ns, ss->cycle, ss->epoch);
 	}
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&__frost_heap_gc(h)->lock);
 }
 
 /*
  * @heap's handshake has waited @ns for sandboxes that do not hold grace
  * period @gp (which has lasted stall_warn_ms): name the sandboxes, of
- * every heap, that do. Context: the reclaimer, holding no heap->lock.
+ * every heap, that do. Context: the reclaimer, holding no __frost_heap_gc(heap)->lock.
  */
 static void stall_blame(struct frost_heap *heap, unsigned long gp, uint64_t ns, uint64_t cycle,
 			uint64_t epoch)
@@ -249,8 +246,8 @@ static void stall_blame(struct frost_heap *heap, unsigned long gp, uint64_t ns, 
 				 .epoch = epoch };
 
 	__frost_heaps_for_each(stall_scan_heap, &ss);
-	if (!ss.found && heap->gc->stall_unknown_cycle != cycle) {
-		heap->gc->stall_unknown_cycle = cycle;
+	if (!ss.found && __frost_heap_gc(heap)->gc->stall_unknown_cycle != cycle) {
+		__frost_heap_gc(heap)->gc->stall_unknown_cycle = cycle;
 		fprintf(stderr,
 			"frost: the reclaimer of heap %p waited %llu ms for a grace period that no "
 			"frost sandbox holds up (a liburcu reader outside frost?) "
@@ -266,10 +263,10 @@ static void stall_blame(struct frost_heap *heap, unsigned long gp, uint64_t ns, 
  */
 static void handshake(struct frost_heap *heap, uint64_t cycle)
 {
-	struct frost_gc *gc = heap->gc;
+	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 	uint64_t epoch;
 	uint64_t start = now_ns(), last_kick = start, last_blame = 0, nap = FROST_GC_POLL_MIN_NS;
-	uint64_t stall_ns = (uint64_t)heap->cfg.stall_warn_ms * 1000000u;
+	uint64_t stall_ns = (uint64_t)__frost_heap_gc(heap)->cfg.stall_warn_ms * 1000000u;
 	/* liburcu's counter, and since when we have seen it stand. */
 	unsigned long gp = __frost_rcu_gp_ctr();
 	uint64_t gp_since = start;
@@ -277,36 +274,36 @@ static void handshake(struct frost_heap *heap, uint64_t cycle)
 	/* Release: a sandbox that sees the epoch sees the phase and scan
 	 * cycle stored before it. Pairs with the acquire in
 	 * __frost_gc_handshake(). Epochs only grow, whoever asks. */
-	epoch = __atomic_add_fetch(&heap->hs_epoch, 1, __ATOMIC_ACQ_REL);
+	epoch = __atomic_add_fetch(&__frost_heap_gc(heap)->hs_epoch, 1, __ATOMIC_ACQ_REL);
 	kick_grace_period();
 	for (;;) {
 		bool pending = false, blame = false;
 		uint64_t now;
 
-		pthread_mutex_lock(&heap->lock);
+		pthread_mutex_lock(&__frost_heap_gc(heap)->lock);
 		now = now_ns();
 		if (__frost_rcu_gp_ctr() != gp) {
 			gp = __frost_rcu_gp_ctr();
 			gp_since = now;
 		}
-		for (struct frost_sandbox *sb = heap->sandboxes; sb; sb = sb->next) {
+		for (struct frost_sandbox *sb = __frost_heap_gc(heap)->sandboxes; sb; sb = __frost_sb_gc(sb)->next) {
 			int offline = FROST_SB_OFFLINE;
 
 			/* Acquire: pairs with the release store of hs_ack. */
-			if (__atomic_load_n(&sb->hs_ack, __ATOMIC_ACQUIRE) >= epoch)
+			if (__atomic_load_n(&__frost_sb_gc(sb)->hs_ack, __ATOMIC_ACQUIRE) >= epoch)
 				continue;
 			/* Acquire: what the sandbox did before going offline
 			 * is visible. Pairs with the release store of
 			 * FROST_SB_OFFLINE in frost_sandbox_offline(). */
-			if (__atomic_compare_exchange_n(&sb->state, &offline, FROST_SB_HELD, false,
+			if (__atomic_compare_exchange_n(&__frost_sb_gc(sb)->state, &offline, FROST_SB_HELD, false,
 							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
 				__frost_gc_sandbox_work(sb);
-				if (__atomic_load_n(&sb->hs_ack, __ATOMIC_RELAXED) < epoch)
-					__atomic_store_n(&sb->hs_ack, epoch, __ATOMIC_RELAXED);
+				if (__atomic_load_n(&__frost_sb_gc(sb)->hs_ack, __ATOMIC_RELAXED) < epoch)
+					__atomic_store_n(&__frost_sb_gc(sb)->hs_ack, epoch, __ATOMIC_RELAXED);
 				/* Release: the owner coming online sees our
 				 * writes to its grey buffer. Pairs with the
 				 * acquire CAS in frost_sandbox_online(). */
-				__atomic_store_n(&sb->state, FROST_SB_OFFLINE, __ATOMIC_RELEASE);
+				__atomic_store_n(&__frost_sb_gc(sb)->state, FROST_SB_OFFLINE, __ATOMIC_RELEASE);
 				continue;
 			}
 			pending = true;
@@ -320,7 +317,7 @@ static void handshake(struct frost_heap *heap, uint64_t cycle)
 			else
 				blame = true;
 		}
-		pthread_mutex_unlock(&heap->lock);
+		pthread_mutex_unlock(&__frost_heap_gc(heap)->lock);
 		if (!pending)
 			break;
 		if (blame && now - last_blame >= 20 * FROST_GC_POLL_MAX_NS) {
@@ -378,7 +375,7 @@ static void mark_root(struct frost_object *o, void *arg)
 {
 	struct root_ctx *rc = arg;
 
-	__frost_gc_mark_root(rc->heap, &rc->heap->gc->grey, o, &rc->marked);
+	__frost_gc_mark_root(rc->heap, &__frost_heap_gc(rc->heap)->gc->grey, o, &rc->marked);
 }
 
 struct retrace_ctx {
@@ -398,7 +395,7 @@ static void retrace_large(struct frost_shared_page *pg, void *arg)
 	 * frost_freeze() and frost_str_intern(). */
 	if (__atomic_load_n(&o->type, __ATOMIC_ACQUIRE) != &__frost_freed_type &&
 	    __frost_gc_is_marked(o, rc->colour))
-		__frost_gc_trace_marked(rc->heap, &rc->heap->gc->grey, o, &rc->marked);
+		__frost_gc_trace_marked(rc->heap, &__frost_heap_gc(rc->heap)->gc->grey, o, &rc->marked);
 }
 
 /*
@@ -418,7 +415,7 @@ static void retrace_all_marked(struct frost_heap *heap, unsigned int colour)
 		size_t nr_large = 0;
 
 		marked = 0;
-		__atomic_store_n(&heap->gc->overflow, false, __ATOMIC_RELAXED);
+		__atomic_store_n(&__frost_heap_gc(heap)->gc->overflow, false, __ATOMIC_RELAXED);
 		pg = __frost_shared_snapshot_pages(heap, NULL, 0, &nr_large);
 		for (; pg; pg = pg->next) {
 			char *base = (char *)pg + FROST_SHARED_HDR_SIZE;
@@ -429,13 +426,13 @@ static void retrace_all_marked(struct frost_heap *heap, unsigned int colour)
 
 				if (__atomic_load_n(&o->type, __ATOMIC_ACQUIRE) != &__frost_freed_type &&
 				    __frost_gc_is_marked(o, colour))
-					__frost_gc_trace_marked(heap, &heap->gc->grey, o, &marked);
+					__frost_gc_trace_marked(heap, &__frost_heap_gc(heap)->gc->grey, o, &marked);
 			}
 		}
 		rc.marked = 0;
 		__frost_shared_for_each_large(heap, retrace_large, &rc);
 		marked += rc.marked;
-	} while (marked || __atomic_load_n(&heap->gc->overflow, __ATOMIC_RELAXED));
+	} while (marked || __atomic_load_n(&__frost_heap_gc(heap)->gc->overflow, __ATOMIC_RELAXED));
 }
 
 /* ------------------------------------------------------------------ */
@@ -450,7 +447,7 @@ static bool intern_is_marked(struct frost_object *o, void *arg)
 static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg, unsigned int colour,
 		       uint64_t *live_bytes)
 {
-	struct frost_gc *gc = heap->gc;
+	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 	size_t size = pg->kind == FROST_PAGE_SHARED_LARGE ? pg->map_len - FROST_SHARED_HDR_SIZE
 							   : pg->obj_size;
 	char *base = (char *)pg + FROST_SHARED_HDR_SIZE;
@@ -474,7 +471,7 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg, un
 
 static uint64_t sweep(struct frost_heap *heap, unsigned int colour, uint64_t cycle)
 {
-	struct frost_gc *gc = heap->gc;
+	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 	struct frost_shared_page **large = __frost_should_fail() ? NULL
 		: malloc(sizeof(*large) * FROST_GC_MAX_LARGE);
 	struct frost_shared_page *pg;
@@ -486,7 +483,8 @@ static uint64_t sweep(struct frost_heap *heap, unsigned int colour, uint64_t cyc
 	 * about to be freed (lib/ns/intern.c has the race argument). */
 	rcu_reader_begin(&rr);
 	urcu_qsbr_thread_online();
-	__frost_intern_sweep(heap, intern_is_marked, &colour);
+	if (__frost_heap_gc(heap)->roots->sweep_weak)
+		__frost_heap_gc(heap)->roots->sweep_weak(heap, intern_is_marked, &colour);
 	urcu_qsbr_thread_offline();
 	rcu_reader_end(&rr);
 
@@ -547,7 +545,7 @@ static void clear_colour(struct frost_heap *heap, unsigned int colour)
 /* Run one full cycle; the caller holds gc->cycle_lock. Return: objects freed. */
 static uint64_t run_cycle(struct frost_heap *heap)
 {
-	struct frost_gc *gc = heap->gc;
+	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 	uint64_t cycle = __atomic_load_n(&gc->cycles, __ATOMIC_RELAXED) + 1;
 	unsigned int colour = (unsigned int)(cycle & 1);
 	uint64_t start = now_ns(), shaded, freed, alloc_objects, alloc_bytes;
@@ -558,10 +556,10 @@ static uint64_t run_cycle(struct frost_heap *heap)
 
 	/* 1. open */
 	clear_colour(heap, colour);
-	__atomic_store_n(&heap->gc_cycle_no, cycle, __ATOMIC_RELAXED);
+	__atomic_store_n(&__frost_heap_gc(heap)->gc_cycle_no, cycle, __ATOMIC_RELAXED);
 	/* Release: pairs with the acquire loads in the barriers, in
 	 * __frost_gc_born_marked() and in the handshake. */
-	__atomic_store_n(&heap->gc_phase, FROST_GC_ACTIVE | (colour << FROST_GC_COLOUR_SHIFT),
+	__atomic_store_n(&__frost_heap_gc(heap)->gc_phase, FROST_GC_ACTIVE | (colour << FROST_GC_COLOUR_SHIFT),
 			 __ATOMIC_RELEASE);
 
 	/* 2. every sandbox sees the phase before any root is read */
@@ -569,16 +567,15 @@ static uint64_t run_cycle(struct frost_heap *heap)
 	if (!(gc->broken & FROST_BREAK_SKIP_GP1))
 		handshake(heap, cycle);
 
-	/* 3. mark: namespace and channels here, pins and private objects
-	 * at each sandbox's handshake */
+	/* 3. mark: the heap's shared roots (namespace, channels) here, each
+	 * sandbox's roots (pins, private objects) at its handshake */
 	__atomic_store_n(&gc->step, FROST_GC_STEP_MARK, __ATOMIC_RELAXED);
 	rcu_reader_begin(&rr);
 	urcu_qsbr_thread_online();
-	__frost_ns_for_each(heap, mark_root, &rc);
+	__frost_heap_gc(heap)->roots->for_each_global(heap, mark_root, &rc);
 	urcu_qsbr_thread_offline();
 	rcu_reader_end(&rr);
-	__frost_channels_for_each(heap, mark_root, &rc);
-	__atomic_store_n(&heap->hs_scan_cycle, cycle, __ATOMIC_RELEASE);
+	__atomic_store_n(&__frost_heap_gc(heap)->hs_scan_cycle, cycle, __ATOMIC_RELEASE);
 	handshake(heap, cycle);
 
 	/* 4. terminate: until a whole round shades nothing new */
@@ -597,7 +594,7 @@ static uint64_t run_cycle(struct frost_heap *heap)
 	freed = sweep(heap, colour, cycle);
 
 	/* 6. close */
-	__atomic_store_n(&heap->gc_phase, FROST_GC_IDLE, __ATOMIC_RELEASE);
+	__atomic_store_n(&__frost_heap_gc(heap)->gc_phase, FROST_GC_IDLE, __ATOMIC_RELEASE);
 	__atomic_store_n(&gc->step, FROST_GC_STEP_IDLE, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc->trigger_bytes, alloc_bytes, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc->last_freed_objects, freed, __ATOMIC_RELAXED);
@@ -619,16 +616,16 @@ static long reclaim_now(struct frost_heap *heap)
 	/* A calling sandbox is offline for the whole cycle: a quiescent
 	 * state, and the reclaimer scans its roots like any offline one. */
 	off = __frost_blocking_begin(sb);
-	pthread_mutex_lock(&heap->gc->cycle_lock);
+	pthread_mutex_lock(&__frost_heap_gc(heap)->gc->cycle_lock);
 	freed = run_cycle(heap);
-	pthread_mutex_unlock(&heap->gc->cycle_lock);
+	pthread_mutex_unlock(&__frost_heap_gc(heap)->gc->cycle_lock);
 	__frost_blocking_end(sb, off);
 	return (long)freed;
 }
 
 long frost_reclaim(struct frost_heap *heap)
 {
-	/* The registry, not heap->magic: @heap may be freed memory. */
+	/* The registry, not __frost_heap_gc(heap)->magic: @heap may be freed memory. */
 	if (!__frost_heap_live(heap))
 		return -EINVAL;
 	return reclaim_now(heap);
@@ -637,7 +634,7 @@ long frost_reclaim(struct frost_heap *heap)
 void __frost_gc_over_limit(struct frost_sandbox *sb)
 {
 	/* An attached sandbox's heap is live: no registry lookup. */
-	(void)reclaim_now(sb->heap);
+	(void)reclaim_now(__frost_sb_gc(sb)->heap);
 }
 
 
@@ -648,11 +645,11 @@ uint64_t __frost_gc_trigger(struct frost_heap *heap)
 {
 	uint64_t kept;
 
-	if (heap->cfg.cycle_trigger)
-		return heap->cfg.cycle_trigger;
+	if (__frost_heap_gc(heap)->cfg.cycle_trigger)
+		return __frost_heap_gc(heap)->cfg.cycle_trigger;
 	/* Half the live set: with pacing at 1.5 triggers, the heap stays
 	 * under 2x the live set once that exceeds the floor. */
-	kept = __atomic_load_n(&heap->gc->survivor_bytes, __ATOMIC_RELAXED) / 2;
+	kept = __atomic_load_n(&__frost_heap_gc(heap)->gc->survivor_bytes, __ATOMIC_RELAXED) / 2;
 	return kept > FROST_MIN_CYCLE_TRIGGER ? kept : FROST_MIN_CYCLE_TRIGGER;
 }
 
@@ -662,7 +659,7 @@ static uint64_t allocated_since_cycle(struct frost_heap *heap)
 	uint64_t objects, bytes;
 
 	__frost_shared_stats_alloc(heap, &objects, &bytes);
-	return bytes - __atomic_load_n(&heap->gc->trigger_bytes, __ATOMIC_RELAXED);
+	return bytes - __atomic_load_n(&__frost_heap_gc(heap)->gc->trigger_bytes, __ATOMIC_RELAXED);
 }
 
 static bool over_trigger(struct frost_heap *heap)
@@ -672,8 +669,8 @@ static bool over_trigger(struct frost_heap *heap)
 
 void __frost_gc_pace(struct frost_sandbox *sb)
 {
-	struct frost_heap *heap = sb->heap;
-	struct frost_gc *gc = heap->gc;
+	struct frost_heap *heap = __frost_sb_gc(sb)->heap;
+	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 	uint64_t cycles;
 	bool off;
 
@@ -699,7 +696,7 @@ void __frost_gc_pace(struct frost_sandbox *sb)
 static void *reclaimer_thread(void *arg)
 {
 	struct frost_heap *heap = arg;
-	struct frost_gc *gc = heap->gc;
+	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 
 	for (;;) {
 		struct timespec until;
@@ -735,7 +732,7 @@ static void *reclaimer_thread(void *arg)
  */
 void __frost_gc_fork_cycle(struct frost_heap *heap, enum frost_fork_phase phase)
 {
-	struct frost_gc *gc = heap->gc;
+	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 
 	if (phase == FROST_FORK_PREPARE)
 		pthread_mutex_lock(&gc->cycle_lock);
@@ -745,7 +742,7 @@ void __frost_gc_fork_cycle(struct frost_heap *heap, enum frost_fork_phase phase)
 
 void __frost_gc_fork_locks(struct frost_heap *heap, enum frost_fork_phase phase)
 {
-	struct frost_gc *gc = heap->gc;
+	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 
 	switch (phase) {
 	case FROST_FORK_PREPARE:
@@ -766,9 +763,9 @@ void __frost_gc_fork_locks(struct frost_heap *heap, enum frost_fork_phase phase)
 
 void __frost_gc_fork_restart(struct frost_heap *heap)
 {
-	struct frost_gc *gc = heap->gc;
+	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 
-	if (!gc->has_thread || heap->magic != FROST_HEAP_MAGIC)
+	if (!gc->has_thread || __frost_heap_gc(heap)->magic != FROST_HEAP_MAGIC)
 		return;
 	/* Without a thread the heap behaves as FROST_HEAP_MANUAL. */
 	if (pthread_create(&gc->thread, NULL, reclaimer_thread, heap)) {
@@ -780,7 +777,7 @@ void __frost_gc_fork_restart(struct frost_heap *heap)
 
 void __frost_gc_poke(struct frost_heap *heap)
 {
-	struct frost_gc *gc = heap->gc;
+	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 
 	if (!gc->has_thread)
 		return;
@@ -790,21 +787,56 @@ void __frost_gc_poke(struct frost_heap *heap)
 	pthread_mutex_unlock(&gc->wait_lock);
 }
 
-int __frost_gc_init(struct frost_heap *heap)
+/* Live shared bytes: allocated minus freed. */
+static uint64_t live_bytes(struct frost_heap *heap)
+{
+	struct frost_heap_stats st;
+	uint64_t objects, bytes;
+
+	__frost_shared_stats_alloc(heap, &objects, &bytes);
+	__frost_gc_stats(heap, &st);
+	return bytes - st.freed_bytes;
+}
+
+int __frost_gc_charge(struct frost_sandbox *sb, size_t size)
+{
+	struct frost_sandbox_gc *sg = __frost_sb_gc(sb);
+	struct frost_heap *heap = sg->heap;
+	size_t limit = __frost_heap_gc(heap)->cfg.shared_limit;
+
+	if (sg->shared.alloc_bytes - sg->poke_bytes >= __frost_gc_trigger(heap) / 4) {
+		sg->poke_bytes = sg->shared.alloc_bytes;
+		__frost_gc_poke(heap);
+		__frost_gc_pace(sb);
+	}
+	if (!limit)
+		return 0;
+	if (live_bytes(heap) + size <= limit)
+		return 0;
+	__frost_gc_over_limit(sb);
+	return live_bytes(heap) + size <= limit ? 0 : -ENOMEM;
+}
+
+int __frost_gc_init(struct frost_heap *heap, const struct frost_gc_roots *roots)
 {
 	struct frost_gc *gc = __frost_should_fail() ? NULL : calloc(1, sizeof(*gc));
 
 	if (!gc)
 		return -ENOMEM;
+	/* The collector's hooks in the layers below it, and where its roots
+	 * are: all in place before its thread can start a cycle. */
+	__frost_heap_gc(heap)->roots = roots;
+	__frost_heap_gc(heap)->charge = __frost_gc_charge;
+	__frost_heap_gc(heap)->quiescent = __frost_gc_handshake;
 	pthread_mutex_init(&gc->cycle_lock, NULL);
 	pthread_mutex_init(&gc->wait_lock, NULL);
 	pthread_cond_init(&gc->wake, NULL);
 	pthread_cond_init(&gc->cycle_done, NULL);
-	heap->gc = gc;
-	heap->gc_phase = FROST_GC_IDLE;
-	if (!(heap->cfg.flags & FROST_HEAP_MANUAL)) {
+	__frost_heap_gc(heap)->gc = gc;
+	__frost_heap_gc(heap)->gc_phase = FROST_GC_IDLE;
+	if (!(__frost_heap_gc(heap)->cfg.flags & FROST_HEAP_MANUAL)) {
 		if (pthread_create(&gc->thread, NULL, reclaimer_thread, heap)) {
-			heap->gc = NULL;
+			__frost_heap_gc(heap)->gc = NULL;
 			free(gc);
 			return -EAGAIN;
 		}
@@ -815,7 +847,7 @@ int __frost_gc_init(struct frost_heap *heap)
 
 void __frost_gc_destroy(struct frost_heap *heap)
 {
-	struct frost_gc *gc = heap->gc;
+	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 
 	if (!gc)
 		return;
@@ -835,12 +867,12 @@ void __frost_gc_destroy(struct frost_heap *heap)
 	pthread_mutex_destroy(&gc->wait_lock);
 	pthread_mutex_destroy(&gc->cycle_lock);
 	free(gc);
-	heap->gc = NULL;
+	__frost_heap_gc(heap)->gc = NULL;
 }
 
 void __frost_gc_stats(struct frost_heap *heap, struct frost_heap_stats *st)
 {
-	struct frost_gc *gc = heap->gc;
+	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 
 	st->cycles = __atomic_load_n(&gc->cycles, __ATOMIC_RELAXED);
 	st->freed_objects = __atomic_load_n(&gc->freed_objects, __ATOMIC_RELAXED);
@@ -854,8 +886,8 @@ int frost_debug_break_reclaimer(struct frost_heap *heap, unsigned int flags)
 {
 	if ((flags & ~FROST_BREAK_ALL) || !__frost_heap_live(heap))
 		return -EINVAL;
-	pthread_mutex_lock(&heap->gc->cycle_lock);
-	heap->gc->broken = (int)flags;
-	pthread_mutex_unlock(&heap->gc->cycle_lock);
+	pthread_mutex_lock(&__frost_heap_gc(heap)->gc->cycle_lock);
+	__frost_heap_gc(heap)->gc->broken = (int)flags;
+	pthread_mutex_unlock(&__frost_heap_gc(heap)->gc->cycle_lock);
 	return 0;
 }

@@ -29,8 +29,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
-#include "mm/private.h"
-#include "sandbox/sandbox.h"
+#include "mm/mm.h"
 
 #define FROST_EMPTY_CACHE	16	/* empty pages kept per arena */
 #define FROST_MAP_BATCH		8	/* pages mapped at once */
@@ -296,7 +295,7 @@ void __frost_private_free_slow(struct frost_page *pg)
 
 void *__frost_private_alloc(struct frost_sandbox *sb, size_t size)
 {
-	return __frost_private_alloc_sort(__frost_sandbox_arena(sb), sb, size, FROST_ALLOC_RAW);
+	return __frost_private_alloc_sort(&__frost_sb_mm(sb)->arena, sb, size, FROST_ALLOC_RAW);
 }
 
 void __frost_private_free(void *p)

@@ -20,8 +20,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "core/internal.h"
+#include <frost/object.h>
+#include "core/err.h"
 #include "core/fault.h"
+#include "core/stat.h"
 
 #define FROST_PAGE_SHIFT	16
 #define FROST_PAGE_SIZE		(1UL << FROST_PAGE_SHIFT)

@@ -55,10 +55,7 @@
 #include <sys/sysinfo.h>
 #include "core/fault.h"
 #include "core/tsan.h"
-#include "gc/gc.h"
-#include "mm/shared.h"
-#include "rcu/rcu.h"
-#include "sandbox/sandbox.h"
+#include "mm/mm.h"
 
 /* The first shared size class: 32 bytes. */
 #define FROST_SHARED_FIRST_CLASS	1u
@@ -122,7 +119,7 @@ static inline void slot_set_next(struct frost_object *o, struct frost_object *ne
  * writer, relaxed atomic stores so that frost_heap_stats() and the
  * reclaimer's trigger may read them from other threads.
  */
-static void account(struct frost_sandbox *sb, int64_t objects, int64_t bytes)
+static void account(struct frost_sandbox_mm *sb, int64_t objects, int64_t bytes)
 {
 	__atomic_store_n(&sb->shared.alloc_objects, sb->shared.alloc_objects + (uint64_t)objects,
 			 __ATOMIC_RELAXED);
@@ -136,7 +133,7 @@ static unsigned int shared_class(size_t size)
 }
 
 /* The CPU we run on, as an index into heap->depots. */
-static unsigned int current_cpu(const struct frost_heap *heap)
+static unsigned int current_cpu(const struct frost_heap_mm *heap)
 {
 	int cpu = -1;
 
@@ -197,7 +194,7 @@ static struct frost_object *depot_pop(struct frost_object **top)
 /* ------------------------------------------------------------------ */
 /* Slabs                                                               */
 
-static void heap_list_add(struct frost_heap *heap, struct frost_shared_page **list,
+static void heap_list_add(struct frost_heap_mm *heap, struct frost_shared_page **list,
 			  struct frost_shared_page *pg)
 {
 	pthread_mutex_lock(&heap->shared_lock);
@@ -209,7 +206,7 @@ static void heap_list_add(struct frost_heap *heap, struct frost_shared_page **li
 	pthread_mutex_unlock(&heap->shared_lock);
 }
 
-static void heap_list_del(struct frost_heap *heap, struct frost_shared_page **list,
+static void heap_list_del(struct frost_heap_mm *heap, struct frost_shared_page **list,
 			  struct frost_shared_page *pg)
 {
 	pthread_mutex_lock(&heap->shared_lock);
@@ -226,7 +223,7 @@ static void heap_list_del(struct frost_heap *heap, struct frost_shared_page **li
  * Carve a new slab of class @c into chains: the first goes to @mag, the
  * others to this CPU's depot. Return: 0 or -ENOMEM.
  */
-static int slab_carve(struct frost_heap *heap, unsigned int c, struct frost_magazine *mag)
+static int slab_carve(struct frost_heap_mm *heap, unsigned int c, struct frost_magazine *mag)
 {
 	struct frost_shared_page *pg;
 	uint32_t size = __frost_class_size[c];
@@ -241,7 +238,7 @@ static int slab_carve(struct frost_heap *heap, unsigned int c, struct frost_maga
 	pg->size_class = (uint16_t)c;
 	pg->obj_size = size;
 	pg->capacity = (uint32_t)((FROST_PAGE_SIZE - FROST_SHARED_HDR_SIZE) / size);
-	pg->heap = heap;
+	pg->heap = (struct frost_heap *)heap;
 	pg->map_len = FROST_PAGE_SIZE;
 	base = (char *)pg + FROST_SHARED_HDR_SIZE;
 
@@ -272,42 +269,19 @@ static int slab_carve(struct frost_heap *heap, unsigned int c, struct frost_maga
 	return 0;
 }
 
-/* Live shared bytes: allocated minus freed. */
-static uint64_t live_bytes(struct frost_heap *heap)
-{
-	struct frost_heap_stats st;
-	uint64_t objects, bytes;
-
-	__frost_shared_stats_alloc(heap, &objects, &bytes);
-	__frost_gc_stats(heap, &st);
-	return bytes - st.freed_bytes;
-}
-
 /*
- * Account for @size more bytes about to be handed out by @sb (in a batch):
- * wake the reclaimer when a trigger's worth was allocated since it last
- * looked, and enforce shared_limit: over it, run a cycle here first (a
- * quiescent state for @sb), then fail if still over. Return: 0 or -ENOMEM.
+ * Account for @size more bytes about to be handed out by @sb (in a batch),
+ * through the heap's charge hook (the reclaimer's pacing and shared_limit:
+ * it may block, a quiescent state for @sb). Return: 0 or -ENOMEM.
  */
-static int shared_charge(struct frost_sandbox *sb, size_t size)
+static int shared_charge(struct frost_sandbox_mm *sb, size_t size)
 {
-	struct frost_heap *heap = sb->heap;
-	size_t limit = heap->cfg.shared_limit;
+	struct frost_heap_mm *heap = __frost_heap_mm(sb->heap);
 
-	if (sb->shared.alloc_bytes - sb->shared.poke_bytes >= __frost_gc_trigger(heap) / 4) {
-		sb->shared.poke_bytes = sb->shared.alloc_bytes;
-		__frost_gc_poke(heap);
-		__frost_gc_pace(sb);
-	}
-	if (!limit)
-		return 0;
-	if (live_bytes(heap) + size <= limit)
-		return 0;
-	__frost_gc_over_limit(sb);
-	return live_bytes(heap) + size <= limit ? 0 : -ENOMEM;
+	return heap->charge ? heap->charge((struct frost_sandbox *)sb, size) : 0;
 }
 
-static struct frost_object *alloc_large(struct frost_sandbox *sb, size_t size)
+static struct frost_object *alloc_large(struct frost_sandbox_mm *sb, size_t size)
 {
 	struct frost_shared_page *pg;
 	size_t len;
@@ -336,7 +310,7 @@ static struct frost_object *alloc_large(struct frost_sandbox *sb, size_t size)
 	 */
 	((struct frost_object *)(void *)((char *)pg + FROST_SHARED_HDR_SIZE))->type =
 		&__frost_freed_type;
-	heap_list_add(sb->heap, &sb->heap->large, pg);
+	heap_list_add(__frost_heap_mm(sb->heap), &__frost_heap_mm(sb->heap)->large, pg);
 	account(sb, 1, (int64_t)(len - FROST_SHARED_HDR_SIZE));
 	return (struct frost_object *)(void *)((char *)pg + FROST_SHARED_HDR_SIZE);
 }
@@ -351,9 +325,9 @@ size_t __frost_shared_size(const struct frost_object *o)
 }
 
 /* Refill @mag (class @c): a depot chain, here or on another CPU, or a slab. */
-static int magazine_refill(struct frost_sandbox *sb, unsigned int c, struct frost_magazine *mag)
+static int magazine_refill(struct frost_sandbox_mm *sb, unsigned int c, struct frost_magazine *mag)
 {
-	struct frost_heap *heap = sb->heap;
+	struct frost_heap_mm *heap = __frost_heap_mm(sb->heap);
 	unsigned int cpu = current_cpu(heap);
 
 	if (__frost_should_fail())
@@ -388,8 +362,9 @@ static int magazine_refill(struct frost_sandbox *sb, unsigned int c, struct fros
 	return slab_carve(heap, c, mag);
 }
 
-struct frost_object *__frost_shared_alloc(struct frost_sandbox *sb, size_t size)
+struct frost_object *__frost_shared_alloc(struct frost_sandbox *sb_, size_t size)
 {
+	struct frost_sandbox_mm *sb = __frost_sb_mm(sb_);
 	struct frost_magazine *mag;
 	struct frost_object *o;
 	unsigned int c;
@@ -411,13 +386,14 @@ struct frost_object *__frost_shared_alloc(struct frost_sandbox *sb, size_t size)
 	return o;
 }
 
-void __frost_shared_unalloc(struct frost_sandbox *sb, struct frost_object *o)
+void __frost_shared_unalloc(struct frost_sandbox *sb_, struct frost_object *o)
 {
+	struct frost_sandbox_mm *sb = __frost_sb_mm(sb_);
 	struct frost_shared_page *pg = __frost_shared_page_of(o);
 	struct frost_magazine *mag;
 
 	if (pg->kind == FROST_PAGE_SHARED_LARGE) {
-		heap_list_del(sb->heap, &sb->heap->large, pg);
+		heap_list_del(__frost_heap_mm(sb->heap), &__frost_heap_mm(sb->heap)->large, pg);
 		account(sb, -1, -(int64_t)(pg->map_len - FROST_SHARED_HDR_SIZE));
 		munmap(pg, pg->map_len);
 		return;
@@ -430,9 +406,10 @@ void __frost_shared_unalloc(struct frost_sandbox *sb, struct frost_object *o)
 	account(sb, -1, -(int64_t)pg->obj_size);
 }
 
-void __frost_shared_cache_release(struct frost_sandbox *sb)
+void __frost_shared_cache_release(struct frost_sandbox *sb_)
 {
-	struct frost_heap *heap = sb->heap;
+	struct frost_sandbox_mm *sb = __frost_sb_mm(sb_);
+	struct frost_heap_mm *heap = __frost_heap_mm(sb->heap);
 
 	/*
 	 * These slots left a depot while this sandbox was online, so a pop
@@ -462,24 +439,26 @@ void __frost_shared_cache_release(struct frost_sandbox *sb)
 	__atomic_store_n(&sb->shared.alloc_bytes, 0, __ATOMIC_RELAXED);
 }
 
-void __frost_shared_stats_alloc(struct frost_heap *heap, uint64_t *objects, uint64_t *bytes)
+void __frost_shared_stats_alloc(struct frost_heap *heap_, uint64_t *objects, uint64_t *bytes)
 {
+	struct frost_heap_mm *heap = __frost_heap_mm(heap_);
 	uint64_t o = __atomic_load_n(&heap->retired_alloc_objects, __ATOMIC_RELAXED);
 	uint64_t b = __atomic_load_n(&heap->retired_alloc_bytes, __ATOMIC_RELAXED);
 
 	/* heap->lock keeps the sandbox list stable while we sum it. */
 	pthread_mutex_lock(&heap->lock);
-	for (struct frost_sandbox *sb = heap->sandboxes; sb; sb = sb->next) {
-		o += __atomic_load_n(&sb->shared.alloc_objects, __ATOMIC_RELAXED);
-		b += __atomic_load_n(&sb->shared.alloc_bytes, __ATOMIC_RELAXED);
+	for (struct frost_sandbox *s = heap->sandboxes; s; s = __frost_sb_core(s)->next) {
+		o += __atomic_load_n(&__frost_sb_mm(s)->shared.alloc_objects, __ATOMIC_RELAXED);
+		b += __atomic_load_n(&__frost_sb_mm(s)->shared.alloc_bytes, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&heap->lock);
 	*objects = o;
 	*bytes = b;
 }
 
-int __frost_shared_check(const struct frost_sandbox *sb, const struct frost_object *o)
+int __frost_shared_check(const struct frost_sandbox *sb_, const struct frost_object *o)
 {
+	const struct frost_sandbox_mm *sb = __frost_sb_mm(sb_);
 	if (unlikely(!o))
 		return -EINVAL;
 	if (unlikely(!frost_is_shared(o)))
@@ -491,8 +470,9 @@ int __frost_shared_check(const struct frost_sandbox *sb, const struct frost_obje
 	return 0;
 }
 
-int __frost_shared_heap_init(struct frost_heap *heap)
+int __frost_shared_heap_init(struct frost_heap *heap_)
 {
+	struct frost_heap_mm *heap = __frost_heap_mm(heap_);
 	int n = get_nprocs_conf();
 
 	heap->nr_cpus = n > 0 ? (unsigned int)n : 1;
@@ -523,8 +503,9 @@ static void page_finalize_live(struct frost_shared_page *pg)
 	}
 }
 
-void __frost_shared_heap_destroy(struct frost_heap *heap)
+void __frost_shared_heap_destroy(struct frost_heap *heap_)
 {
+	struct frost_heap_mm *heap = __frost_heap_mm(heap_);
 	struct frost_shared_page *pg, *next;
 
 	for (pg = heap->slabs; pg; pg = pg->next)
@@ -545,13 +526,14 @@ void __frost_shared_heap_destroy(struct frost_heap *heap)
 	heap->depots = NULL;
 }
 
-int frost_debug_protect_shared(struct frost_heap *heap, bool readonly)
+int frost_debug_protect_shared(struct frost_heap *heap_, bool readonly)
 {
+	struct frost_heap_mm *heap = __frost_heap_mm(heap_);
 	int prot = readonly ? PROT_READ : PROT_READ | PROT_WRITE;
 	struct frost_shared_page *lists[2], *pg, *next;
 	int err = 0;
 
-	if (!__frost_heap_live(heap))
+	if (!__frost_heap_live(heap_))
 		return -EINVAL;
 	pthread_mutex_lock(&heap->shared_lock);
 	lists[0] = heap->slabs;
@@ -576,10 +558,11 @@ int frost_debug_protect_shared(struct frost_heap *heap, bool readonly)
  * never-published large objects unlink them concurrently.
  * Return: the first slab; *@nr_large is set.
  */
-struct frost_shared_page *__frost_shared_snapshot_pages(struct frost_heap *heap,
+struct frost_shared_page *__frost_shared_snapshot_pages(struct frost_heap *heap_,
 							struct frost_shared_page **large,
 							size_t max, size_t *nr_large)
 {
+	struct frost_heap_mm *heap = __frost_heap_mm(heap_);
 	struct frost_shared_page *first, *pg;
 	size_t n = 0;
 
@@ -593,9 +576,10 @@ struct frost_shared_page *__frost_shared_snapshot_pages(struct frost_heap *heap,
 }
 
 /* Internal: see shared.h. */
-void __frost_shared_for_each_large(struct frost_heap *heap,
+void __frost_shared_for_each_large(struct frost_heap *heap_,
 				   void (*fn)(struct frost_shared_page *pg, void *arg), void *arg)
 {
+	struct frost_heap_mm *heap = __frost_heap_mm(heap_);
 	pthread_mutex_lock(&heap->shared_lock);
 	for (struct frost_shared_page *pg = heap->large; pg; pg = pg->next)
 		fn(pg, arg);
@@ -609,8 +593,9 @@ void __frost_shared_for_each_large(struct frost_heap *heap,
  * free, linked into chains per class and pushed on this CPU's depot; large
  * mappings are unmapped.
  */
-void __frost_shared_free_batch(struct frost_heap *heap, struct frost_object **objs, size_t n)
+void __frost_shared_free_batch(struct frost_heap *heap_, struct frost_object **objs, size_t n)
 {
+	struct frost_heap_mm *heap = __frost_heap_mm(heap_);
 	struct frost_object *chain[FROST_NR_CLASSES] = { NULL };
 	uint32_t len[FROST_NR_CLASSES] = { 0 };
 	unsigned int cpu = current_cpu(heap);
@@ -645,4 +630,12 @@ void __frost_shared_free_batch(struct frost_heap *heap, struct frost_object **ob
 		((struct frost_chain_head *)(void *)chain[c])->length = len[c];
 		depot_push(&heap->depots[cpu].top[c], chain[c]);
 	}
+}
+
+void __frost_shared_fork(struct frost_heap *heap, enum frost_fork_phase phase)
+{
+	if (phase == FROST_FORK_PREPARE)
+		pthread_mutex_lock(&__frost_heap_mm(heap)->shared_lock);
+	else
+		pthread_mutex_unlock(&__frost_heap_mm(heap)->shared_lock);
 }

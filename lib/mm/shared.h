@@ -33,7 +33,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "core/internal.h"
+#include "core/err.h"
+#include "core/fork.h"
+#include "core/object.h"
 #include "mm/private.h"
 
 #define FROST_SHARED_MIN		32u	/* smallest shared slot */
@@ -120,14 +122,10 @@ struct frost_shared_cache {
 	struct frost_magazine mag[FROST_NR_CLASSES];
 	uint64_t alloc_objects;
 	uint64_t alloc_bytes;
-	uint64_t poke_bytes;	/* alloc_bytes when the reclaimer was last woken */
 };
 
 struct frost_sandbox;
 
-/* Heap setup/teardown of the shared slabs and depots. */
-int __frost_shared_heap_init(struct frost_heap *heap);
-void __frost_shared_heap_destroy(struct frost_heap *heap);
 
 /*
  * __frost_shared_alloc() - a shared slot of at least @size bytes for @sb.

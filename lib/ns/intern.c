@@ -103,9 +103,9 @@ void __frost_intern_retire(struct cds_lfht_node *ln)
  */
 static bool intern_claim(struct frost_sandbox *sb, struct intern_node *n)
 {
-	struct frost_heap *heap = sb->heap;
+	struct frost_heap *heap = __frost_sb_gc(sb)->heap;
 	/* Acquire: pairs with the release store opening a cycle. */
-	unsigned int phase = __atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE);
+	unsigned int phase = __atomic_load_n(&__frost_heap_ns(heap)->gc_phase, __ATOMIC_ACQUIRE);
 	uint64_t cycle, st;
 
 	st = __atomic_load_n(&n->state, __ATOMIC_ACQUIRE);
@@ -113,7 +113,7 @@ static bool intern_claim(struct frost_sandbox *sb, struct intern_node *n)
 		return false;
 	if (!(phase & FROST_GC_ACTIVE))
 		return true;
-	cycle = __atomic_load_n(&heap->gc_cycle_no, __ATOMIC_ACQUIRE);
+	cycle = __atomic_load_n(&__frost_heap_ns(heap)->gc_cycle_no, __ATOMIC_ACQUIRE);
 	/* Shade first: once the claim is visible the mark must be too. */
 	__frost_gc_shade_slow(sb, n->str);
 	while (st != cycle) {
@@ -162,7 +162,7 @@ static struct frost_object *intern_build(struct frost_sandbox *sb, const struct 
 	s->data[key->len] = '\0';
 	o->refcnt = FROST_REFCNT_IMMORTAL;
 	/* A str made while a cycle is open survives that cycle. */
-	__frost_gc_born_marked(o, __frost_gc_phase(sb->heap));
+	__frost_gc_born_marked(o, __frost_gc_phase(__frost_sb_gc(sb)->heap));
 	/*
 	 * The type goes last: a slot whose type is not the freed type is a
 	 * complete object. Pairs with the reclaimer's and debug checks'
@@ -190,8 +190,8 @@ struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8
 	/* rculfhash needs the QSBR read side: an online registered thread. */
 	if (unlikely(!__frost_sandbox_online(sb)))
 		return frost_err_null(EINVAL);
-	heap = sb->heap;
-	if (unlikely(!heap->intern))
+	heap = __frost_sb_gc(sb)->heap;
+	if (unlikely(!__frost_heap_ns(heap)->intern))
 		return frost_err_null(EINVAL);
 	err = __frost_str_check(utf8, len, &nchars);
 	if (unlikely(err))
@@ -201,7 +201,7 @@ struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8
 	key.len = len;
 	hash = __frost_str_hash(key.data, len);
 	for (;;) {
-		n = intern_find(heap->intern, &key, hash);
+		n = intern_find(__frost_heap_ns(heap)->intern, &key, hash);
 		if (n && intern_claim(sb, n))
 			return n->str;
 
@@ -219,7 +219,7 @@ struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8
 		/* Pairs with __frost_tsan_acquire() in intern_match() (TSan builds). */
 		__frost_tsan_release(n);
 		__frost_tsan_release(o);
-		ln = cds_lfht_add_unique(heap->intern, (unsigned long)hash, intern_match, &key,
+		ln = cds_lfht_add_unique(__frost_heap_ns(heap)->intern, (unsigned long)hash, intern_match, &key,
 					 &n->lnode);
 		if (ln == &n->lnode)
 			return o;	/* born marked if a cycle is open */
@@ -244,14 +244,14 @@ struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8
 void __frost_intern_sweep(struct frost_heap *heap,
 			  bool (*is_marked)(struct frost_object *o, void *arg), void *arg)
 {
-	uint64_t cycle = __atomic_load_n(&heap->gc_cycle_no, __ATOMIC_ACQUIRE);
+	uint64_t cycle = __atomic_load_n(&__frost_heap_ns(heap)->gc_cycle_no, __ATOMIC_ACQUIRE);
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *ln;
 
-	if (!heap->intern)
+	if (!__frost_heap_ns(heap)->intern)
 		return;
-	for (cds_lfht_first(heap->intern, &iter); (ln = cds_lfht_iter_get_node(&iter)) != NULL;
-	     cds_lfht_next(heap->intern, &iter)) {
+	for (cds_lfht_first(__frost_heap_ns(heap)->intern, &iter); (ln = cds_lfht_iter_get_node(&iter)) != NULL;
+	     cds_lfht_next(__frost_heap_ns(heap)->intern, &iter)) {
 		struct intern_node *n = caa_container_of(ln, struct intern_node, lnode);
 		uint64_t st;
 
@@ -264,7 +264,7 @@ void __frost_intern_sweep(struct frost_heap *heap,
 			/* Acquire: pairs with the release CAS in intern_claim(). */
 			if (__atomic_compare_exchange_n(&n->state, &st, INTERN_DEAD, false,
 							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-				if (cds_lfht_del(heap->intern, ln) == 0)
+				if (cds_lfht_del(__frost_heap_ns(heap)->intern, ln) == 0)
 					__frost_intern_retire(ln);
 				break;
 			}

@@ -55,7 +55,6 @@
 #include "rcu/rcu.h"
 #include "gc/gc.h"
 #include "ns/ns.h"
-#include "sandbox/fork.h"
 
 #define NS_INIT_BUCKETS		64
 #define NS_MIN_BUCKETS		64
@@ -171,8 +170,8 @@ static int ns_enter(struct frost_sandbox *sb, const char *name, struct frost_hea
 	/* rculfhash needs the QSBR read side: an online registered thread. */
 	if (unlikely(!__frost_sandbox_online(sb)))
 		return -EINVAL;
-	*heap = sb->heap;
-	if (unlikely(!(*heap)->ns))
+	*heap = __frost_sb_gc(sb)->heap;
+	if (unlikely(!__frost_heap_ns(*heap)->ns))
 		return -EINVAL;
 	key->name = name;
 	key->len = len;
@@ -202,7 +201,7 @@ static int ns_store(struct frost_sandbox *sb, const char *name, enum ns_mode mod
 	if (unlikely(ret))
 		return ret;
 
-	n = ns_find(heap->ns, &key, hash);
+	n = ns_find(__frost_heap_ns(heap)->ns, &key, hash);
 	for (;;) {
 		if (!n) {
 			/* Unbound. */
@@ -217,7 +216,7 @@ static int ns_store(struct frost_sandbox *sb, const char *name, enum ns_mode mod
 					break;
 				}
 			}
-			n = caa_container_of(cds_lfht_add_unique(heap->ns, (unsigned long)hash,
+			n = caa_container_of(cds_lfht_add_unique(__frost_heap_ns(heap)->ns, (unsigned long)hash,
 								 ns_match, &key, &fresh->lnode),
 					     struct ns_node, lnode);
 			if (n == fresh) {
@@ -235,8 +234,8 @@ static int ns_store(struct frost_sandbox *sb, const char *name, enum ns_mode mod
 				ret = -EAGAIN;
 				break;
 			}
-			ns_reap(heap->ns, n);
-			n = ns_find(heap->ns, &key, hash);
+			ns_reap(__frost_heap_ns(heap)->ns, n);
+			n = ns_find(__frost_heap_ns(heap)->ns, &key, hash);
 			continue;
 		}
 		if (mode == NS_REPLACE && old != expected) {
@@ -292,7 +291,7 @@ struct frost_object *frost_lookup(struct frost_sandbox *sb, const char *name)
 	ret = ns_enter(sb, name, &heap, &key, &hash);
 	if (unlikely(ret))
 		return frost_err_null(-ret);
-	n = ns_find(heap->ns, &key, hash);
+	n = ns_find(__frost_heap_ns(heap)->ns, &key, hash);
 	if (!n)
 		return frost_err_null(ENOENT);
 	v = ns_load(n);
@@ -314,7 +313,7 @@ int frost_unpublish(struct frost_sandbox *sb, const char *name)
 	ret = ns_enter(sb, name, &heap, &key, &hash);
 	if (unlikely(ret))
 		return ret;
-	n = ns_find(heap->ns, &key, hash);
+	n = ns_find(__frost_heap_ns(heap)->ns, &key, hash);
 	if (!n)
 		return -ENOENT;
 	old = ns_load(n);
@@ -327,12 +326,12 @@ int frost_unpublish(struct frost_sandbox *sb, const char *name)
 		if (__atomic_compare_exchange_n(&n->value, &old, NULL, false,
 						__ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
 			__frost_gc_barrier(sb, old, NULL);
-			ns_reap(heap->ns, n);
+			ns_reap(__frost_heap_ns(heap)->ns, n);
 			return 0;
 		}
 	}
 	/* Someone else unbound it first; finish their removal. */
-	ns_reap(heap->ns, n);
+	ns_reap(__frost_heap_ns(heap)->ns, n);
 	return -ENOENT;
 }
 
@@ -343,10 +342,10 @@ void __frost_ns_for_each(struct frost_heap *heap, void (*fn)(struct frost_object
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *ln;
 
-	if (!heap->ns)
+	if (!__frost_heap_ns(heap)->ns)
 		return;
-	for (cds_lfht_first(heap->ns, &iter); (ln = cds_lfht_iter_get_node(&iter)) != NULL;
-	     cds_lfht_next(heap->ns, &iter)) {
+	for (cds_lfht_first(__frost_heap_ns(heap)->ns, &iter); (ln = cds_lfht_iter_get_node(&iter)) != NULL;
+	     cds_lfht_next(__frost_heap_ns(heap)->ns, &iter)) {
 		struct ns_node *n = caa_container_of(ln, struct ns_node, lnode);
 		struct frost_object *v;
 
@@ -369,15 +368,15 @@ static struct cds_lfht *table_new(unsigned long init, unsigned long min)
 /* Internal: see ns.h. */
 int __frost_ns_init(struct frost_heap *heap)
 {
-	heap->ns = table_new(NS_INIT_BUCKETS, NS_MIN_BUCKETS);
-	heap->intern = table_new(INTERN_INIT_BUCKETS, INTERN_MIN_BUCKETS);
-	if (!heap->ns || !heap->intern) {
+	__frost_heap_ns(heap)->ns = table_new(NS_INIT_BUCKETS, NS_MIN_BUCKETS);
+	__frost_heap_ns(heap)->intern = table_new(INTERN_INIT_BUCKETS, INTERN_MIN_BUCKETS);
+	if (!__frost_heap_ns(heap)->ns || !__frost_heap_ns(heap)->intern) {
 		/* Fresh and empty: no resize can be running. */
-		if (heap->ns)
-			cds_lfht_destroy(heap->ns, NULL);
-		if (heap->intern)
-			cds_lfht_destroy(heap->intern, NULL);
-		heap->ns = heap->intern = NULL;
+		if (__frost_heap_ns(heap)->ns)
+			cds_lfht_destroy(__frost_heap_ns(heap)->ns, NULL);
+		if (__frost_heap_ns(heap)->intern)
+			cds_lfht_destroy(__frost_heap_ns(heap)->intern, NULL);
+		__frost_heap_ns(heap)->ns = __frost_heap_ns(heap)->intern = NULL;
 		return -ENOMEM;
 	}
 	return 0;
@@ -414,7 +413,7 @@ void __frost_ns_destroy(struct frost_heap *heap)
 {
 	bool registered, online;
 
-	if (!heap->ns && !heap->intern)
+	if (!__frost_heap_ns(heap)->ns && !__frost_heap_ns(heap)->intern)
 		return;
 	/*
 	 * cds_lfht_del and call_rcu need a registered, online reader. The
@@ -432,10 +431,10 @@ void __frost_ns_destroy(struct frost_heap *heap)
 	else
 		urcu_qsbr_thread_online();
 
-	if (heap->ns)
-		table_drain(heap->ns, ns_retire);
-	if (heap->intern)
-		table_drain(heap->intern, __frost_intern_retire);
+	if (__frost_heap_ns(heap)->ns)
+		table_drain(__frost_heap_ns(heap)->ns, ns_retire);
+	if (__frost_heap_ns(heap)->intern)
+		table_drain(__frost_heap_ns(heap)->intern, __frost_intern_retire);
 
 	/*
 	 * Offline from here on: urcu_qsbr_barrier() waits for a grace period
@@ -446,11 +445,11 @@ void __frost_ns_destroy(struct frost_heap *heap)
 	 */
 	urcu_qsbr_thread_offline();
 	urcu_qsbr_barrier();
-	if (heap->ns)
-		table_destroy(heap->ns);
-	if (heap->intern)
-		table_destroy(heap->intern);
-	heap->ns = heap->intern = NULL;
+	if (__frost_heap_ns(heap)->ns)
+		table_destroy(__frost_heap_ns(heap)->ns);
+	if (__frost_heap_ns(heap)->intern)
+		table_destroy(__frost_heap_ns(heap)->intern);
+	__frost_heap_ns(heap)->ns = __frost_heap_ns(heap)->intern = NULL;
 
 	if (!registered)
 		urcu_qsbr_unregister_thread();

@@ -1,17 +1,34 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * lib/ns/ns.h - namespace, intern table and pins (internal).
+ * lib/ns/ns.h - the namespace and the intern table (internal).
  *
- * Theory of operation: see namespace.c, intern.c and pin.c. The heap calls
- * __frost_ns_init() at creation and __frost_ns_destroy() when it is
- * destroyed (no sandbox attached then). The reclaimer enumerates roots with
- * __frost_ns_for_each() and __frost_pins_for_each().
+ * Theory of operation: see namespace.c and intern.c. Both tables are the
+ * heap's, in its ns part below. The heap calls __frost_ns_init() at
+ * creation and __frost_ns_destroy() when it is destroyed (no sandbox
+ * attached then). The reclaimer enumerates the bindings with
+ * __frost_ns_for_each() and sweeps the weak intern entries with
+ * __frost_intern_sweep(), both through the heap's root hooks.
  */
 #ifndef __FROST_NS_NS_H
 #define __FROST_NS_NS_H
 
 #include "core/tsan.h"
-#include "sandbox/sandbox.h"
+#include "gc/gc.h"
+
+struct cds_lfht;
+
+/*
+ * struct frost_heap_ns - the namespace layer's part of a heap.
+ * @ns: the namespace (lib/ns/namespace.c).
+ * @intern: the intern table (lib/ns/intern.c).
+ */
+struct frost_heap_ns {
+	struct frost_heap_gc;
+	struct cds_lfht *ns;
+	struct cds_lfht *intern;
+};
+
+#define __frost_heap_ns(h)	((struct frost_heap_ns *)(h))
 
 struct cds_lfht_node;
 
@@ -41,15 +58,6 @@ void __frost_intern_sweep(struct frost_heap *heap,
 			  bool (*is_marked)(struct frost_object *o, void *arg), void *arg);
 
 /* Call @fn on every object bound in @heap's namespace (caller online). */
-void __frost_ns_for_each(struct frost_heap *heap, void (*fn)(struct frost_object *o, void *arg),
-			 void *arg);
-
-/*
- * Call @fn on every object pinned by @sb (once per distinct object). The
- * pins are written only by @sb's thread: call it from that thread, or while
- * @sb is held offline (frost_pin()/frost_unpin() refuse an offline sandbox).
- */
-void __frost_pins_for_each(struct frost_sandbox *sb, void (*fn)(struct frost_object *o, void *arg),
-			   void *arg);
+void __frost_ns_for_each(struct frost_heap *heap, frost_root_fn fn, void *arg);
 
 #endif /* __FROST_NS_NS_H */

@@ -43,16 +43,13 @@
  * hold the next grace period anyway.
  */
 #include <time.h>
-#include "gc/gc.h"
 #include "rcu/rcu.h"
-#include "sandbox/fork.h"
-#include "sandbox/sandbox.h"
 
 /* A @gp_seen no counter value equals: forces the next slow path. */
 #define FROST_GP_SEEN_NONE	(~0UL)
 
 /* Record the counter as of a quiescent state (stall diagnosis). */
-static void set_qs_ctr(struct frost_sandbox *sb, unsigned long gp)
+static void set_qs_ctr(struct frost_sandbox_rcu *sb, unsigned long gp)
 {
 	/* Relaxed: a diagnostic word, read by reclaimers' stall checks. */
 	__atomic_store_n(&sb->qs_ctr, gp, __ATOMIC_RELAXED);
@@ -68,8 +65,10 @@ static unsigned long gp_now(void)
  * offline: a fork never copies liburcu's registry half-edited, and the child
  * finds a gone thread's record through @rcu_reader.
  */
-void __frost_rcu_attach(struct frost_sandbox *sb)
+void __frost_rcu_attach(struct frost_sandbox *sb_)
 {
+	struct frost_sandbox_rcu *sb = __frost_sb_rcu(sb_);
+
 	set_qs_ctr(sb, gp_now());
 	__frost_fork_gate_enter();
 	urcu_qsbr_register_thread();
@@ -77,12 +76,14 @@ void __frost_rcu_attach(struct frost_sandbox *sb)
 	__frost_fork_gate_exit();
 	sb->qs.gp_ctr = &urcu_qsbr_gp.ctr;
 	sb->qs.gp_seen = FROST_GP_SEEN_NONE;
-	sb->offline = false;
+	__atomic_store_n(&sb->state, FROST_SB_ONLINE, __ATOMIC_RELAXED);
 }
 
-void __frost_rcu_detach(struct frost_sandbox *sb)
+void __frost_rcu_detach(struct frost_sandbox *sb_)
 {
-	if (!sb->offline)
+	struct frost_sandbox_rcu *sb = __frost_sb_rcu(sb_);
+
+	if (__frost_sandbox_online(sb_))
 		urcu_qsbr_thread_offline();
 	__frost_fork_gate_enter();
 	urcu_qsbr_thread_online();
@@ -90,7 +91,22 @@ void __frost_rcu_detach(struct frost_sandbox *sb)
 	sb->rcu_reader = NULL;
 	__frost_fork_gate_exit();
 	set_qs_ctr(sb, 0);	/* no longer a reader: holds nothing */
-	sb->offline = true;
+	/* Off every list by now: nobody holds it, nobody waits for it. */
+	__atomic_store_n(&sb->state, FROST_SB_OFFLINE, __ATOMIC_RELAXED);
+}
+
+void __frost_rcu_drop_after_fork(struct frost_sandbox *sb_)
+{
+	struct frost_sandbox_rcu *sb = __frost_sb_rcu(sb_);
+	struct urcu_qsbr_reader *reader = sb->rcu_reader;
+
+	if (reader) {
+		cds_list_del(&reader->node);
+		reader->ctr = 0;
+		reader->registered = 0;
+		sb->rcu_reader = NULL;
+	}
+	set_qs_ctr(sb, 0);
 }
 
 /*
@@ -104,12 +120,15 @@ static bool qs_usable(const struct frost_sandbox *sb, const char *fn)
 
 	if (unlikely(err == -EPERM))
 		__frost_panic("%s() on sandbox %llu from a thread that is not its own", fn,
-			      (unsigned long long)__atomic_load_n(&sb->id, __ATOMIC_RELAXED));
+			      (unsigned long long)__atomic_load_n(&__frost_sb_core(sb)->id,
+								  __ATOMIC_RELAXED));
 	return !err;
 }
 
-void frost_quiescent_slow(struct frost_sandbox *sb)
+void frost_quiescent_slow(struct frost_sandbox *sb_)
 {
+	struct frost_sandbox_rcu *sb = __frost_sb_rcu(sb_);
+	void (*hook)(struct frost_sandbox *sb);
 	/*
 	 * Acquire: what the grace period's initiator wrote before starting it
 	 * is visible here. Pairs with the cmm_smp_mb() at the start of
@@ -117,22 +136,25 @@ void frost_quiescent_slow(struct frost_sandbox *sb)
 	 */
 	unsigned long gp = __atomic_load_n(sb->qs.gp_ctr, __ATOMIC_ACQUIRE);
 
-	if (!qs_usable(sb, "frost_quiescent"))
+	if (!qs_usable(sb_, "frost_quiescent"))
 		return;
-	if (unlikely(sb->offline))
+	if (unlikely(!__frost_sandbox_online(sb_)))
 		__frost_panic("frost_quiescent() on offline sandbox %llu", (unsigned long long)sb->id);
 	/* The reclaimer's handshake, ordered before the report below. */
-	__frost_gc_handshake(sb);
+	hook = __frost_heap_rcu(sb->heap)->quiescent;
+	if (hook)
+		hook(sb_);
 	_urcu_qsbr_quiescent_state_update_and_wakeup(gp);
 	sb->qs.gp_seen = gp;
 	set_qs_ctr(sb, gp);
 }
 
-void frost_sandbox_offline(struct frost_sandbox *sb)
+void frost_sandbox_offline(struct frost_sandbox *sb_)
 {
-	if (!qs_usable(sb, "frost_sandbox_offline") || sb->offline)
+	struct frost_sandbox_rcu *sb = __frost_sb_rcu(sb_);
+
+	if (!qs_usable(sb_, "frost_sandbox_offline") || !__frost_sandbox_online(sb_))
 		return;
-	sb->offline = true;
 	/* Release: the reclaimer that holds us offline sees our roots and
 	 * arena as we left them. Pairs with the acquire CAS in handshake()
 	 * (lib/gc/reclaim.c). */
@@ -140,12 +162,13 @@ void frost_sandbox_offline(struct frost_sandbox *sb)
 	urcu_qsbr_thread_offline();
 }
 
-void frost_sandbox_online(struct frost_sandbox *sb)
+void frost_sandbox_online(struct frost_sandbox *sb_)
 {
+	struct frost_sandbox_rcu *sb = __frost_sb_rcu(sb_);
 	int offline = FROST_SB_OFFLINE;
 	struct timespec nap = { .tv_sec = 0, .tv_nsec = 50000 };
 
-	if (!qs_usable(sb, "frost_sandbox_online") || !sb->offline)
+	if (!qs_usable(sb_, "frost_sandbox_online") || __frost_sandbox_online(sb_))
 		return;
 	/*
 	 * Wait while the reclaimer holds us to scan our roots. Acquire: we
@@ -159,13 +182,25 @@ void frost_sandbox_online(struct frost_sandbox *sb)
 	}
 	set_qs_ctr(sb, gp_now());
 	urcu_qsbr_thread_online();
-	sb->offline = false;
 	sb->qs.gp_seen = FROST_GP_SEEN_NONE;
 }
 
-bool __frost_sandbox_online(const struct frost_sandbox *sb)
+bool __frost_rcu_hold(struct frost_sandbox *sb)
 {
-	return !sb->offline;
+	int offline = FROST_SB_OFFLINE;
+
+	/* Acquire: what the sandbox did before going offline is visible.
+	 * Pairs with the release store of FROST_SB_OFFLINE in
+	 * frost_sandbox_offline(). */
+	return __atomic_compare_exchange_n(&__frost_sb_rcu(sb)->state, &offline, FROST_SB_HELD,
+					   false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+void __frost_rcu_unhold(struct frost_sandbox *sb)
+{
+	/* Release: the owner coming online sees what the holder wrote (its
+	 * grey buffer). Pairs with the acquire CAS in frost_sandbox_online(). */
+	__atomic_store_n(&__frost_sb_rcu(sb)->state, FROST_SB_OFFLINE, __ATOMIC_RELEASE);
 }
 
 unsigned long __frost_rcu_gp_ctr(void)
@@ -173,8 +208,9 @@ unsigned long __frost_rcu_gp_ctr(void)
 	return gp_now();
 }
 
-bool __frost_sandbox_holds_gp(const struct frost_sandbox *sb, unsigned long gp)
+bool __frost_sandbox_holds_gp(const struct frost_sandbox *sb_, unsigned long gp)
 {
+	const struct frost_sandbox_rcu *sb = __frost_sb_rcu(sb_);
 	/* Relaxed: a snapshot for a message; see the theory of operation. */
 	unsigned long qs = __atomic_load_n(&sb->qs_ctr, __ATOMIC_RELAXED);
 
@@ -186,7 +222,7 @@ bool __frost_sandbox_holds_gp(const struct frost_sandbox *sb, unsigned long gp)
 
 bool __frost_blocking_begin(struct frost_sandbox *sb)
 {
-	if (!sb || sb->offline)
+	if (!sb || !__frost_sandbox_online(sb))
 		return false;
 	frost_sandbox_offline(sb);
 	return true;

@@ -18,9 +18,52 @@
 
 #include <urcu/urcu-qsbr.h>
 #include <urcu/rculfhash.h>
-#include "core/internal.h"
+#include "core/err.h"
+#include "core/fork.h"
+#include "core/handle.h"
+#include "types/object.h"
 
-struct frost_sandbox;
+/*
+ * The sandbox's online state, stored once (struct frost_sandbox_rcu's
+ * @state). ONLINE and OFFLINE are set by the owner; HELD by the reclaimer
+ * (__frost_rcu_hold(), from OFFLINE) while it does an offline sandbox's
+ * handshake work; frost_sandbox_online() waits for HELD to end.
+ */
+enum {
+	FROST_SB_ONLINE = 0,
+	FROST_SB_OFFLINE,
+	FROST_SB_HELD,
+};
+
+/*
+ * struct frost_sandbox_rcu - the quiescent-state layer's part of a sandbox.
+ * @state: FROST_SB_ONLINE, _OFFLINE or _HELD (atomic; see above).
+ * @qs_ctr: liburcu's counter at the last quiescent state, or 0 when not a
+ *	reader (relaxed atomic; stall diagnosis, lib/rcu/qs.c).
+ * @rcu_reader: the thread's liburcu reader record while it is registered
+ *	(set and cleared inside the fork gate), so the child of a fork() can
+ *	unlink a gone thread's record (lib/heap/fork.c).
+ */
+struct frost_sandbox_rcu {
+	struct frost_sandbox_obj;
+	int state;
+	unsigned long qs_ctr;
+	void *rcu_reader;
+};
+
+/*
+ * struct frost_heap_rcu - the quiescent-state layer's part of a heap.
+ * @quiescent: called at each slow-path quiescent state of a sandbox of the
+ *	heap, before it is reported to liburcu (the reclaimer's handshake:
+ *	work done there is ordered before the report). NULL: nothing to do.
+ */
+struct frost_heap_rcu {
+	struct frost_heap_mm;
+	void (*quiescent)(struct frost_sandbox *sb);
+};
+
+#define __frost_heap_rcu(h)	((struct frost_heap_rcu *)(h))
+#define __frost_sb_rcu(sb)	((struct frost_sandbox_rcu *)(sb))
 
 /* Register/unregister the calling thread for sandbox @sb (attach/detach). */
 void __frost_rcu_attach(struct frost_sandbox *sb);
@@ -41,8 +84,32 @@ void __frost_blocking_end(struct frost_sandbox *sb, bool went_offline);
  */
 void __frost_synchronize_rcu(struct frost_sandbox *sb);
 
-/* Is @sb online (attached and not offline)? */
-bool __frost_sandbox_online(const struct frost_sandbox *sb);
+/* Is @sb online (not offline, not held)? Context: @sb's own thread. */
+static inline bool __frost_sandbox_online(const struct frost_sandbox *sb)
+{
+	/* Relaxed: the owner reads its own state; the reclaimer only moves it
+	 * between OFFLINE and HELD, both "not online". */
+	return __atomic_load_n(&__frost_sb_rcu(sb)->state, __ATOMIC_RELAXED) == FROST_SB_ONLINE;
+}
+
+/*
+ * __frost_rcu_hold() - the reclaimer takes offline @sb over (OFFLINE ->
+ * HELD) to do its handshake work; false if @sb is not offline.
+ * __frost_rcu_unhold() ends the hold. Context: the reclaimer.
+ */
+bool __frost_rcu_hold(struct frost_sandbox *sb);
+void __frost_rcu_unhold(struct frost_sandbox *sb);
+
+/* The fork gate and liburcu across fork() (lib/rcu/gate.c). */
+void __frost_fork_gate_enter(void);
+void __frost_fork_gate_exit(void);
+void __frost_rcu_fork_prepare(void);
+void __frost_rcu_fork_parent(void);
+void __frost_rcu_fork_child_reset(void);
+void __frost_rcu_fork_child_resume(void);
+
+/* Forget a gone thread's liburcu registration (fork child only). */
+void __frost_rcu_drop_after_fork(struct frost_sandbox *sb);
 
 /* liburcu's grace-period counter now (it grows by 2 per grace period). */
 unsigned long __frost_rcu_gp_ctr(void);

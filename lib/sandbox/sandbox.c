@@ -39,12 +39,8 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include "core/fault.h"
-#include "gc/gc.h"
-#include "rcu/rcu.h"
-#include "sandbox/fork.h"
 #include "sandbox/sandbox.h"
 
-__thread struct frost_sandbox *__frost_current_sb __attribute__((tls_model("initial-exec")));
 #define frost_current __frost_current_sb
 
 /* The pool of detached sandbox structures (see the top of this file). */
@@ -139,20 +135,8 @@ static int attach_init(struct frost_heap *heap, struct frost_sandbox *sb, bool s
 		return -ENOMEM;
 
 	pthread_mutex_lock(&heap->lock);
-	/* A new sandbox holds nothing: it owes no handshake asked before. */
-	sb->hs_ack = __atomic_load_n(&heap->hs_epoch, __ATOMIC_ACQUIRE);
-	sb->scanned_cycle = __atomic_load_n(&heap->hs_scan_cycle, __ATOMIC_ACQUIRE);
-	sb->state = FROST_SB_ONLINE;
-	/* Relaxed: frost_sandbox_stats() may read it from another thread. */
-	__atomic_store_n(&sb->id, heap->next_sandbox_id++, __ATOMIC_RELAXED);
-	sb->next = heap->sandboxes;
-	if (sb->next)
-		sb->next->prev = sb;
-	heap->sandboxes = sb;
-	heap->nr_sandboxes++;
-	/* Relaxed: pairs with the relaxed load in __frost_check_sandbox_slow(),
-	 * which needs the value only (the owner's thread never reads it). */
-	__atomic_store_n(&sb->magic, FROST_SANDBOX_MAGIC, __ATOMIC_RELAXED);
+	__frost_gc_sandbox_init(sb);
+	__frost_sandbox_link(sb);
 	pthread_mutex_unlock(&heap->lock);
 
 	frost_current = sb;
@@ -216,12 +200,7 @@ static void detach_now(struct frost_sandbox *sb)
 	frost_sandbox_online(sb);
 	__frost_gc_sandbox_detach(sb);
 	__frost_shared_cache_release(sb);
-	if (sb->pins.slots)
-		__frost_private_free(sb->pins.slots);
-	sb->pins.slots = NULL;
-	sb->pins.cap = sb->pins.used = 0;
-	/* frost_sandbox_stats() may be reading it from another thread. */
-	__atomic_store_n(&sb->pins.total, 0, __ATOMIC_RELAXED);
+	__frost_pins_release(sb);
 #ifdef CONFIG_FROST_DEBUG
 	{
 		/* Objects the program left alive (not frost's own buffers). */
@@ -236,15 +215,7 @@ static void detach_now(struct frost_sandbox *sb)
 	__frost_private_heap_destroy(&sb->arena, finalize_object);
 	__frost_rcu_detach(sb);
 	pthread_mutex_lock(&heap->lock);
-	if (sb->prev)
-		sb->prev->next = sb->next;
-	else
-		heap->sandboxes = sb->next;
-	if (sb->next)
-		sb->next->prev = sb->prev;
-	heap->nr_sandboxes--;
-	/* Relaxed: see attach_init(). */
-	__atomic_store_n(&sb->magic, 0, __ATOMIC_RELAXED);
+	__frost_sandbox_unlink(sb);
 	pthread_mutex_unlock(&heap->lock);
 	if (frost_current == sb)
 		frost_current = NULL;
@@ -265,28 +236,14 @@ static void detach_now(struct frost_sandbox *sb)
 void __frost_sandbox_drop_after_fork(struct frost_sandbox *sb)
 {
 	struct frost_heap *heap = sb->heap;
-	struct urcu_qsbr_reader *reader = sb->rcu_reader;
 
-	if (reader) {
-		cds_list_del(&reader->node);
-		reader->ctr = 0;
-		reader->registered = 0;
-		sb->rcu_reader = NULL;
-	}
+	__frost_rcu_drop_after_fork(sb);
 	__frost_shared_cache_release(sb);
-	memset(&sb->pins, 0, sizeof(sb->pins));
-	sb->grey = NULL;
-	sb->nr_grey = sb->grey_cap = 0;
+	__frost_pins_release(sb);
+	__frost_gc_sandbox_forget(sb);
 	__frost_private_heap_destroy(&sb->arena, NULL);
 	pthread_mutex_lock(&heap->lock);
-	if (sb->prev)
-		sb->prev->next = sb->next;
-	else
-		heap->sandboxes = sb->next;
-	if (sb->next)
-		sb->next->prev = sb->prev;
-	heap->nr_sandboxes--;
-	__atomic_store_n(&sb->magic, 0, __ATOMIC_RELAXED);
+	__frost_sandbox_unlink(sb);
 	pthread_mutex_unlock(&heap->lock);
 	/* A spawned sandbox's structure is its join handle (spawn.c). */
 	if (!sb->spawned)

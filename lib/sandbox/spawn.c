@@ -38,8 +38,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/fault.h"
-#include "rcu/rcu.h"
-#include "sandbox/fork.h"
 #include "sandbox/sandbox.h"
 
 /*

@@ -12,7 +12,7 @@
 #ifndef __FROST_TYPES_TYPES_H
 #define __FROST_TYPES_TYPES_H
 
-#include "core/internal.h"
+#include "types/object.h"
 
 extern const struct frost_type __frost_none_type;
 extern const struct frost_type __frost_bool_type;

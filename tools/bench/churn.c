@@ -60,7 +60,8 @@
 #define GC_NO_THREAD_REDIRECTS
 #include <gc/gc_typed.h>
 #include <frost/frost.h>
-#include "core/internal.h"
+#include "core/err.h"
+#include "core/siphash.h"
 #include "bench.h"
 
 #define MAX_THREADS	32

@@ -54,7 +54,8 @@
 #include <string.h>
 #include <urcu/urcu-qsbr.h>
 #include <frost/frost.h>
-#include "core/internal.h"
+#include "core/err.h"
+#include "core/siphash.h"
 #include "bench.h"
 
 #define READ_BATCH	64	/* operations between stop checks and quiescent states */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * lib/sandbox/fork.c - what fork() does to heaps and sandboxes.
+ * lib/heap/fork.c - what fork() does to heaps and sandboxes.
  *
  * Theory of operation. fork() copies the address space but only the calling
  * thread. The child keeps every heap (its shared objects, namespace,
@@ -26,17 +26,18 @@
  * prepare (in this order, each step waiting for the previous one's holders):
  *  1. the forking thread's sandbox goes offline: fork() is a blocking call
  *     and a quiescent state for it, so nothing below waits for it;
- *  2. the heap list's outer lock (lib/sandbox/heap.c), then every heap's
- *     gc cycle_lock: a reclaim cycle in
- *     progress ends first (it needs the kicker and the sandboxes' quiescent
+ *  2. the heap registry's outer lock (lib/core/handle.c), then every
+ *     heap's gc cycle_lock: a reclaim cycle in progress ends first (it needs the kicker and the sandboxes' quiescent
  *     states, so this comes before the gate closes);
- *  3. the fork gate closes: frost's grace periods in progress end and no
- *     frost code can register or unregister a liburcu reader;
+ *  3. the fork gate closes (lib/rcu/gate.c): frost's grace periods in
+ *     progress end and no frost code can register or unregister a liburcu
+ *     reader;
  *  4. urcu_qsbr_call_rcu_before_fork(): liburcu pauses its call_rcu
  *     workers and rculfhash's resize worker, which leave the registry;
- *  5. the heap registry's inner lock, every heap's heap->lock, its channels' locks, heap->shared_lock and
- *     the reclaimer's wait_lock; then the kicker's lock and the spawn
- *     registry's lock. Online sandboxes take these briefly, and nothing
+ *  5. the heap registry's inner lock, every heap's heap->lock, its
+ *     channels' locks, heap->shared_lock and the reclaimer's wait_lock;
+ *     then the kicker's lock, the spawn registry's lock, the sandbox
+ *     pool's lock and the channel quarantine's lock. Online sandboxes take these briefly, and nothing
  *     waits for a grace period any more, so they come free.
  * parent: the same in reverse order.
  * child: the locks of step 5 are released and condition variables set up
@@ -46,13 +47,13 @@
  *     one thread and step 3 and 4 left the registry quiescent); channels
  *     forget blocked senders and receivers and half-done ring operations;
  *     urcu_qsbr_call_rcu_after_fork_child() starts a fresh call_rcu worker;
- *     the gate opens, the cycle locks and the heap list's locks are released, the
- *     background reclaimers start again, and the forking sandbox comes back
+ *     the gate opens, the cycle locks and the registry's locks are
+ *     released, the background reclaimers start again, and the forking sandbox comes back
  *     online.
  *
  * Lock order (the whole library): heap_list_lock, gc->cycle_lock, the fork
- * gate, liburcu's call_rcu mutex, heap_registry_lock, heap->lock, a channel's lock,
- * heap->shared_lock, gc->wait_lock, the kicker's lock, spawn_lock, the
+ * gate, liburcu's call_rcu mutex, heap_registry_lock, heap->lock, a
+ * channel's lock, heap->shared_lock, gc->wait_lock, the kicker's lock, spawn_lock, the
  * sandbox pool's lock, the channel quarantine's lock.
  * frost_heap_create() and frost_heap_destroy() take heap_list_lock, then
  * heap_registry_lock; when the first is busy (a fork in progress) a
@@ -65,57 +66,14 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
-#include "gc/gc.h"
-#include "rcu/rcu.h"
-#include "sandbox/fork.h"
-#include "sandbox/sandbox.h"
+#include "heap/heap.h"
 
-/* The live heaps, from __frost_heaps_fork_hold() (lib/sandbox/heap.c). */
+/* The live heaps, from __frost_heaps_fork_hold() (lib/core/handle.c). */
 static struct frost_heap *heap_list;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
-/* The fork gate (see fork.h). */
-static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
-static unsigned long gate_users;
-static bool gate_closed;
-
 /* Did prepare take the forking thread's sandbox offline? */
 static __thread bool fork_went_offline;
-
-void __frost_fork_gate_enter(void)
-{
-	pthread_mutex_lock(&gate_lock);
-	while (gate_closed)
-		pthread_cond_wait(&gate_cond, &gate_lock);
-	gate_users++;
-	pthread_mutex_unlock(&gate_lock);
-}
-
-void __frost_fork_gate_exit(void)
-{
-	pthread_mutex_lock(&gate_lock);
-	if (!--gate_users && gate_closed)
-		pthread_cond_broadcast(&gate_cond);
-	pthread_mutex_unlock(&gate_lock);
-}
-
-static void gate_close(void)
-{
-	pthread_mutex_lock(&gate_lock);
-	gate_closed = true;
-	while (gate_users)
-		pthread_cond_wait(&gate_cond, &gate_lock);
-	pthread_mutex_unlock(&gate_lock);
-}
-
-static void gate_open(void)
-{
-	pthread_mutex_lock(&gate_lock);
-	gate_closed = false;
-	pthread_cond_broadcast(&gate_cond);
-	pthread_mutex_unlock(&gate_lock);
-}
 
 /* ------------------------------------------------------------------ */
 /* The handlers                                                        */
@@ -129,13 +87,12 @@ static void fork_prepare(void)
 	heap_list = __frost_heaps_fork_hold();
 	for (heap = heap_list; heap; heap = heap->reg_next)
 		__frost_gc_fork_cycle(heap, FROST_FORK_PREPARE);
-	gate_close();
-	urcu_qsbr_call_rcu_before_fork();
-	__frost_heaps_fork_registry(FROST_FORK_PREPARE);
+	__frost_rcu_fork_prepare();
+	__frost_heaps_fork_lock();
 	for (heap = heap_list; heap; heap = heap->reg_next) {
 		pthread_mutex_lock(&heap->lock);
 		__frost_channels_fork(heap, FROST_FORK_PREPARE);
-		pthread_mutex_lock(&heap->shared_lock);
+		__frost_shared_fork(heap, FROST_FORK_PREPARE);
 		__frost_gc_fork_locks(heap, FROST_FORK_PREPARE);
 	}
 	__frost_gc_fork_kicker(FROST_FORK_PREPARE);
@@ -154,13 +111,12 @@ static void fork_parent(void)
 	__frost_gc_fork_kicker(FROST_FORK_PARENT);
 	for (heap = heap_list; heap; heap = heap->reg_next) {
 		__frost_gc_fork_locks(heap, FROST_FORK_PARENT);
-		pthread_mutex_unlock(&heap->shared_lock);
+		__frost_shared_fork(heap, FROST_FORK_PARENT);
 		__frost_channels_fork(heap, FROST_FORK_PARENT);
 		pthread_mutex_unlock(&heap->lock);
 	}
-	__frost_heaps_fork_registry(FROST_FORK_PARENT);
-	urcu_qsbr_call_rcu_after_fork_parent();
-	gate_open();
+	__frost_heaps_fork_unlock();
+	__frost_rcu_fork_parent();
 	for (heap = heap_list; heap; heap = heap->reg_next)
 		__frost_gc_fork_cycle(heap, FROST_FORK_PARENT);
 	__frost_heaps_fork_release();
@@ -184,11 +140,7 @@ static void fork_child(void)
 	struct frost_sandbox *self = frost_sandbox_current();
 	struct frost_heap *heap;
 
-	/* The only thread: what the sleepers of other threads left in the
-	 * condition variables and the gate must be forgotten. */
-	pthread_mutex_init(&gate_lock, NULL);
-	pthread_cond_init(&gate_cond, NULL);
-	gate_users = 0;
+	__frost_rcu_fork_child_reset();
 
 	__frost_channel_quarantine_fork(FROST_FORK_CHILD);
 	__frost_sandbox_pool_fork(FROST_FORK_CHILD);
@@ -196,16 +148,13 @@ static void fork_child(void)
 	__frost_gc_fork_kicker(FROST_FORK_CHILD);
 	for (heap = heap_list; heap; heap = heap->reg_next) {
 		__frost_gc_fork_locks(heap, FROST_FORK_CHILD);
-		pthread_mutex_unlock(&heap->shared_lock);
+		__frost_shared_fork(heap, FROST_FORK_CHILD);
 		__frost_channels_fork(heap, FROST_FORK_CHILD);
 		pthread_mutex_unlock(&heap->lock);
 		drop_foreign_sandboxes(heap, self);
 	}
-	__frost_heaps_fork_registry(FROST_FORK_CHILD);
-	/* liburcu's registry now lists only live readers: its worker may run
-	 * grace periods again. */
-	urcu_qsbr_call_rcu_after_fork_child();
-	gate_open();
+	__frost_heaps_fork_unlock();
+	__frost_rcu_fork_child_resume();
 	for (heap = heap_list; heap; heap = heap->reg_next)
 		__frost_gc_fork_cycle(heap, FROST_FORK_CHILD);
 	for (heap = heap_list; heap; heap = heap->reg_next)

@@ -73,7 +73,7 @@
  * the slot sequence words (TSan checks them).
  *
  * Roots. The reclaimer reads a channel's messages through
- * __frost_channels_for_each(): under heap->lock (so no channel is freed
+ * __frost_channels_for_each(): under __frost_heap_chan(heap)->lock (so no channel is freed
  * meanwhile) it walks the pending sends under the channel's lock, then
  * every slot's pointer with an acquire load, without stopping senders or
  * receivers. A non-NULL pointer is a message in the ring, one a sender is
@@ -96,7 +96,7 @@
  * only after the send succeeded or failed, online. From the barrier to the
  * end of the call the object is in the list, in the ring, or both.
  *
- * Lifetime. The heap lists its channels under heap->lock and refuses to be
+ * Lifetime. The heap lists its channels under __frost_heap_chan(heap)->lock and refuses to be
  * destroyed while it has any. frost_channel_destroy() refuses (-EBUSY)
  * while a message is left, a sender is pending or any waiter is registered;
  * a waiter's registration is the last thing it drops before returning, so
@@ -116,7 +116,7 @@
  * is bounded: at most the peak number of live channels plus the
  * quarantine's length, one structure (~320 bytes) each.
  *
- * Lock order: heap->lock, then a channel's @lock (both leaf-like: nothing
+ * Lock order: __frost_heap_chan(heap)->lock, then a channel's @lock (both leaf-like: nothing
  * else is taken under them). Send and receive take only @lock, and only on
  * their slow path. chan_quarantine_lock is a leaf.
  */
@@ -128,10 +128,7 @@
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include "core/fault.h"
-#include "gc/gc.h"
-#include "rcu/rcu.h"
-#include "sandbox/channel.h"
-#include "sandbox/fork.h"
+#include "channel/channel.h"
 
 #define FROST_CHANNEL_MAGIC	0x6368616eu	/* "chan" */
 #define CHAN_CLOSED		(UINT64_C(1) << 63)
@@ -162,7 +159,7 @@ struct chan_pending {
 /*
  * struct frost_channel - see the theory of operation.
  * @magic: FROST_CHANNEL_MAGIC while alive.
- * @heap: the heap; @prev, @next: its channel list (heap->lock).
+ * @heap: the heap; @prev, @next: its channel list (__frost_heap_chan(heap)->lock).
  * @cap: capacity, @slots: the ring.
  * @lock: protects @pending.
  * @pending: the objects of blocked senders (the reclaimer's walk reads them).
@@ -466,11 +463,11 @@ struct frost_channel *frost_channel_create(struct frost_heap *heap, size_t capac
 	ch->heap = heap;
 	ch->magic = FROST_CHANNEL_MAGIC;
 
-	pthread_mutex_lock(&heap->lock);
+	pthread_mutex_lock(&__frost_heap_chan(heap)->lock);
 	/* Defensive only: a destroy of the heap that raced with this call
 	 * (unsupported, Documentation/core-api/heap.rst) and won. */
-	if (heap->magic != FROST_HEAP_MAGIC) {
-		pthread_mutex_unlock(&heap->lock);
+	if (__frost_heap_chan(heap)->magic != FROST_HEAP_MAGIC) {
+		pthread_mutex_unlock(&__frost_heap_chan(heap)->lock);
 		pthread_mutex_destroy(&ch->lock);
 		free(ch->slots);
 		ch->slots = NULL;
@@ -478,12 +475,12 @@ struct frost_channel *frost_channel_create(struct frost_heap *heap, size_t capac
 		chan_struct_free(ch);
 		return frost_err_null(EINVAL);
 	}
-	ch->next = heap->channels;
+	ch->next = __frost_heap_chan(heap)->channels;
 	if (ch->next)
 		ch->next->prev = ch;
-	heap->channels = ch;
-	heap->nr_channels++;
-	pthread_mutex_unlock(&heap->lock);
+	__frost_heap_chan(heap)->channels = ch;
+	__frost_heap_chan(heap)->nr_channels++;
+	pthread_mutex_unlock(&__frost_heap_chan(heap)->lock);
 	return ch;
 
 err_slots:
@@ -501,7 +498,7 @@ static int chan_check(struct frost_sandbox *sb, struct frost_channel *ch, int ti
 	if (unlikely(!ch || ch->magic != FROST_CHANNEL_MAGIC ||
 		     timeout_ms < -1 || !__frost_sandbox_online(sb)))
 		return -EINVAL;
-	if (unlikely(sb->heap != ch->heap))
+	if (unlikely(__frost_sb_gc(sb)->heap != ch->heap))
 		return -EPERM;
 	return 0;
 }
@@ -628,7 +625,7 @@ int frost_channel_destroy(struct frost_channel *ch)
 	if (!ch || ch->magic != FROST_CHANNEL_MAGIC)
 		return -EINVAL;
 	heap = ch->heap;
-	pthread_mutex_lock(&heap->lock);
+	pthread_mutex_lock(&__frost_heap_chan(heap)->lock);
 	pthread_mutex_lock(&ch->lock);
 	/* Acquire: a waiter that left is done with the channel. Pairs with
 	 * the release decrement in chan_wait_end(). */
@@ -639,19 +636,19 @@ int frost_channel_destroy(struct frost_channel *ch)
 	       __atomic_load_n(&ch->head, __ATOMIC_ACQUIRE);
 	if (busy) {
 		pthread_mutex_unlock(&ch->lock);
-		pthread_mutex_unlock(&heap->lock);
+		pthread_mutex_unlock(&__frost_heap_chan(heap)->lock);
 		return -EBUSY;
 	}
 	ch->magic = 0;
 	if (ch->prev)
 		ch->prev->next = ch->next;
 	else
-		heap->channels = ch->next;
+		__frost_heap_chan(heap)->channels = ch->next;
 	if (ch->next)
 		ch->next->prev = ch->prev;
-	heap->nr_channels--;
+	__frost_heap_chan(heap)->nr_channels--;
 	pthread_mutex_unlock(&ch->lock);
-	pthread_mutex_unlock(&heap->lock);
+	pthread_mutex_unlock(&__frost_heap_chan(heap)->lock);
 
 	pthread_mutex_destroy(&ch->lock);
 	free(ch->slots);
@@ -667,8 +664,8 @@ int frost_channel_destroy(struct frost_channel *ch)
 void __frost_channels_for_each(struct frost_heap *heap,
 			       void (*fn)(struct frost_object *o, void *arg), void *arg)
 {
-	pthread_mutex_lock(&heap->lock);
-	for (struct frost_channel *ch = heap->channels; ch; ch = ch->next) {
+	pthread_mutex_lock(&__frost_heap_chan(heap)->lock);
+	for (struct frost_channel *ch = __frost_heap_chan(heap)->channels; ch; ch = ch->next) {
 		pthread_mutex_lock(&ch->lock);
 		for (struct chan_pending *p = ch->pending; p; p = p->next)
 			fn(p->obj, arg);
@@ -683,7 +680,7 @@ void __frost_channels_for_each(struct frost_heap *heap,
 				fn(o, arg);
 		}
 	}
-	pthread_mutex_unlock(&heap->lock);
+	pthread_mutex_unlock(&__frost_heap_chan(heap)->lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -728,7 +725,7 @@ static void chan_rebuild_after_fork(struct frost_channel *ch)
 
 void __frost_channels_fork(struct frost_heap *heap, enum frost_fork_phase phase)
 {
-	for (struct frost_channel *ch = heap->channels; ch; ch = ch->next) {
+	for (struct frost_channel *ch = __frost_heap_chan(heap)->channels; ch; ch = ch->next) {
 		switch (phase) {
 		case FROST_FORK_PREPARE:
 			pthread_mutex_lock(&ch->lock);
@@ -742,4 +739,9 @@ void __frost_channels_fork(struct frost_heap *heap, enum frost_fork_phase phase)
 			break;
 		}
 	}
+}
+
+bool __frost_channels_busy(struct frost_heap *heap)
+{
+	return __frost_heap_chan(heap)->nr_channels != 0;
 }

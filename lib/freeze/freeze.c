@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * lib/core/freeze.c - frost_freeze(): deep, all-or-nothing copies into the
+ * lib/freeze/freeze.c - frost_freeze(): deep, all-or-nothing copies into the
  * shared heap.
  *
  * Theory of operation. Freezing runs in four passes over the private graph
@@ -42,13 +42,7 @@
  * freeze_single(), with the same four steps and no tables.
  */
 #include <string.h>
-#include "core/internal.h"
 #include "core/stack.h"
-#include "mm/private.h"
-#include "gc/gc.h"
-#include "mm/shared.h"
-#include "ns/ns.h"
-#include "rcu/rcu.h"
 #include "sandbox/sandbox.h"
 
 #define FREEZE_INLINE_MEMO	32	/* a power of two */

@@ -19,47 +19,10 @@
  * call that takes an object and a sandbox checks it with
  * __frost_check_object() before changing anything (lifetime rule 4).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/internal.h"
-#include "mm/private.h"
-#include "mm/shared.h"
-#include "sandbox/sandbox.h"
-
-void __frost_panic(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	int n;
-
-	/* One write, so the message is not interleaved with other output. */
-	n = snprintf(msg, sizeof(msg), "frost: ");
-	va_start(ap, fmt);
-	n += vsnprintf(msg + n, sizeof(msg) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	if (n > (int)sizeof(msg) - 2)
-		n = (int)sizeof(msg) - 2;
-	msg[n++] = '\n';
-	fwrite(msg, 1, (size_t)n, stderr);
-	abort();
-}
-
-int __frost_check_sandbox_slow(const struct frost_sandbox *sb)
-{
-	if (!sb)
-		return -EINVAL;
-	/*
-	 * Not the caller's sandbox. Sandbox structures live in a pool that is
-	 * never freed, so even a stale pointer may be read. Relaxed: only the
-	 * value matters; pairs with the relaxed stores of @magic in
-	 * attach_init() and detach_now() (lib/sandbox/sandbox.c).
-	 */
-	if (__atomic_load_n(&sb->magic, __ATOMIC_RELAXED) != FROST_SANDBOX_MAGIC)
-		return -EINVAL;
-	return -EPERM;
-}
+#include "types/object.h"
 
 struct frost_sandbox *__frost_object_owner(const struct frost_object *o)
 {
@@ -78,7 +41,7 @@ int __frost_check_object(const struct frost_sandbox *sb, const struct frost_obje
 		 * heap 2, which cannot see heap 1's references to them). */
 		if (__frost_is_static(o))
 			return 0;
-		if (unlikely(__frost_shared_page_of(o)->heap != sb->heap))
+		if (unlikely(__frost_shared_page_of(o)->heap != __frost_sb_core(sb)->heap))
 			return -EPERM;
 		return 0;
 	}
@@ -96,7 +59,7 @@ struct frost_object *__frost_object_alloc(struct frost_sandbox *sb,
 	struct frost_object *o;
 
 	frost_assert(size >= sizeof(*o));
-	o = __frost_private_alloc_sort(&sb->arena, sb, size, FROST_ALLOC_OBJECT);
+	o = __frost_private_alloc_sort(&__frost_sb_mm(sb)->arena, sb, size, FROST_ALLOC_OBJECT);
 	if (unlikely(!o))
 		return NULL;
 	o->refcnt = 1;
@@ -118,7 +81,7 @@ static void release_child(struct frost_object **slot, void *arg)
 
 void frost_dealloc(struct frost_object *o)
 {
-	struct frost_sandbox *sb = __frost_object_owner(o);
+	struct frost_sandbox_obj *sb = __frost_sb_obj(__frost_object_owner(o));
 
 	frost_bug_on(frost_is_shared(o));
 	if (sb->in_dealloc) {
@@ -164,10 +127,11 @@ void frost_debug_check_owner(const struct frost_object *o)
 		return;
 	if (cur)
 		__frost_panic("sandbox %llu changed the refcount of sandbox %llu's private object %p (%s)",
-			      (unsigned long long)cur->id, (unsigned long long)pg->owner->id,
+			      (unsigned long long)__frost_sb_core(cur)->id,
+			      (unsigned long long)__frost_sb_core(pg->owner)->id,
 			      (const void *)o, o->type->name);
 	__frost_panic("a thread without a sandbox changed the refcount of sandbox %llu's private object %p (%s)",
-		      (unsigned long long)pg->owner->id, (const void *)o, o->type->name);
+		      (unsigned long long)__frost_sb_core(pg->owner)->id, (const void *)o, o->type->name);
 }
 
 struct frost_object *frost_object_new(struct frost_sandbox *sb, const struct frost_type *type,

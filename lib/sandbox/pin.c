@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * lib/ns/pin.c - pins: a sandbox's multiset of shared objects kept alive.
+ * lib/sandbox/pin.c - pins: a sandbox's multiset of shared objects kept alive.
  *
  * Theory of operation. A sandbox's pins (struct frost_pins in sb->pins) are
  * an open-addressing hash table keyed by object address: linear probing,
@@ -19,9 +19,7 @@
  */
 #include <string.h>
 
-#include "rcu/rcu.h"
-#include "gc/gc.h"
-#include "ns/ns.h"
+#include "sandbox/sandbox.h"
 
 #define PINS_MIN_CAP	16u
 
@@ -159,9 +157,8 @@ int frost_unpin(struct frost_sandbox *sb, struct frost_object *shared)
 	return 0;
 }
 
-/* Internal: see ns.h. */
-void __frost_pins_for_each(struct frost_sandbox *sb, void (*fn)(struct frost_object *o, void *arg),
-			   void *arg)
+/* Internal: see pins.h. */
+void __frost_pins_for_each(struct frost_sandbox *sb, frost_root_fn fn, void *arg)
 {
 	const struct frost_pins *p = &sb->pins;
 	uint32_t i;
@@ -169,4 +166,16 @@ void __frost_pins_for_each(struct frost_sandbox *sb, void (*fn)(struct frost_obj
 	for (i = 0; i < p->cap; i++)
 		if (p->slots[i].obj)
 			fn(p->slots[i].obj, arg);
+}
+
+/* Internal: see pins.h. */
+void __frost_pins_release(struct frost_sandbox *sb)
+{
+	/* The slots are an arena buffer: freed here, or with the arena. */
+	if (sb->pins.slots)
+		__frost_private_free(sb->pins.slots);
+	sb->pins.slots = NULL;
+	sb->pins.cap = sb->pins.used = 0;
+	/* frost_sandbox_stats() may be reading it from another thread. */
+	__atomic_store_n(&sb->pins.total, 0, __ATOMIC_RELAXED);
 }

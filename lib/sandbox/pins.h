@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/sandbox/pins.h - a sandbox's pins (internal).
+ *
+ * Theory of operation: see lib/sandbox/pin.c. Pins are per-sandbox roots:
+ * a multiset of shared objects the sandbox keeps alive across quiescent
+ * states, written only by its owner and read by the reclaimer at the
+ * owner's handshakes (through the heap's root hooks, lib/heap/heap.c).
+ */
+#ifndef __FROST_SANDBOX_PINS_H
+#define __FROST_SANDBOX_PINS_H
+
+#include <stdint.h>
+#include "gc/gc.h"
+
+/*
+ * struct frost_pin_slot - one pinned object and its multiplicity.
+ * @obj: the object (NULL: an empty slot).
+ * @count: how many times it is pinned.
+ */
+struct frost_pin_slot {
+	struct frost_object *obj;
+	uint64_t count;
+};
+
+/*
+ * struct frost_pins - a sandbox's pins: an open-addressing multiset keyed by
+ * object address, in an arena buffer, written only by its owner.
+ * @slots, @cap: @cap slots (a power of two, or 0 before the first pin).
+ * @used: slots holding an object; @total: pins counting multiplicity
+ *	(relaxed atomic stores: frost_sandbox_stats() may read it).
+ */
+struct frost_pins {
+	struct frost_pin_slot *slots;
+	uint32_t cap;
+	uint32_t used;
+	uint64_t total;
+};
+
+/*
+ * Call @fn on every object pinned by @sb (once per distinct object). The
+ * pins are written only by @sb's thread: call it from that thread, or while
+ * @sb is held offline (frost_pin()/frost_unpin() refuse an offline sandbox).
+ */
+void __frost_pins_for_each(struct frost_sandbox *sb, frost_root_fn fn, void *arg);
+
+/* Drop every pin of @sb (detach, or a fork child's foreign sandbox). */
+void __frost_pins_release(struct frost_sandbox *sb);
+
+#endif /* __FROST_SANDBOX_PINS_H */
