@@ -65,7 +65,7 @@ static const struct frost_str *node_str(const struct intern_node *n)
 
 static int intern_match(struct cds_lfht_node *ln, const void *arg)
 {
-	const struct intern_node *n = caa_container_of(ln, struct intern_node, lnode);
+	const struct intern_node *n = __frost_container_of(ln, struct intern_node, lnode);
 	const struct intern_key *k = arg;
 	const struct frost_str *s;
 
@@ -80,13 +80,13 @@ static int intern_match(struct cds_lfht_node *ln, const void *arg)
 
 static void intern_node_free_rcu(struct rcu_head *head)
 {
-	free(caa_container_of(head, struct intern_node, rcu));
+	free(__frost_container_of(head, struct intern_node, rcu));
 }
 
 /* Internal: see ns.h. */
 void __frost_intern_retire(struct cds_lfht_node *ln)
 {
-	urcu_qsbr_call_rcu(&caa_container_of(ln, struct intern_node, lnode)->rcu,
+	urcu_qsbr_call_rcu(&__frost_container_of(ln, struct intern_node, lnode)->rcu,
 			   intern_node_free_rcu);
 }
 
@@ -137,7 +137,7 @@ static struct intern_node *intern_find(struct cds_lfht *ht, const struct intern_
 
 	cds_lfht_lookup(ht, (unsigned long)hash, intern_match, key, &iter);
 	ln = cds_lfht_iter_get_node(&iter);
-	return ln ? caa_container_of(ln, struct intern_node, lnode) : NULL;
+	return ln ? __frost_container_of(ln, struct intern_node, lnode) : NULL;
 }
 
 /*
@@ -227,7 +227,7 @@ struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8
 		 * unless the reclaimer condemns it first: then start over. */
 		__frost_shared_unalloc(sb, o);
 		free(n);
-		n = caa_container_of(ln, struct intern_node, lnode);
+		n = __frost_container_of(ln, struct intern_node, lnode);
 		if (intern_claim(sb, n))
 			return n->str;
 	}
@@ -252,7 +252,7 @@ void __frost_intern_sweep(struct frost_heap *heap,
 		return;
 	for (cds_lfht_first(__frost_heap_ns(heap)->intern, &iter); (ln = cds_lfht_iter_get_node(&iter)) != NULL;
 	     cds_lfht_next(__frost_heap_ns(heap)->intern, &iter)) {
-		struct intern_node *n = caa_container_of(ln, struct intern_node, lnode);
+		struct intern_node *n = __frost_container_of(ln, struct intern_node, lnode);
 		uint64_t st;
 
 		/* Pairs with __frost_tsan_release() in frost_str_intern() (TSan builds). */

@@ -84,7 +84,7 @@ struct ns_key {
 
 static int ns_match(struct cds_lfht_node *ln, const void *arg)
 {
-	const struct ns_node *n = caa_container_of(ln, struct ns_node, lnode);
+	const struct ns_node *n = __frost_container_of(ln, struct ns_node, lnode);
 	const struct ns_key *k = arg;
 
 	/* Pairs with __frost_tsan_release() in ns_node_new() (TSan builds). */
@@ -94,7 +94,7 @@ static int ns_match(struct cds_lfht_node *ln, const void *arg)
 
 static void ns_node_free_rcu(struct rcu_head *head)
 {
-	free(caa_container_of(head, struct ns_node, rcu));
+	free(__frost_container_of(head, struct ns_node, rcu));
 }
 
 /*
@@ -114,7 +114,7 @@ static struct ns_node *ns_find(struct cds_lfht *ht, const struct ns_key *key, ui
 
 	cds_lfht_lookup(ht, (unsigned long)hash, ns_match, key, &iter);
 	ln = cds_lfht_iter_get_node(&iter);
-	return ln ? caa_container_of(ln, struct ns_node, lnode) : NULL;
+	return ln ? __frost_container_of(ln, struct ns_node, lnode) : NULL;
 }
 
 static struct ns_node *ns_node_new(const struct ns_key *key, uint64_t hash,
@@ -216,7 +216,7 @@ static int ns_store(struct frost_sandbox *sb, const char *name, enum ns_mode mod
 					break;
 				}
 			}
-			n = caa_container_of(cds_lfht_add_unique(__frost_heap_ns(heap)->ns, (unsigned long)hash,
+			n = __frost_container_of(cds_lfht_add_unique(__frost_heap_ns(heap)->ns, (unsigned long)hash,
 								 ns_match, &key, &fresh->lnode),
 					     struct ns_node, lnode);
 			if (n == fresh) {
@@ -346,7 +346,7 @@ void __frost_ns_for_each(struct frost_heap *heap, void (*fn)(struct frost_object
 		return;
 	for (cds_lfht_first(__frost_heap_ns(heap)->ns, &iter); (ln = cds_lfht_iter_get_node(&iter)) != NULL;
 	     cds_lfht_next(__frost_heap_ns(heap)->ns, &iter)) {
-		struct ns_node *n = caa_container_of(ln, struct ns_node, lnode);
+		struct ns_node *n = __frost_container_of(ln, struct ns_node, lnode);
 		struct frost_object *v;
 
 		/* Pairs with __frost_tsan_release() in ns_node_new() (TSan builds). */
@@ -384,7 +384,7 @@ int __frost_ns_init(struct frost_heap *heap)
 
 static void ns_retire(struct cds_lfht_node *ln)
 {
-	urcu_qsbr_call_rcu(&caa_container_of(ln, struct ns_node, lnode)->rcu, ns_node_free_rcu);
+	urcu_qsbr_call_rcu(&__frost_container_of(ln, struct ns_node, lnode)->rcu, ns_node_free_rcu);
 }
 
 /* Delete and retire every node of @ht (caller online). */
