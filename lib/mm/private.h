@@ -24,18 +24,10 @@
 #include "core/err.h"
 #include "core/fault.h"
 #include "core/stat.h"
+#include "mm/page.h"
 
-#define FROST_PAGE_SHIFT	16
-#define FROST_PAGE_SIZE		(1UL << FROST_PAGE_SHIFT)
 #define FROST_SMALL_MAX		8192u
 #define FROST_NR_CLASSES	32
-
-#define FROST_PAGE_MAGIC	0x66726f73u	/* "fros" */
-enum frost_page_kind {
-	FROST_PAGE_SENTINEL = 0,	/* the static empty page of a fresh class */
-	FROST_PAGE_PRIVATE,		/* size-classed, one owner */
-	FROST_PAGE_PRIVATE_LARGE,	/* one large private allocation */
-};
 
 /*
  * Arena memory holds two sorts of allocations: objects (a struct
@@ -88,6 +80,8 @@ enum frost_page_listing {
 	FROST_PAGE_PARTIAL,
 	FROST_PAGE_CURRENT,
 };
+
+FROST_PAGE_HEADER_CHECK(struct frost_page);
 
 /* Offset of the first slot: the header rounded up to a cache line. */
 #define FROST_PAGE_HDR_SIZE	128

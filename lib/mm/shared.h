@@ -44,23 +44,11 @@
 #define FROST_MARK_WORDS		((FROST_SHARED_MAX_SLOTS + 63) / 64)
 #define FROST_CHAIN_LEN			32u	/* slots per chain (small classes) */
 
-/*
- * Shared pages have a magic of their own, so a check that expects a private
- * page (ownership, the debug owner check) never trusts a shared header's
- * fields as private ones, and the reverse.
- */
-#define FROST_SHARED_PAGE_MAGIC	0x73686172u	/* "shar" */
-
-enum {
-	FROST_PAGE_SHARED = 8,		/* size-classed shared slab */
-	FROST_PAGE_SHARED_LARGE,	/* one large shared object */
-};
-
 struct frost_heap;
 
 /*
  * struct frost_shared_page - header of a shared slab or large mapping.
- * @magic, @kind: as in struct frost_page (same offsets).
+ * @magic, @kind: as in struct frost_page_id (lib/mm/page.h, same offsets).
  * @size_class: class index (slabs).
  * @obj_size: slot size (slab) or object size (large).
  * @capacity: slots in the slab (1 for large).
@@ -84,6 +72,7 @@ struct frost_shared_page {
 	uint64_t mark[2][FROST_MARK_WORDS] __attribute__((aligned(64)));
 };
 
+FROST_PAGE_HEADER_CHECK(struct frost_shared_page);
 _Static_assert(sizeof(struct frost_shared_page) <= FROST_SHARED_HDR_SIZE,
 	       "shared page header overflows its area");
 
