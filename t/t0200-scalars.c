@@ -1042,6 +1042,47 @@ TEST_F(heap, inline_scalar_accessors_match_exported)
 	frost_decref(fake);
 }
 
+/* The one-test refcount paths: saturation at 2^63, immortal counts unwritten. */
+TEST_F(heap, refcount_one_test_edges)
+{
+	struct frost_object *o = frost_int_new(self->sb, INT64_C(1) << 50);
+	uint64_t before = live_objects(self->sb);
+
+	assert_ptr(o, !=, NULL);
+	frost_incref(o);
+	expect_uint(o->refcnt, ==, 2);
+	frost_decref(o);
+	expect_uint(o->refcnt, ==, 1);
+	/* 2^63 - 1 saturates into the immortal range, and stays there. */
+	o->refcnt = (uint64_t)INT64_MAX;
+	frost_incref(o);
+	expect_uint(o->refcnt, ==, UINT64_C(1) << 63);
+	expect_true(frost_is_shared(o));
+	frost_incref(o);
+	frost_decref(o);
+	frost_decref(o);
+	expect_uint(o->refcnt, ==, UINT64_C(1) << 63);
+	/*
+	 * Immortal counts, bottom to near the top, are left alone both ways
+	 * (2^64 - 1 is never a count: immortal counts are never changed).
+	 */
+	const uint64_t imm[] = { UINT64_C(1) << 63, (UINT64_C(1) << 63) + 1,
+				 FROST_REFCNT_IMMORTAL, UINT64_MAX - 1 };
+
+	for (size_t k = 0; k < ARRAY_SIZE(imm); k++) {
+		o->refcnt = imm[k];
+		frost_incref(o);
+		expect_uint(o->refcnt, ==, imm[k]);
+		frost_decref(o);
+		expect_uint(o->refcnt, ==, imm[k]);
+	}
+	/* The last reference still frees. */
+	o->refcnt = 1;
+	expect_uint(live_objects(self->sb), ==, before);
+	frost_decref(o);
+	expect_uint(live_objects(self->sb), ==, before - 1);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "--print-hashes"))
