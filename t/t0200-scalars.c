@@ -911,6 +911,178 @@ TEST(hash_keyed_per_process)
 	frost_test_close(heap, sb);
 }
 
+/*
+ * The accessors are inline (macros for static inline functions), and the
+ * exported functions of the same names still exist: reached here through
+ * function pointers (a macro name not followed by "(" is not expanded).
+ */
+#if defined(frost_bool_get) && defined(frost_int_get) && defined(frost_float_get) && \
+	defined(frost_str_data) && defined(frost_bytes_data)
+#define SCALAR_ACCESSORS_INLINE 1
+#else
+#define SCALAR_ACCESSORS_INLINE 0
+#endif
+
+static int (*const ool_bool_get)(const struct frost_object *, bool *) = frost_bool_get;
+static int (*const ool_int_get)(const struct frost_object *, int64_t *) = frost_int_get;
+static int (*const ool_float_get)(const struct frost_object *, double *) = frost_float_get;
+static const char *(*const ool_str_data)(const struct frost_object *, size_t *) = frost_str_data;
+static const void *(*const ool_bytes_data)(const struct frost_object *, size_t *) = frost_bytes_data;
+
+/* A user type whose objects look like an int, a str and a bool in memory. */
+static const struct frost_type lookalike_type = { .name = "lookalike" };
+
+TEST_F(heap, inline_scalar_accessors_match_exported)
+{
+	struct frost_object *i, *fl, *s, *b, *fake;
+	int64_t iv;
+	double dv;
+	bool bv;
+	size_t len;
+
+	expect_true(SCALAR_ACCESSORS_INLINE);
+	i = frost_int_new(self->sb, -(INT64_C(1) << 40));
+	fl = frost_float_new(self->sb, -0.25);
+	s = frost_str_new(self->sb, "h\xc3\xa9llo", 6);
+	b = frost_bytes_new(self->sb, "\0\1\2", 3);
+	fake = frost_object_new(self->sb, &lookalike_type, sizeof(struct frost_str_pub) + 16);
+	assert_true(i && fl && s && b && fake);
+	/* The type tests compare with the exported type objects. */
+	expect_ptr(i->type, ==, &frost_int_type);
+	expect_ptr(frost_int_new(self->sb, 3)->type, ==, &frost_int_type);
+	expect_ptr(fl->type, ==, &frost_float_type);
+	expect_ptr(s->type, ==, &frost_str_type);
+	expect_ptr(b->type, ==, &frost_bytes_type);
+	expect_ptr(frost_bool(false)->type, ==, &frost_bool_type);
+	/* ...of which nobody else can make objects: identity is exact. */
+	expect_null_errno(frost_object_new(self->sb, &frost_int_type, 0), EINVAL);
+	expect_null_errno(frost_object_new(self->sb, &frost_str_type, 64), EINVAL);
+
+	/* Success: the same values both ways. */
+	iv = 0;
+	expect_int(frost_int_get(i, &iv), ==, 0);
+	expect_int(iv, ==, -(INT64_C(1) << 40));
+	iv = 0;
+	expect_int(ool_int_get(i, &iv), ==, 0);
+	expect_int(iv, ==, -(INT64_C(1) << 40));
+	expect_int((frost_int_get)(frost_int_new(self->sb, -5), &iv), ==, 0);
+	expect_int(iv, ==, -5);
+	dv = 0;
+	expect_int(frost_float_get(fl, &dv), ==, 0);
+	expect_true(dv == -0.25);
+	dv = 0;
+	expect_int(ool_float_get(fl, &dv), ==, 0);
+	expect_true(dv == -0.25);
+	for (int k = 0; k < 2; k++) {
+		bv = !k;
+		expect_int(frost_bool_get(frost_bool(k), &bv), ==, 0);
+		expect_int(bv, ==, k);
+		bv = !k;
+		expect_int(ool_bool_get(frost_bool(k), &bv), ==, 0);
+		expect_int(bv, ==, k);
+	}
+	len = 0;
+	expect_str(frost_str_data(s, &len), "h\xc3\xa9llo");
+	expect_uint(len, ==, 6);
+	expect_ptr(frost_str_data(s, NULL), ==, ool_str_data(s, &len));
+	expect_uint(len, ==, 6);
+	len = 0;
+	expect_true(memcmp(frost_bytes_data(b, &len), "\0\1\2", 3) == 0);
+	expect_uint(len, ==, 3);
+	expect_ptr(frost_bytes_data(b, NULL), ==, ool_bytes_data(b, &len));
+	expect_uint(len, ==, 3);
+
+	/* Errors: the same return, the same errno, outputs untouched. */
+	const struct frost_object *bad[] = { NULL, fake, s, i, fl, b, frost_none() };
+
+	for (size_t k = 0; k < ARRAY_SIZE(bad); k++) {
+		const struct frost_object *o = bad[k];
+
+		iv = 11;
+		dv = 11.0;
+		bv = true;
+		len = 11;
+		if (o != i) {
+			expect_neg_errno(frost_int_get(o, &iv), EINVAL);
+			expect_neg_errno(ool_int_get(o, &iv), EINVAL);
+		}
+		if (o != fl) {
+			expect_neg_errno(frost_float_get(o, &dv), EINVAL);
+			expect_neg_errno(ool_float_get(o, &dv), EINVAL);
+		}
+		expect_neg_errno(frost_bool_get(o, &bv), EINVAL);
+		expect_neg_errno(ool_bool_get(o, &bv), EINVAL);
+		if (o != s) {
+			expect_null_errno(frost_str_data(o, &len), EINVAL);
+			expect_null_errno(ool_str_data(o, &len), EINVAL);
+			expect_null_errno(frost_str_data(o, NULL), EINVAL);
+		}
+		if (o != b) {
+			expect_null_errno(frost_bytes_data(o, &len), EINVAL);
+			expect_null_errno(ool_bytes_data(o, &len), EINVAL);
+			expect_null_errno(frost_bytes_data(o, NULL), EINVAL);
+		}
+		expect_int(iv, ==, 11);
+		expect_true(dv == 11.0);
+		expect_true(bv);
+		expect_uint(len, ==, 11);
+	}
+	/* A NULL output pointer with the right type. */
+	expect_neg_errno(frost_int_get(i, NULL), EINVAL);
+	expect_neg_errno(ool_int_get(i, NULL), EINVAL);
+	expect_neg_errno(frost_float_get(fl, NULL), EINVAL);
+	expect_neg_errno(ool_float_get(fl, NULL), EINVAL);
+	expect_neg_errno(frost_bool_get(frost_bool(true), NULL), EINVAL);
+	expect_neg_errno(ool_bool_get(frost_bool(true), NULL), EINVAL);
+
+	frost_decref(i);
+	frost_decref(fl);
+	frost_decref(s);
+	frost_decref(b);
+	frost_decref(fake);
+}
+
+/* The one-test refcount paths: saturation at 2^63, immortal counts unwritten. */
+TEST_F(heap, refcount_one_test_edges)
+{
+	struct frost_object *o = frost_int_new(self->sb, INT64_C(1) << 50);
+	uint64_t before = live_objects(self->sb);
+
+	assert_ptr(o, !=, NULL);
+	frost_incref(o);
+	expect_uint(o->refcnt, ==, 2);
+	frost_decref(o);
+	expect_uint(o->refcnt, ==, 1);
+	/* 2^63 - 1 saturates into the immortal range, and stays there. */
+	o->refcnt = (uint64_t)INT64_MAX;
+	frost_incref(o);
+	expect_uint(o->refcnt, ==, UINT64_C(1) << 63);
+	expect_true(frost_is_shared(o));
+	frost_incref(o);
+	frost_decref(o);
+	frost_decref(o);
+	expect_uint(o->refcnt, ==, UINT64_C(1) << 63);
+	/*
+	 * Immortal counts, bottom to near the top, are left alone both ways
+	 * (2^64 - 1 is never a count: immortal counts are never changed).
+	 */
+	const uint64_t imm[] = { UINT64_C(1) << 63, (UINT64_C(1) << 63) + 1,
+				 FROST_REFCNT_IMMORTAL, UINT64_MAX - 1 };
+
+	for (size_t k = 0; k < ARRAY_SIZE(imm); k++) {
+		o->refcnt = imm[k];
+		frost_incref(o);
+		expect_uint(o->refcnt, ==, imm[k]);
+		frost_decref(o);
+		expect_uint(o->refcnt, ==, imm[k]);
+	}
+	/* The last reference still frees. */
+	o->refcnt = 1;
+	expect_uint(live_objects(self->sb), ==, before);
+	frost_decref(o);
+	expect_uint(live_objects(self->sb), ==, before - 1);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "--print-hashes"))

@@ -747,6 +747,107 @@ TEST_F(heap, item_survives_its_container)
 	expect_uint(live(self->sb), ==, base);
 }
 
+/*
+ * frost_tuple_len()/frost_tuple_get() are inline (macros for static inline
+ * functions); the exported functions remain, reached here through function
+ * pointers (a macro name not followed by "(" is not expanded).
+ */
+#if defined(frost_tuple_len) && defined(frost_tuple_get)
+#define TUPLE_ACCESSORS_INLINE 1
+#else
+#define TUPLE_ACCESSORS_INLINE 0
+#endif
+
+static size_t (*const ool_tuple_len)(const struct frost_object *) = frost_tuple_len;
+static struct frost_object *(*const ool_tuple_get)(const struct frost_object *, size_t) =
+	frost_tuple_get;
+
+/* A user type laid out like a tuple of one item. */
+static const struct frost_type tuple_lookalike_type = { .name = "tuple-lookalike" };
+
+TEST_F(heap, inline_tuple_accessors_match_exported)
+{
+	struct frost_object *x, *s, *t, *empty, *l, *m, *fake;
+	struct frost_tuple_pub *f;
+
+	expect_true(TUPLE_ACCESSORS_INLINE);
+	x = mkint(self->sb, BIG + 1);
+	s = mkstr(self->sb, "item");
+	t = tuple2(self->sb, x, s);
+	empty = frost_tuple_new(self->sb, 0, NULL);
+	l = frost_list_new(self->sb);
+	m = map2(self->sb, x, s, s, x);
+	fake = frost_object_new(self->sb, &tuple_lookalike_type,
+				sizeof(struct frost_tuple_pub) + sizeof(struct frost_object *));
+	assert_true(empty && l && m && fake);
+	assert_int(frost_list_append(self->sb, l, x), ==, 0);
+	f = (struct frost_tuple_pub *)fake;
+	f->len = 1;
+	f->items[0] = x;
+	expect_ptr(t->type, ==, &frost_tuple_type);
+	expect_null_errno(frost_object_new(self->sb, &frost_tuple_type, 0), EINVAL);
+
+	/* Success, both ways; errno is left alone. */
+	errno = 0;
+	expect_uint(frost_tuple_len(t), ==, 2);
+	expect_uint(ool_tuple_len(t), ==, 2);
+	expect_uint((frost_tuple_len)(t), ==, 2);
+	expect_uint(frost_tuple_len(empty), ==, 0);
+	expect_uint(ool_tuple_len(empty), ==, 0);
+	expect_ptr(frost_tuple_get(t, 0), ==, x);
+	expect_ptr(frost_tuple_get(t, 1), ==, s);
+	expect_ptr(ool_tuple_get(t, 0), ==, x);
+	expect_ptr(ool_tuple_get(t, 1), ==, s);
+	expect_ptr((frost_tuple_get)(t, 1), ==, s);
+	expect_int(errno, ==, 0);
+
+	/* Out of range: ERANGE both ways, at the end, far and at SIZE_MAX. */
+	size_t idx[] = { 2, 3, 1u << 20, SIZE_MAX };
+
+	for (size_t k = 0; k < sizeof(idx) / sizeof(idx[0]); k++) {
+		expect_null_errno(frost_tuple_get(t, idx[k]), ERANGE);
+		expect_null_errno(ool_tuple_get(t, idx[k]), ERANGE);
+	}
+	expect_null_errno(frost_tuple_get(empty, 0), ERANGE);
+	expect_null_errno(ool_tuple_get(empty, 0), ERANGE);
+
+	/* Not a tuple (NULL, other containers, a look-alike): EINVAL, even at index 0. */
+	const struct frost_object *bad[] = { NULL, l, m, x, s, fake, frost_none() };
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		errno = 0;
+		expect_uint(frost_tuple_len(bad[k]), ==, 0);
+		expect_int(errno, ==, EINVAL);
+		errno = 0;
+		expect_uint(ool_tuple_len(bad[k]), ==, 0);
+		expect_int(errno, ==, EINVAL);
+		expect_null_errno(frost_tuple_get(bad[k], 0), EINVAL);
+		expect_null_errno(ool_tuple_get(bad[k], 0), EINVAL);
+		expect_null_errno(frost_tuple_get(bad[k], 5), EINVAL);
+		expect_null_errno(ool_tuple_get(bad[k], 5), EINVAL);
+	}
+
+	/* A walk with the inline accessors, as tools/bench/read.c does. */
+	int64_t sum = 0;
+
+	for (size_t k = 0; k < frost_tuple_len(t); k++) {
+		int64_t v = 0;
+
+		if (frost_int_get(frost_tuple_get(t, k), &v) == 0)
+			sum += v;
+	}
+	expect_int(sum, ==, BIG + 1);
+
+	f->len = 0;	/* the look-alike's "item" is not a reference */
+	frost_decref(fake);
+	frost_decref(m);
+	frost_decref(l);
+	frost_decref(empty);
+	frost_decref(t);
+	frost_decref(s);
+	frost_decref(x);
+}
+
 int main(int argc, char **argv)
 {
 #ifndef CONFIG_FROST_STATS

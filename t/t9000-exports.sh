@@ -3,7 +3,8 @@
 #
 # t9000-exports: libfrost.so exports only frost_* symbols (the version script
 # and -fvisibility=hidden together), carries the soname libfrost.so.0, and
-# the static library defines no global symbol outside frost_* and __frost_*.
+# the static library defines no global symbol outside frost_* and __frost_*;
+# the accessors inline in <frost/types.h> remain exported functions.
 . "$(dirname "$0")/lib-tap.sh"
 
 so=$(ls "$FROST_OBJTREE"/libfrost.so.0.* 2>/dev/null | head -n 1)
@@ -18,6 +19,14 @@ exports_only_frost() {
 exports_something() {
 	nm -D --defined-only "$so" | grep -q ' T frost_version'
 }
+inline_accessors_exported() {
+	# Inline in <frost/types.h>, still exported functions for old programs
+	# and for the inline versions' error paths.
+	for f in frost_tuple_len frost_tuple_get frost_int_get frost_float_get \
+		 frost_bool_get frost_str_data frost_bytes_data; do
+		nm -D --defined-only "$so" | grep -q " T $f@" || { echo "$f not exported"; return 1; }
+	done
+}
 soname_is_0() {
 	readelf -d "$so" | grep -q 'Library soname: \[libfrost.so.0\]'
 }
@@ -31,6 +40,7 @@ static_globals_prefixed() {
 
 ok "shared library exports only frost_* symbols" -- exports_only_frost
 ok "frost_version is exported" -- exports_something
+ok "the inline accessors are exported functions too" -- inline_accessors_exported
 ok "SONAME is libfrost.so.0" -- soname_is_0
 ok "static library globals are frost_ or __frost_" -- static_globals_prefixed
 done_testing

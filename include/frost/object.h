@@ -12,7 +12,21 @@
  *                    (None, True, False, small ints). They are created at
  *                    FROST_REFCNT_IMMORTAL (3 << 62), the middle of the range.
  *
- * The immortality check is one sign test. frost_incref()/frost_decref() of
+ * The immortality check is one test. frost_incref() adds 1 and branches on
+ * the sign of the sum; frost_decref() branches once on the count being at
+ * most 1 (signed), which catches both the last reference and every
+ * immortal count. That is the floor: without a check an increment is one
+ * read-modify-write instruction (add $1 to memory) and a decrement one
+ * plus its branch to frost_dealloc(); any check needs the count in a
+ * register, so it costs a load, a flag-setting operation, a branch and a
+ * store: 3 instructions more per operation than the unchecked form
+ * (measured: 8.5 against 5.5 instructions per operation in
+ * tools/bench/callgrind-refcount.sh). Closing the rest needs fewer
+ * operations, not a cheaper test: borrowed references (no incref/decref
+ * pair at all), or a check-free increment of an object the caller has just
+ * allocated and so knows to be private.
+ *
+ * frost_incref()/frost_decref() of
  * an immortal object return without writing it, so readers of shared objects
  * never dirty its cache line (lifetime rule 6). A private count that would
  * reach 2^63 saturates into the immortal range instead of overflowing: the
@@ -139,22 +153,36 @@ static inline bool frost_is_shared(const struct frost_object *o)
  */
 static inline void frost_incref(struct frost_object *o)
 {
-	uint64_t r = o->refcnt;
+	uint64_t n = o->refcnt + 1;
 
-	if (frost_unlikely((int64_t)r < 0))
+	/*
+	 * One test, on the sign of the sum (the add sets the flag the branch
+	 * reads). Negative: the count was immortal (no write), or it was
+	 * 2^63 - 1 and saturates at 2^63, the bottom of the immortal range.
+	 * (An immortal count of 2^64 - 1 would wrap to 0 here; none exists:
+	 * immortal counts are FROST_REFCNT_IMMORTAL, the static objects' one
+	 * above it, or 2^63 from saturation, and are never changed.)
+	 */
+	if (frost_unlikely((int64_t)n < 0)) {
+		if (n == UINT64_C(1) << 63) {
+#ifdef CONFIG_FROST_DEBUG
+			frost_debug_check_owner(o);
+#endif
+			o->refcnt = n;
+		}
 		return;
+	}
 #ifdef CONFIG_FROST_DEBUG
 	frost_debug_check_owner(o);
 #endif
-	/* 2^63 - 1 + 1 lands in the immortal range: saturation, not wrap. */
-	o->refcnt = r + 1;
+	o->refcnt = n;
 }
 
 /**
  * frost_decref() - Drop a reference to @o; free it when it was the last.
  * @o: an object (not NULL).
  *
- * A no-op on shared objects (no write). On private objects, a decrement
+ * A no-op on shared objects (no write). On a private object, a decrement
  * without atomics; at zero the object is finalized, its children released
  * and its memory returned to the owner's free list.
  *
@@ -162,17 +190,25 @@ static inline void frost_incref(struct frost_object *o)
  */
 static inline void frost_decref(struct frost_object *o)
 {
-	uint64_t r = o->refcnt;
+	int64_t r = (int64_t)o->refcnt;
 
-	if (frost_unlikely((int64_t)r < 0))
+	/*
+	 * One test covers both ways off the plain path: r == 1 (the last
+	 * reference) and r < 0 (immortal, all of [2^63, 2^64)).
+	 */
+	if (frost_unlikely(r <= 1)) {
+		if (r == 1) {
+#ifdef CONFIG_FROST_DEBUG
+			frost_debug_check_owner(o);
+#endif
+			frost_dealloc(o);
+		}
 		return;
+	}
 #ifdef CONFIG_FROST_DEBUG
 	frost_debug_check_owner(o);
 #endif
-	if (--r == 0)
-		frost_dealloc(o);
-	else
-		o->refcnt = r;
+	o->refcnt = (uint64_t)r - 1;
 }
 
 /**

@@ -12,10 +12,35 @@
  * frozen copy is never written again. Containers take a new reference to
  * each item; accessors return borrowed references, valid while the container
  * is. Any argument that is another sandbox's private object fails with EPERM.
+ *
+ * Inline accessors. frost_tuple_len(), frost_tuple_get(), frost_int_get(),
+ * frost_float_get(), frost_bool_get(), frost_str_data() and
+ * frost_bytes_data() are macros expanding to static inline functions, so a
+ * walk over a tuple costs no call. They make exactly the checks of the
+ * exported functions of the same names (NULL, the type by identity, the
+ * index), handle the success path themselves and call the exported
+ * function for anything else, so every error and errno value is the
+ * exported function's, and an output argument is left unwritten on error
+ * as before. The exported functions remain for that, for programs built
+ * against older headers, and for callers who take their address or write
+ * (frost_tuple_get)(t, i).
+ *
+ * For this, and only for this, the header exposes two things that are
+ * otherwise private. The layouts of these types' objects, as the
+ * struct frost_*_pub prefixes below: the library checks at build time that
+ * they match its own layouts, but only the fields the inline accessors
+ * read are an interface, and nothing may write any of them. And the
+ * built-in type objects (frost_tuple_type, ...), so that a type test is one
+ * pointer comparison. Only the library makes objects of these types
+ * (frost_object_new() refuses built-in types), so the comparison is exact;
+ * the library itself refers to these objects by their exported names, so
+ * a program whose executable holds a copy of one (a copy relocation) still
+ * sees the same address as the library.
  */
 #ifndef __FROST_TYPES_H
 #define __FROST_TYPES_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +48,111 @@
 #include <frost/object.h>
 
 struct frost_sandbox;
+
+/**
+ * frost_bool_type - The type of True and False (exported for inline tests).
+ */
+FROST_API extern const struct frost_type frost_bool_type;
+/**
+ * frost_int_type - The type of int objects (exported for inline tests).
+ */
+FROST_API extern const struct frost_type frost_int_type;
+/**
+ * frost_float_type - The type of float objects (exported for inline tests).
+ */
+FROST_API extern const struct frost_type frost_float_type;
+/**
+ * frost_str_type - The type of str objects (exported for inline tests).
+ */
+FROST_API extern const struct frost_type frost_str_type;
+/**
+ * frost_bytes_type - The type of bytes objects (exported for inline tests).
+ */
+FROST_API extern const struct frost_type frost_bytes_type;
+/**
+ * frost_tuple_type - The type of tuple objects (exported for inline tests).
+ */
+FROST_API extern const struct frost_type frost_tuple_type;
+
+/**
+ * struct frost_bool_pub - layout of True and False (read-only; inline paths only).
+ * @ob: the header.
+ * @value: the value.
+ */
+struct frost_bool_pub {
+	struct frost_object ob;
+	bool value;
+};
+
+/**
+ * struct frost_int_pub - layout of an int (read-only; inline paths only).
+ * @ob: the header.
+ * @value: the value.
+ * @hash: private: the cached hash.
+ */
+struct frost_int_pub {
+	struct frost_object ob;
+	int64_t value;
+	uint64_t hash;
+};
+
+/**
+ * struct frost_float_pub - layout of a float (read-only; inline paths only).
+ * @ob: the header.
+ * @value: the value.
+ * @hash: private: the cached hash.
+ */
+struct frost_float_pub {
+	struct frost_object ob;
+	double value;
+	uint64_t hash;
+};
+
+/**
+ * struct frost_str_pub - layout of a str (read-only; inline paths only).
+ * @ob: the header.
+ * @len: length in bytes.
+ * @nchars: private: length in code points.
+ * @hash: private: the cached hash.
+ * @data: the UTF-8 text, NUL-terminated.
+ */
+struct frost_str_pub {
+	struct frost_object ob;
+	size_t len;
+	size_t nchars;
+	uint64_t hash;
+	char data[];
+};
+
+/**
+ * struct frost_bytes_pub - layout of a bytes object (read-only; inline paths only).
+ * @ob: the header.
+ * @len: length in bytes.
+ * @hash: private: the cached hash.
+ * @data: the bytes (followed by a NUL not counted in @len).
+ */
+struct frost_bytes_pub {
+	struct frost_object ob;
+	size_t len;
+	uint64_t hash;
+	unsigned char data[];
+};
+
+/**
+ * struct frost_tuple_pub - layout of a tuple (read-only; inline paths only).
+ * @ob: the header.
+ * @len: number of items.
+ * @hash: private: the cached hash.
+ * @hashable: private: false if an item is unhashable.
+ * @items: the items.
+ */
+struct frost_tuple_pub {
+	struct frost_object ob;
+	size_t len;
+	uint64_t hash;
+	bool hashable;
+	struct frost_object *items[];
+};
 
 /**
  * frost_none() - The None object.
@@ -47,6 +177,15 @@ FROST_API struct frost_object *frost_bool(bool v);
  * Return: 0; -EINVAL if @o is not a bool or an argument is NULL.
  */
 FROST_API int frost_bool_get(const struct frost_object *o, bool *v);
+static inline int __frost_inline_bool_get(const struct frost_object *o, bool *v)
+{
+	if (frost_likely(o && o->type == &frost_bool_type && v)) {
+		*v = ((const struct frost_bool_pub *)o)->value;
+		return 0;
+	}
+	return (frost_bool_get)(o, v);	/* the errors, out of line */
+}
+#define frost_bool_get(o, v) __frost_inline_bool_get(o, v)
 
 /**
  * frost_int_new() - Make an int object.
@@ -70,6 +209,15 @@ FROST_API struct frost_object *frost_int_new(struct frost_sandbox *sb, int64_t v
  * Return: 0; -EINVAL if @o is not an int or an argument is NULL.
  */
 FROST_API int frost_int_get(const struct frost_object *o, int64_t *v);
+static inline int __frost_inline_int_get(const struct frost_object *o, int64_t *v)
+{
+	if (frost_likely(o && o->type == &frost_int_type && v)) {
+		*v = ((const struct frost_int_pub *)o)->value;
+		return 0;
+	}
+	return (frost_int_get)(o, v);	/* the errors, out of line */
+}
+#define frost_int_get(o, v) __frost_inline_int_get(o, v)
 
 /**
  * frost_float_new() - Make a float object.
@@ -88,6 +236,15 @@ FROST_API struct frost_object *frost_float_new(struct frost_sandbox *sb, double 
  * Return: 0; -EINVAL if @o is not a float or an argument is NULL.
  */
 FROST_API int frost_float_get(const struct frost_object *o, double *v);
+static inline int __frost_inline_float_get(const struct frost_object *o, double *v)
+{
+	if (frost_likely(o && o->type == &frost_float_type && v)) {
+		*v = ((const struct frost_float_pub *)o)->value;
+		return 0;
+	}
+	return (frost_float_get)(o, v);	/* the errors, out of line */
+}
+#define frost_float_get(o, v) __frost_inline_float_get(o, v)
 
 /**
  * frost_str_new() - Make a str from UTF-8 text.
@@ -131,6 +288,17 @@ FROST_API struct frost_object *frost_str_intern(struct frost_sandbox *sb, const 
  * EINVAL if @o is not a str.
  */
 FROST_API const char *frost_str_data(const struct frost_object *o, size_t *len);
+static inline const char *__frost_inline_str_data(const struct frost_object *o, size_t *len)
+{
+	const struct frost_str_pub *s = (const struct frost_str_pub *)o;
+
+	if (frost_unlikely(!o || o->type != &frost_str_type))
+		return (frost_str_data)(o, len);	/* the error, out of line */
+	if (len)
+		*len = s->len;
+	return s->data;
+}
+#define frost_str_data(o, len) __frost_inline_str_data(o, len)
 
 /**
  * frost_str_length() - Length of a str in code points.
@@ -160,6 +328,17 @@ FROST_API struct frost_object *frost_bytes_new(struct frost_sandbox *sb, const v
  * a bytes object.
  */
 FROST_API const void *frost_bytes_data(const struct frost_object *o, size_t *len);
+static inline const void *__frost_inline_bytes_data(const struct frost_object *o, size_t *len)
+{
+	const struct frost_bytes_pub *b = (const struct frost_bytes_pub *)o;
+
+	if (frost_unlikely(!o || o->type != &frost_bytes_type))
+		return (frost_bytes_data)(o, len);	/* the error, out of line */
+	if (len)
+		*len = b->len;
+	return b->data;
+}
+#define frost_bytes_data(o, len) __frost_inline_bytes_data(o, len)
 
 /**
  * frost_tuple_new() - Make a tuple (an immutable sequence).
@@ -181,6 +360,13 @@ FROST_API struct frost_object *frost_tuple_new(struct frost_sandbox *sb, size_t 
  * Return: the length; 0 with errno EINVAL if @o is not a tuple.
  */
 FROST_API size_t frost_tuple_len(const struct frost_object *o);
+static inline size_t __frost_inline_tuple_len(const struct frost_object *o)
+{
+	if (frost_likely(o && o->type == &frost_tuple_type))
+		return ((const struct frost_tuple_pub *)o)->len;
+	return (frost_tuple_len)(o);	/* the error, out of line */
+}
+#define frost_tuple_len(o) __frost_inline_tuple_len(o)
 
 /**
  * frost_tuple_get() - Item @i of a tuple (borrowed).
@@ -191,6 +377,15 @@ FROST_API size_t frost_tuple_len(const struct frost_object *o);
  * of range) or EINVAL (@o is not a tuple).
  */
 FROST_API struct frost_object *frost_tuple_get(const struct frost_object *o, size_t i);
+static inline struct frost_object *__frost_inline_tuple_get(const struct frost_object *o, size_t i)
+{
+	const struct frost_tuple_pub *t = (const struct frost_tuple_pub *)o;
+
+	if (frost_likely(o && o->type == &frost_tuple_type && i < t->len))
+		return t->items[i];
+	return (frost_tuple_get)(o, i);	/* the errors, out of line */
+}
+#define frost_tuple_get(o, i) __frost_inline_tuple_get(o, i)
 
 /**
  * frost_map_new() - Make a map (an immutable hash map).

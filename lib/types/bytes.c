@@ -14,6 +14,12 @@
 
 #include "types/types.h"
 
+__FROST_SAME_MEMBER(struct frost_bytes, struct frost_bytes_pub, ob);
+__FROST_SAME_MEMBER(struct frost_bytes, struct frost_bytes_pub, len);
+__FROST_SAME_MEMBER(struct frost_bytes, struct frost_bytes_pub, hash);
+_Static_assert(offsetof(struct frost_bytes, data) == offsetof(struct frost_bytes_pub, data),
+	       "struct frost_bytes.data differs from the public struct frost_bytes_pub");
+
 static uint64_t bytes_hash(const struct frost_object *o)
 {
 	return ((const struct frost_bytes *)o)->hash;
@@ -61,8 +67,11 @@ struct frost_object *frost_bytes_new(struct frost_sandbox *sb, const void *p, si
 	return o;
 }
 
-/* Public: see include/frost/types.h. */
-const void *frost_bytes_data(const struct frost_object *o, size_t *len)
+/*
+ * Public: see include/frost/types.h. The inline version calls this one for
+ * its errors; programs built before it was inline call it for everything.
+ */
+const void *(frost_bytes_data)(const struct frost_object *o, size_t *len)
 {
 	const struct frost_bytes *b;
 

@@ -14,6 +14,10 @@
 
 #include "types/types.h"
 
+__FROST_SAME_MEMBER(struct frost_float, struct frost_float_pub, ob);
+__FROST_SAME_MEMBER(struct frost_float, struct frost_float_pub, value);
+__FROST_SAME_MEMBER(struct frost_float, struct frost_float_pub, hash);
+
 static uint64_t float_hash_value(double v)
 {
 	uint64_t bits;
@@ -63,8 +67,11 @@ struct frost_object *frost_float_new(struct frost_sandbox *sb, double v)
 	return o;
 }
 
-/* Public: see include/frost/types.h. */
-int frost_float_get(const struct frost_object *o, double *v)
+/*
+ * Public: see include/frost/types.h. The inline version calls this one for
+ * its errors; programs built before it was inline call it for everything.
+ */
+int (frost_float_get)(const struct frost_object *o, double *v)
 {
 	if (unlikely(!__frost_is(o, &__frost_float_type) || !v))
 		return -EINVAL;

@@ -19,6 +19,10 @@
 #define SMALLINT_MAX ((int64_t)CONFIG_FROST_SMALLINT_MAX)
 #define SMALLINT_COUNT ((size_t)(SMALLINT_MAX - SMALLINT_MIN + 1))
 
+__FROST_SAME_MEMBER(struct frost_int, struct frost_int_pub, ob);
+__FROST_SAME_MEMBER(struct frost_int, struct frost_int_pub, value);
+__FROST_SAME_MEMBER(struct frost_int, struct frost_int_pub, hash);
+
 _Static_assert(CONFIG_FROST_SMALLINT_MIN <= CONFIG_FROST_SMALLINT_MAX,
 	       "empty small-int range");
 
@@ -82,8 +86,11 @@ struct frost_object *frost_int_new(struct frost_sandbox *sb, int64_t v)
 	return o;
 }
 
-/* Public: see include/frost/types.h. */
-int frost_int_get(const struct frost_object *o, int64_t *v)
+/*
+ * Public: see include/frost/types.h. The inline version calls this one for
+ * its errors; programs built before it was inline call it for everything.
+ */
+int (frost_int_get)(const struct frost_object *o, int64_t *v)
 {
 	if (unlikely(!__frost_is(o, &__frost_int_type) || !v))
 		return -EINVAL;

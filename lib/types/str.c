@@ -19,6 +19,13 @@
 #include "types/types.h"
 #include "types/utf8.h"
 
+__FROST_SAME_MEMBER(struct frost_str, struct frost_str_pub, ob);
+__FROST_SAME_MEMBER(struct frost_str, struct frost_str_pub, len);
+__FROST_SAME_MEMBER(struct frost_str, struct frost_str_pub, nchars);
+__FROST_SAME_MEMBER(struct frost_str, struct frost_str_pub, hash);
+_Static_assert(offsetof(struct frost_str, data) == offsetof(struct frost_str_pub, data),
+	       "struct frost_str.data differs from the public struct frost_str_pub");
+
 /* Tweak separating str hashes from bytes hashes ("frost:str"). */
 #define STR_HASH_TWEAK UINT64_C(0x7374723a74736f72)
 
@@ -98,8 +105,11 @@ struct frost_object *frost_str_new(struct frost_sandbox *sb, const char *utf8, s
 	return o;
 }
 
-/* Public: see include/frost/types.h. */
-const char *frost_str_data(const struct frost_object *o, size_t *len)
+/*
+ * Public: see include/frost/types.h. The inline version calls this one for
+ * its errors; programs built before it was inline call it for everything.
+ */
+const char *(frost_str_data)(const struct frost_object *o, size_t *len)
 {
 	const struct frost_str *s;
 

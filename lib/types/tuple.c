@@ -24,6 +24,13 @@
 
 #include "types/types.h"
 
+__FROST_SAME_MEMBER(struct frost_tuple, struct frost_tuple_pub, ob);
+__FROST_SAME_MEMBER(struct frost_tuple, struct frost_tuple_pub, len);
+__FROST_SAME_MEMBER(struct frost_tuple, struct frost_tuple_pub, hash);
+__FROST_SAME_MEMBER(struct frost_tuple, struct frost_tuple_pub, hashable);
+_Static_assert(offsetof(struct frost_tuple, items) == offsetof(struct frost_tuple_pub, items),
+	       "struct frost_tuple.items differs from the public struct frost_tuple_pub");
+
 /* Chain seed: keeps tuple hashes apart from the hashes of plain u64s. */
 #define TUPLE_HASH_SEED UINT64_C(0x7475706c65aa55c3)
 
@@ -108,8 +115,11 @@ struct frost_object *frost_tuple_new(struct frost_sandbox *sb, size_t n,
 	return o;
 }
 
-/* Public: see include/frost/types.h. */
-size_t frost_tuple_len(const struct frost_object *o)
+/*
+ * Public: see include/frost/types.h. The inline version calls this one for
+ * its errors; programs built before it was inline call it for everything.
+ */
+size_t (frost_tuple_len)(const struct frost_object *o)
 {
 	if (unlikely(!__frost_is(o, &__frost_tuple_type))) {
 		errno = EINVAL;
@@ -118,8 +128,11 @@ size_t frost_tuple_len(const struct frost_object *o)
 	return to_tuple(o)->len;
 }
 
-/* Public: see include/frost/types.h. */
-struct frost_object *frost_tuple_get(const struct frost_object *o, size_t i)
+/*
+ * Public: see include/frost/types.h. The inline version calls this one for
+ * its errors; programs built before it was inline call it for everything.
+ */
+struct frost_object *(frost_tuple_get)(const struct frost_object *o, size_t i)
 {
 	const struct frost_tuple *t;
 

@@ -15,14 +15,39 @@
 #include "types/object.h"
 
 extern const struct frost_type __frost_none_type;
-extern const struct frost_type __frost_bool_type;
-extern const struct frost_type __frost_int_type;
-extern const struct frost_type __frost_float_type;
-extern const struct frost_type __frost_str_type;
-extern const struct frost_type __frost_bytes_type;
-extern const struct frost_type __frost_tuple_type;
 extern const struct frost_type __frost_map_type;
 extern const struct frost_type __frost_list_type;
+
+/*
+ * These six are exported (include/frost/types.h) for the inline accessors'
+ * type tests. The library must use their exported, interposable names: an
+ * executable that reads one directly gets a copy relocation, the dynamic
+ * linker binds every reference to that copy, and a hidden alias would keep
+ * the original's address, so the inline tests would fail on objects the
+ * library made. The layouts below match the struct frost_*_pub prefixes of
+ * the public header; lib/types/<type>.c asserts it.
+ */
+#define __frost_bool_type	frost_bool_type
+#define __frost_int_type	frost_int_type
+#define __frost_float_type	frost_float_type
+#define __frost_str_type	frost_str_type
+#define __frost_bytes_type	frost_bytes_type
+#define __frost_tuple_type	frost_tuple_type
+
+/* bool: only the two static objects, True and False, exist. */
+struct frost_bool {
+	struct frost_object ob;
+	bool value;
+};
+
+/*
+ * __FROST_SAME_MEMBER() - does member @m sit at the same offset, with the
+ * same size, in the internal struct @in and the public prefix @pub?
+ */
+#define __FROST_SAME_MEMBER(in, pub, m)					\
+	_Static_assert(offsetof(in, m) == offsetof(pub, m) &&			\
+		       sizeof(((in *)0)->m) == sizeof(((pub *)0)->m),		\
+		       #in "." #m " differs from the public " #pub)
 
 struct frost_int {
 	struct frost_object ob;
