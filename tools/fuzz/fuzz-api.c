@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * fuzz-api - an API-sequence interpreter over two sandboxes.
+ * fuzz-api - an API-sequence interpreter over two heaps, three sandboxes.
  *
  * Theory of operation. Each input is a program for one manual heap (made
  * once, in LLVMFuzzerInitialize(), with its channel) and two sandboxes:
@@ -9,10 +9,53 @@
  * byte is an operation (bit 7 picks the sandbox, the rest the operation)
  * followed by its operands: create objects (int, float, str, bytes, tuple,
  * map, list), freeze, publish, replace, lookup, unpublish, pin, unpin,
- * send, receive, intern, reclaim, quiescent, offline/online, drop, check.
+ * send, receive, intern, reclaim, quiescent, offline/online, drop, check,
+ * and four that attack isolation and recursion: FOREIGN_USE, FOREIGN_READ,
+ * WRONG_THREAD and DEEP (below).
  * The two threads run in lockstep: when the program switches sandboxes the
  * outgoing one goes offline (a quiescent state), so a reclaim cycle run by
  * either may scan the other as an offline sandbox.
+ *
+ * A second manual heap has one sandbox, on a third thread, that freezes at
+ * start-up a few objects (ints, a float, a str, bytes, an interned str, a
+ * tuple, a map, a FOREIGN_DEPTH-deep tuple chain), pins them for the
+ * process's lifetime and stays offline for good. A fourth sandbox, of heap
+ * 1, attaches and detaches at start-up, after every other attach, so its
+ * pointer stays stale (no later attach recycles the structure).
+ *  - FOREIGN_USE hands a heap-2 object to a call of the current sandbox:
+ *    tuple_new, map_new as a key or a value, list_append, freeze (also in
+ *    a user type's slot, whose freeze succeeds with a child of its own
+ *    heap), pin, publish, publish_replace, channel send: each must fail
+ *    with EPERM (unpin with ENOENT) and change nothing (the sandbox's live
+ *    objects, bytes and pins from frost_sandbox_stats(), its objects'
+ *    fingerprints, the binding, the list's length, the queue).
+ *  - FOREIGN_READ reads heap-2 objects through calls that take no sandbox:
+ *    they keep their fingerprints and hashes, equal exactly the twin a
+ *    heap-1 sandbox builds of them (and hash alike), tuple_get and map_get
+ *    return their items (with heap-2 or heap-1 keys), a heap-1 map keyed by
+ *    a twin finds the value under the heap-2 object; a heap-2 cycle run
+ *    from a heap-1 sandbox frees nothing (heap 2 has no garbage) and keeps
+ *    every pinned object intact.
+ *  - WRONG_THREAD passes the other side's sandbox (its thread is parked)
+ *    or the stale one to a sandbox-taking call (constructors, tuple and
+ *    map, list_append, freeze, user object, pin, unpin, publish, replace,
+ *    unpublish, lookup, send, recv) with arguments its owner could use:
+ *    EPERM (EINVAL for the stale one; a small int is the static one, for
+ *    which frost_int_new() is documented not to use its sandbox), and
+ *    neither side changed: counters from frost_sandbox_stats() (callable
+ *    from any thread), the other side's private objects' and pins'
+ *    fingerprints, the binding.
+ *  - DEEP builds a chain of an operand's depth (up to DEEP_MAX, quadratic
+ *    in the operand so that shallow ones stay common; DEEP_BUDGET levels
+ *    per input bound an input's time) of one-item tuples, of maps nesting
+ *    in values or of maps nesting in keys, and compares it with a chain
+ *    built alike, with the chain a name is bound to (built by either side)
+ *    or with heap 2's: equal exactly when the descriptors are (one may
+ *    differ at the leaf), equal hashes and fingerprints when equal; then by
+ *    flags: a map keyed by both (one entry or two, map_get of each; EPERM
+ *    with heap 2's), freeze (shared, equal, same fingerprint), publish with
+ *    its descriptor, pin, keep as a private object (so drops and releases
+ *    free deep chains, and cycles mark them).
  *
  * The interpreter keeps a model and follows the lifetime rules exactly:
  * shared objects a sandbox obtained ("held") are forgotten at its next
@@ -22,7 +65,9 @@
  *  - every call returns success or exactly the error the model predicts
  *    (EILSEQ for bad UTF-8, EINVAL for an unhashable map key, EPERM when
  *    freezing a list, EAGAIN for a replace mismatch or a full/empty
- *    channel, ENOENT for an unbound name or an unpinned object);
+ *    channel, ENOENT for an unbound name or an unpinned object, and the
+ *    EPERM/EINVAL of the operations above); frost_equal() never reports
+ *    ENOMEM;
  *  - a frozen object is shared, equal to its source, with the same deep
  *    fingerprint (type, values, children, in order);
  *  - a lookup returns exactly the object the model says is bound, a receive
@@ -32,12 +77,19 @@
  *    fingerprint it had when it became a root: nothing reachable was freed
  *    (a freed slot reads as the "<freed>" type, or poison under
  *    CONFIG_FROST_DEBUG).
+ * Fingerprints, "holds a list" and "hashable" come from one walk on an
+ * explicit stack in heap memory, never C recursion (a 50,000-deep chain
+ * would overflow the model's own stack first), memoised per container so
+ * that roots sharing a deep chain cost it once per check.
+ *
  * After each input every root is removed again (names unpublished, the
  * channel drained, pins dropped, private objects released), so the next
- * input starts from an empty model; a reclaim cycle every 64 inputs frees
- * the garbage. An input runs at most MAX_CYCLES cycles of its own (a cycle
- * takes milliseconds); further reclaim operations are quiescent states. LeakSanitizer (libFuzzer's -detect_leaks) checks that an
- * input leaves no unreachable memory behind.
+ * input starts from an empty model; a reclaim cycle every 64 inputs (or
+ * after an input that froze DEEP_BUDGET / 4 chain levels) frees the
+ * garbage. An input runs at most MAX_CYCLES cycles of its own, of either
+ * heap (a cycle takes milliseconds); further reclaim operations are
+ * quiescent states. LeakSanitizer (libFuzzer's -detect_leaks) checks that
+ * an input leaves no unreachable memory behind.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -957,6 +1009,7 @@ static void op_wrong_thread(struct side *s, struct fz *f)
 	struct frost_object *x = pick(o, fz_u8(f)), *sh = pick_shared(s, fz_u8(f));
 	struct frost_object *items[2] = { x, x }, *out = NULL, *l, *p;
 	const void *res = NULL;
+	int64_t iv;
 
 	if (!sh)
 		sh = frost_none();
@@ -967,7 +1020,15 @@ static void op_wrong_thread(struct side *s, struct fz *f)
 	errno = 0;
 	switch (call) {
 	case 0:
-		res = frost_int_new(t, (int64_t)fz_u64(f));
+		iv = (int64_t)fz_u64(f);
+		if (iv & 1)
+			iv = (int8_t)(iv >> 8);
+		res = frost_int_new(t, iv);
+		/* A small int is the static one: @sb is documented as unused. */
+		if (iv >= CONFIG_FROST_SMALLINT_MIN && iv <= CONFIG_FROST_SMALLINT_MAX) {
+			FZ_CHECK(res && res == frost_int_new(s->sb, iv) && frost_is_shared(res));
+			goto unchanged;
+		}
 		break;
 	case 1:
 		res = frost_float_new(t, 1.5);
@@ -1029,6 +1090,7 @@ static void op_wrong_thread(struct side *s, struct fz *f)
 		FZ_CHECK(ret == -want);
 	else
 		FZ_CHECK(!res && errno == want);
+unchanged:
 	stats_of(o->sb, &after);
 	same_stats(&before, &after);
 	stats_of(s->sb, &mine_after);
