@@ -106,7 +106,7 @@
 #define MAX_OPS		256
 #define MAX_CYCLES	4	/* reclaim cycles per input (each takes ms) */
 #define DEEP_MAX	50000	/* deepest chain an operand asks for */
-#define DEEP_BUDGET	100000	/* chain levels built per input */
+#define DEEP_BUDGET	60000	/* chain levels built per input */
 #define FOREIGN_DEPTH	20000	/* heap 2's deep chain */
 
 enum op {
@@ -256,7 +256,28 @@ static struct {
 	struct memo_ent *memo;
 	size_t memo_cap, memo_used;
 	unsigned long gen;
+	const char *name[K_MAP + 1];	/* frost_type_name() of each container */
+	uint64_t seed[K_MAP + 1];	/* ... and its fingerprint's start */
 } w;
+
+/* Learn the container types' name pointers (any sandbox). */
+static void walk_init(struct frost_sandbox *sb)
+{
+	struct frost_object *o[K_MAP + 1] = {
+		[K_TUPLE] = frost_tuple_new(sb, 0, NULL),
+		[K_LIST] = frost_list_new(sb),
+		[K_MAP] = frost_map_new(sb, 0, NULL, NULL),
+	};
+
+	for (int k = K_TUPLE; k <= K_MAP; k++) {
+		FZ_CHECK(o[k]);
+		w.name[k] = frost_type_name(o[k]);
+		w.seed[k] = mix_bytes(1, w.name[k], strlen(w.name[k]));
+		frost_decref(o[k]);
+	}
+	FZ_CHECK(!strcmp(w.name[K_TUPLE], "tuple") && !strcmp(w.name[K_LIST], "list") &&
+		 !strcmp(w.name[K_MAP], "map"));
+}
 
 MODEL static size_t memo_slot(const struct frost_object *o, size_t cap)
 {
@@ -326,10 +347,22 @@ MODEL static int classify(const struct frost_object *o, struct info *in, size_t 
 	double dv;
 	bool bv;
 
-	FZ_CHECK(t && strcmp(t, "<freed>") != 0);
-	in->fp = mix_bytes(1, t, strlen(t));
+	FZ_CHECK(t);
 	in->list = false;
 	in->hashable = true;
+	/* Containers first, by the name pointers seen at start-up. */
+	for (int k = K_TUPLE; k <= K_MAP; k++) {
+		if (t == w.name[k]) {
+			in->fp = w.seed[k];
+			in->list = k == K_LIST;
+			in->hashable = k != K_LIST;
+			*n = k == K_TUPLE ? frost_tuple_len(o) :
+			     k == K_LIST ? frost_list_len(o) : 2 * frost_map_len(o);
+			return k;
+		}
+	}
+	FZ_CHECK(strcmp(t, "<freed>") != 0);
+	in->fp = mix_bytes(1, t, strlen(t));
 	*n = 0;
 	if (frost_int_get(o, &iv) == 0) {
 		in->fp = mix(in->fp, (uint64_t)iv);
@@ -346,20 +379,6 @@ MODEL static int classify(const struct frost_object *o, struct info *in, size_t 
 	if ((d = frost_str_data(o, &len)) != NULL || (d = frost_bytes_data(o, &len)) != NULL) {
 		in->fp = mix_bytes(in->fp, d, len);
 		return K_LEAF;
-	}
-	if (!strcmp(t, "tuple")) {
-		*n = frost_tuple_len(o);
-		return K_TUPLE;
-	}
-	if (!strcmp(t, "list")) {
-		in->list = true;
-		in->hashable = false;
-		*n = frost_list_len(o);
-		return K_LIST;
-	}
-	if (!strcmp(t, "map")) {
-		*n = 2 * frost_map_len(o);	/* key, value, key, value, ... */
-		return K_MAP;
 	}
 	FZ_CHECK(!strcmp(t, "NoneType") || !strcmp(t, "none") || o == frost_none());
 	return K_LEAF;
@@ -1512,6 +1531,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	FZ_CHECK(st.ch);
 	st.side[0].sb = frost_sandbox_attach(st.heap);
 	FZ_CHECK(st.side[0].sb);
+	walk_init(st.side[0].sb);
 	/* B runs until the process ends; it parks offline between inputs. */
 	FZ_CHECK(frost_sandbox_spawn(st.heap, side_b, NULL));
 	while (sem_wait(&st.done))
