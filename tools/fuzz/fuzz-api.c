@@ -78,7 +78,7 @@
  *    (a freed slot reads as the "<freed>" type, or poison under
  *    CONFIG_FROST_DEBUG).
  * Fingerprints, "holds a list" and "hashable" come from one walk on an
- * explicit stack in heap memory, never C recursion (a 50,000-deep chain
+ * explicit stack in heap memory, never C recursion (a 20,000-deep chain
  * would overflow the model's own stack first), memoised per container so
  * that roots sharing a deep chain cost it once per check.
  *
@@ -105,8 +105,8 @@
 #define CHAN_CAP	4
 #define MAX_OPS		256
 #define MAX_CYCLES	4	/* reclaim cycles per input (each takes ms) */
-#define DEEP_MAX	50000	/* deepest chain an operand asks for */
-#define DEEP_BUDGET	60000	/* chain levels built per input */
+#define DEEP_MAX	20000	/* deepest chain an operand asks for */
+#define DEEP_BUDGET	30000	/* chain levels built per input */
 #define FOREIGN_DEPTH	20000	/* heap 2's deep chain */
 
 enum op {
@@ -420,7 +420,7 @@ MODEL static void push(const struct frost_object *o, const struct info *in, size
 
 /*
  * info_walk() - @root's info within the current generation: a post-order
- * walk on the explicit stack (a 50,000-deep chain takes 50,000 frames of
+ * walk on the explicit stack (a 20,000-deep chain takes 50,000 frames of
  * heap memory, no C recursion), each container memoised when done.
  */
 MODEL static struct info info_walk(const struct frost_object *root)
