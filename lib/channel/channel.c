@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * lib/sandbox/channel.c - bounded MPMC channels of shared objects.
+ * lib/channel/channel.c - bounded MPMC channels of shared objects.
  *
  * Theory of operation.
  *
@@ -207,7 +207,7 @@ static struct frost_channel *chan_struct_alloc(void)
 	return ch;
 }
 
-/* The quarantine's lock across fork() (lib/sandbox/fork.h): a leaf. */
+/* The quarantine's lock across fork() (lib/heap/fork.c): a leaf. */
 void __frost_channel_quarantine_fork(enum frost_fork_phase phase)
 {
 	if (phase == FROST_FORK_PREPARE)

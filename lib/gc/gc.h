@@ -134,7 +134,7 @@ static inline void __frost_gc_barrier(struct frost_sandbox *sb, struct frost_obj
  * __frost_gc_phase() - the reclaimer's phase, for code that must act on
  * one reading of it: a freeze marks all its new objects, and shades all
  * their shared children, by the same reading, or none of them (see
- * lib/core/freeze.c). Acquire: pairs with the release store that opens a
+ * lib/freeze/freeze.c). Acquire: pairs with the release store that opens a
  * cycle.
  */
 static inline unsigned int __frost_gc_phase(struct frost_heap *heap)

@@ -51,7 +51,7 @@
  * whatever it does), and then names a pending sandbox only if it holds
  * that grace period itself (__frost_sandbox_holds_gp()); otherwise it
  * looks through the sandboxes of every heap (the registry,
- * lib/sandbox/heap.c) for the ones that do and names them, with their
+ * lib/core/handle.c) for the ones that do and names them, with their
  * heap, once per cycle of the waiting heap. If none does (a liburcu reader
  * outside frost), it says so.
  *
@@ -123,7 +123,7 @@ static void *kicker_main(void *arg)
 			pthread_cond_wait(&kick_cond, &kick_lock);
 		kick_started = kick_requested;
 		pthread_mutex_unlock(&kick_lock);
-		/* No fork copies liburcu's locks held (lib/sandbox/fork.c). */
+		/* No fork copies liburcu's locks held (lib/heap/fork.c). */
 		__frost_fork_gate_enter();
 		urcu_qsbr_synchronize_rcu();
 		__frost_fork_gate_exit();
@@ -169,7 +169,7 @@ static void kick_grace_period(void)
 	}
 }
 
-/* The kicker across fork() (lib/sandbox/fork.h): it is gone in a child. */
+/* The kicker across fork() (lib/heap/fork.c): it is gone in a child. */
 void __frost_gc_fork_kicker(enum frost_fork_phase phase)
 {
 	switch (phase) {
@@ -726,7 +726,7 @@ static void *reclaimer_thread(void *arg)
 }
 
 /*
- * Fork hooks (lib/sandbox/fork.h). No cycle runs across fork(): prepare
+ * Fork hooks (lib/heap/fork.c). No cycle runs across fork(): prepare
  * takes the cycle lock, so the child's heap is between cycles and a cycle
  * that was half done in the parent is never half done in the child.
  */

@@ -421,7 +421,7 @@ void __frost_ns_destroy(struct frost_heap *heap)
 	 */
 	registered = URCU_TLS(urcu_qsbr_reader).registered;
 	online = registered && urcu_qsbr_read_ongoing();
-	/* Inside the fork gate, entered offline (lib/sandbox/fork.h): no
+	/* Inside the fork gate, entered offline (lib/rcu/gate.c): no
 	 * fork copies this thread's registration or the barrier half done. */
 	if (online)
 		urcu_qsbr_thread_offline();

@@ -61,7 +61,7 @@ static unsigned long gp_now(void)
 }
 
 /*
- * Registration runs inside the fork gate (lib/sandbox/fork.c), unregistration
+ * Registration runs inside the fork gate (lib/rcu/gate.c), unregistration
  * offline: a fork never copies liburcu's registry half-edited, and the child
  * finds a gone thread's record through @rcu_reader.
  */

@@ -24,7 +24,7 @@
  * dereference) and, when they differ, read the pointer's magic to tell a
  * detached sandbox (EINVAL) from another thread's (EPERM) without touching
  * freed memory: a stale pointer never acts on whoever the structure was
- * reused for (lib/core/internal.h, __frost_check_sandbox()). The pool
+ * reused for (lib/core/handle.h, __frost_check_sandbox()). The pool
  * never gives a thread back the structure it released last, so a thread's
  * stale pointer is never its own new sandbox either. The pool holds at most
  * the peak number of sandboxes alive at once plus one per releasing thread.
@@ -226,7 +226,7 @@ static void detach_now(struct frost_sandbox *sb)
 }
 
 /*
- * In a fork child (lib/sandbox/fork.c): @sb's thread does not exist. Its
+ * In a fork child (lib/heap/fork.c): @sb's thread does not exist. Its
  * pins and private objects go without a finalize callback (no user code
  * runs for another thread's objects in a copy of the process); its unused
  * shared slots and counters go to the heap as at detach; its liburcu record

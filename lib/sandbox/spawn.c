@@ -207,7 +207,7 @@ int frost_sandbox_join(struct frost_sandbox *sb, int *fn_ret)
 	return 0;
 }
 
-/* The registry across fork() (lib/sandbox/fork.h). */
+/* The registry across fork() (lib/heap/fork.c). */
 void __frost_spawn_fork(enum frost_fork_phase phase)
 {
 	switch (phase) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * lib/core/equal.c - frost_equal(): structural equality without recursion.
+ * lib/types/equal.c - frost_equal(): structural equality without recursion.
  *
  * Theory of operation. Most comparisons are settled without looking inside
  * either object: identity, different types, a scalar's equal callback, or a

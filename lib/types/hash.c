@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * lib/core/hash.c - the per-process hash key and the generic object
+ * lib/types/hash.c - the per-process hash key and the generic object
  * operations: frost_hash(), frost_type_name() (frost_equal() is in
- * lib/core/equal.c).
+ * lib/types/equal.c).
  *
  * Theory of operation. Every built-in hash is SipHash-1-3 under one 128-bit
  * key, __frost_hash_key, drawn from the kernel's random pool before main()

@@ -6,7 +6,7 @@
  * static table of immortal objects, one copy shared by every sandbox of every
  * heap (the answer to "one small-int cache per sandbox"). Their headers are
  * initialised statically; value and hash are filled in by a constructor of
- * priority 102, after the hash key's (101, lib/core/hash.c), and the table is
+ * priority 102, after the hash key's (101, lib/types/hash.c), and the table is
  * never written again, so readers in any thread need no ordering beyond the
  * one thread creation already gives. Other values are private objects
  * allocated from the sandbox's arena. Every int caches its hash,

@@ -29,10 +29,10 @@
  * Equality: same length and every key of one maps to an equal value in the
  * other, with the cached hashes as a quick reject. Keys and values may be
  * containers nested to any depth, so every key comparison goes through
- * __frost_equal(), which walks them on a heap stack (lib/core/equal.c) and
+ * __frost_equal(), which walks them on a heap stack (lib/types/equal.c) and
  * can fail with ENOMEM: frost_map_new() (before it allocates anything) and
  * frost_map_get() then fail with ENOMEM rather than give a wrong answer.
- * map_equal() hands over to lib/core/equal.c, which knows this layout.
+ * map_equal() hands over to lib/types/equal.c, which knows this layout.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -71,7 +71,7 @@ static int item_hash(const struct frost_object *o, uint64_t *h)
 
 /*
  * Find @key (hash @h) in @m: 0 with *@out set, -ENOENT, or -ENOMEM if a
- * key comparison ran out of memory (deep keys: lib/core/equal.c).
+ * key comparison ran out of memory (deep keys: lib/types/equal.c).
  */
 static int map_find(const struct frost_map *m, const struct frost_object *key, uint64_t h,
 		    const struct frost_map_entry **out)
@@ -114,7 +114,7 @@ static uint64_t map_hash(const struct frost_object *o)
 	return to_map(o)->hash;
 }
 
-/* frost_equal() compares maps itself (lib/core/equal.c); for direct callers. */
+/* frost_equal() compares maps itself (lib/types/equal.c); for direct callers. */
 static bool map_equal(const struct frost_object *a, const struct frost_object *b)
 {
 	return frost_equal(a, b);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * lib/core/object.c - object allocation, deallocation and ownership checks.
+ * lib/types/object.c - object allocation, deallocation and ownership checks.
  *
  * Theory of operation. A private object is allocated from its sandbox's
  * arena with one reference. When frost_decref() drops the count to zero it

@@ -16,7 +16,7 @@
  * Children are reached only through tuple_trace(); the core releases them
  * when the count drops to zero. Equality is element-wise, with the cached
  * hashes as a quick reject (equal objects hash equally); it is walked
- * without recursion by lib/core/equal.c, which knows the layout, so
+ * without recursion by lib/types/equal.c, which knows the layout, so
  * tuple_equal() only hands over to it. Construction never walks either:
  * an item's hash is its cached hash.
  */
@@ -52,7 +52,7 @@ static uint64_t tuple_hash(const struct frost_object *o)
 	return to_tuple(o)->hash;
 }
 
-/* frost_equal() compares tuples itself (lib/core/equal.c); for direct callers. */
+/* frost_equal() compares tuples itself (lib/types/equal.c); for direct callers. */
 static bool tuple_equal(const struct frost_object *a, const struct frost_object *b)
 {
 	return frost_equal(a, b);
