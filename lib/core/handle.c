@@ -56,6 +56,12 @@ int __frost_check_sandbox_slow(const struct frost_sandbox *sb)
 	return -EPERM;
 }
 
+void __frost_heap_core_init(struct frost_heap *heap)
+{
+	CDS_INIT_LIST_HEAD(&__frost_heap_core(heap)->sandboxes);
+	CDS_INIT_LIST_HEAD(&__frost_heap_core(heap)->reg_node);
+}
+
 void __frost_sandbox_link(struct frost_sandbox *sb)
 {
 	struct frost_sandbox_core *sc = __frost_sb_core(sb);
@@ -63,11 +69,7 @@ void __frost_sandbox_link(struct frost_sandbox *sb)
 
 	/* Relaxed: frost_sandbox_stats() may read it from another thread. */
 	__atomic_store_n(&sc->id, hc->next_sandbox_id++, __ATOMIC_RELAXED);
-	sc->prev = NULL;
-	sc->next = hc->sandboxes;
-	if (sc->next)
-		__frost_sb_core(sc->next)->prev = sb;
-	hc->sandboxes = sb;
+	cds_list_add(&sc->node, &hc->sandboxes);
 	hc->nr_sandboxes++;
 	/* Relaxed: pairs with the relaxed load in __frost_check_sandbox_slow(),
 	 * which needs the value only (the owner's thread never reads it). */
@@ -77,33 +79,38 @@ void __frost_sandbox_link(struct frost_sandbox *sb)
 void __frost_sandbox_unlink(struct frost_sandbox *sb)
 {
 	struct frost_sandbox_core *sc = __frost_sb_core(sb);
-	struct frost_heap_core *hc = __frost_heap_core(sc->heap);
 
-	if (sc->prev)
-		__frost_sb_core(sc->prev)->next = sc->next;
-	else
-		hc->sandboxes = sc->next;
-	if (sc->next)
-		__frost_sb_core(sc->next)->prev = sc->prev;
-	hc->nr_sandboxes--;
+	cds_list_del(&sc->node);
+	__frost_heap_core(sc->heap)->nr_sandboxes--;
 	/* Relaxed: see __frost_sandbox_link(). */
 	__atomic_store_n(&sc->magic, 0, __ATOMIC_RELAXED);
 }
 
 static pthread_mutex_t heap_list_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t heap_registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct frost_heap *heap_registry;	/* live heaps */
-static struct frost_heap *heap_quarantine;	/* destroyed, oldest first */
-static struct frost_heap **heap_quarantine_tail = &heap_quarantine;
+static CDS_LIST_HEAD(heap_registry);		/* live heaps */
+static CDS_LIST_HEAD(heap_quarantine);		/* destroyed, oldest first */
 static unsigned int heap_quarantine_len;
+
+#define heap_of_reg_node(n) \
+	((struct frost_heap *)__frost_container_of(n, struct frost_heap_core, reg_node))
 
 /* Is @heap on the registry? Caller holds a registry lock. */
 static bool registry_has(const struct frost_heap *heap)
 {
-	for (struct frost_heap *h = heap_registry; h; h = __frost_heap_core(h)->reg_next)
-		if (h == heap)
+	struct cds_list_head *n;
+
+	cds_list_for_each(n, &heap_registry)
+		if (heap_of_reg_node(n) == heap)
 			return true;
 	return false;
+}
+
+struct frost_heap *__frost_heap_next(struct frost_heap *heap)
+{
+	struct cds_list_head *n = heap ? __frost_heap_core(heap)->reg_node.next : heap_registry.next;
+
+	return n == &heap_registry ? NULL : heap_of_reg_node(n);
 }
 
 bool __frost_heap_live(const struct frost_heap *heap)
@@ -120,23 +127,19 @@ bool __frost_heap_live(const struct frost_heap *heap)
 
 void __frost_heaps_for_each(void (*fn)(struct frost_heap *heap, void *arg), void *arg)
 {
+	struct cds_list_head *n;
+
 	pthread_mutex_lock(&heap_registry_lock);
-	for (struct frost_heap *h = heap_registry; h; h = __frost_heap_core(h)->reg_next)
-		fn(h, arg);
+	cds_list_for_each(n, &heap_registry)
+		fn(heap_of_reg_node(n), arg);
 	pthread_mutex_unlock(&heap_registry_lock);
 }
 
 void __frost_heap_register(struct frost_heap *heap)
 {
-	struct frost_heap_core *hc = __frost_heap_core(heap);
-
 	pthread_mutex_lock(&heap_list_lock);
 	pthread_mutex_lock(&heap_registry_lock);
-	hc->reg_prev = NULL;
-	hc->reg_next = heap_registry;
-	if (hc->reg_next)
-		__frost_heap_core(hc->reg_next)->reg_prev = heap;
-	heap_registry = heap;
+	cds_list_add(&__frost_heap_core(heap)->reg_node, &heap_registry);
 	pthread_mutex_unlock(&heap_registry_lock);
 	pthread_mutex_unlock(&heap_list_lock);
 }
@@ -165,12 +168,7 @@ int __frost_heap_unregister(struct frost_heap *heap, bool (*busy)(struct frost_h
 		ret = -EBUSY;
 		goto out;
 	}
-	if (hc->reg_prev)
-		__frost_heap_core(hc->reg_prev)->reg_next = hc->reg_next;
-	else
-		heap_registry = hc->reg_next;
-	if (hc->reg_next)
-		__frost_heap_core(hc->reg_next)->reg_prev = hc->reg_prev;
+	cds_list_del_init(&hc->reg_node);
 	hc->magic = 0;
 	pthread_mutex_unlock(&hc->lock);
 out:
@@ -185,12 +183,10 @@ void __frost_heap_retire(struct frost_heap *heap)
 
 	/* Only the linkage is written; nothing ever reads the rest. */
 	pthread_mutex_lock(&heap_registry_lock);
-	__frost_heap_core(heap)->reg_next = NULL;
-	*heap_quarantine_tail = heap;
-	heap_quarantine_tail = &__frost_heap_core(heap)->reg_next;
+	cds_list_add_tail(&__frost_heap_core(heap)->reg_node, &heap_quarantine);
 	if (++heap_quarantine_len > FROST_HANDLE_QUARANTINE) {
-		old = heap_quarantine;
-		heap_quarantine = __frost_heap_core(old)->reg_next;
+		old = heap_of_reg_node(heap_quarantine.next);
+		cds_list_del(&__frost_heap_core(old)->reg_node);
 		heap_quarantine_len--;
 	}
 	pthread_mutex_unlock(&heap_registry_lock);
@@ -200,7 +196,7 @@ void __frost_heap_retire(struct frost_heap *heap)
 struct frost_heap *__frost_heaps_fork_hold(void)
 {
 	pthread_mutex_lock(&heap_list_lock);
-	return heap_registry;
+	return __frost_heap_next(NULL);
 }
 
 void __frost_heaps_fork_lock(void)

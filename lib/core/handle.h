@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <urcu/list.h>
 #include <frost/heap.h>
 #include <frost/sandbox.h>
 #include "core/err.h"
@@ -49,20 +50,21 @@
  * @cfg: the caller's configuration, zero fields replaced by defaults.
  * @lock: protects the sandbox list and counts, and the channel list of the
  *	channel layer (a leaf lock but for the registry's, which come first).
- * @sandboxes: the attached sandboxes (linked through their cores).
+ * @sandboxes: the attached sandboxes (through their cores' nodes), under
+ *	@lock.
  * @nr_sandboxes: how many are attached.
  * @next_sandbox_id: the id the next new sandbox gets.
- * @reg_prev, @reg_next: the registry of live heaps, then the quarantine of
+ * @reg_node: on the registry of live heaps, then on the quarantine of
  *	destroyed ones (lib/core/handle.c), under its locks.
  */
 struct frost_heap_core {
 	uint32_t magic;
 	struct frost_heap_config cfg;
 	pthread_mutex_t lock;
-	struct frost_sandbox *sandboxes;
+	struct cds_list_head sandboxes;
 	uint64_t nr_sandboxes;
 	uint64_t next_sandbox_id;
-	struct frost_heap *reg_prev, *reg_next;
+	struct cds_list_head reg_node;
 };
 
 /*
@@ -75,8 +77,8 @@ struct frost_heap_core {
  * @id: number unique within the heap, from 1 (relaxed atomic stores: any
  *	thread may read it through frost_sandbox_stats()).
  * @tid: the owning thread's kernel thread id (for messages).
- * @prev, @next: the heap's sandbox list (under the heap's lock), or the
- *	sandbox pool's list (next only, lib/sandbox/sandbox.c).
+ * @node: on the heap's sandbox list (under the heap's lock), or on the
+ *	sandbox pool (lib/sandbox/sandbox.c).
  * @released_by: the thread that last put the structure in the pool.
  */
 struct frost_sandbox_core {
@@ -85,13 +87,35 @@ struct frost_sandbox_core {
 	struct frost_heap *heap;
 	uint64_t id;
 	pid_t tid;
-	struct frost_sandbox *prev, *next;
+	struct cds_list_head node;
 	pid_t released_by;
 };
 
 /* The core part of a heap or a sandbox (the opaque handle, converted). */
 #define __frost_heap_core(h)	((struct frost_heap_core *)(h))
 #define __frost_sb_core(sb)	((struct frost_sandbox_core *)(sb))
+
+/* The sandbox whose core's @node is @n. */
+#define __frost_sb_of_node(n) \
+	((struct frost_sandbox *)__frost_container_of(n, struct frost_sandbox_core, node))
+
+/*
+ * for_each_sandbox(sb, heap) - every sandbox attached to @heap, as an
+ * opaque struct frost_sandbox *@sb. Context: under the heap's lock.
+ * for_each_sandbox_safe() - the same, @sb may be unlinked meanwhile.
+ */
+#define __frost_for_each_sandbox(sb, heap)					\
+	for (struct cds_list_head *__n = __frost_heap_core(heap)->sandboxes.next;	\
+	     __n != &__frost_heap_core(heap)->sandboxes && ((sb) = __frost_sb_of_node(__n), 1); \
+	     __n = __n->next)
+#define __frost_for_each_sandbox_safe(sb, heap)				\
+	for (struct cds_list_head *__n = __frost_heap_core(heap)->sandboxes.next,	\
+	     *__m = __n->next;							\
+	     __n != &__frost_heap_core(heap)->sandboxes && ((sb) = __frost_sb_of_node(__n), 1); \
+	     __n = __m, __m = __n->next)
+
+/* Set up a zeroed heap core (its lists). */
+void __frost_heap_core_init(struct frost_heap *heap);
 
 /*
  * The calling thread's sandbox, or NULL (lib/sandbox/sandbox.c sets it at
@@ -199,8 +223,14 @@ int __frost_heap_unregister(struct frost_heap *heap, bool (*busy)(struct frost_h
 void __frost_heap_retire(struct frost_heap *heap);
 
 /*
+ * __frost_heap_next() - the live heap after @heap on the registry (the
+ * first one if @heap is NULL), or NULL. Context: a registry lock held.
+ */
+struct frost_heap *__frost_heap_next(struct frost_heap *heap);
+
+/*
  * Across fork() (lib/heap/fork.c): __frost_heaps_fork_hold() takes the
- * outer lock and returns the first live heap (follow @reg_next);
+ * outer lock and returns the first live heap (then __frost_heap_next());
  * __frost_heaps_fork_lock()/_unlock() the inner lock, at its place in the
  * fork handlers' lock order; __frost_heaps_fork_release() the outer lock.
  */

@@ -223,9 +223,10 @@ struct stall_scan {
 static void stall_scan_heap(struct frost_heap *h, void *arg)
 {
 	struct stall_scan *ss = arg;
+	struct frost_sandbox *sb;
 
 	pthread_mutex_lock(&__frost_heap_gc(h)->lock);
-	for (struct frost_sandbox *sb = __frost_heap_gc(h)->sandboxes; sb; sb = __frost_sb_gc(sb)->next) {
+	__frost_for_each_sandbox(sb, h) {
 		if (!__frost_sandbox_holds_gp(sb, ss->gp))
 			continue;
 		ss->found = true;
@@ -263,6 +264,7 @@ static void stall_blame(struct frost_heap *heap, unsigned long gp, uint64_t ns, 
  */
 static void handshake(struct frost_heap *heap, uint64_t cycle)
 {
+	struct frost_sandbox *sb;
 	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 	uint64_t epoch;
 	uint64_t start = now_ns(), last_kick = start, last_blame = 0, nap = FROST_GC_POLL_MIN_NS;
@@ -286,24 +288,23 @@ static void handshake(struct frost_heap *heap, uint64_t cycle)
 			gp = __frost_rcu_gp_ctr();
 			gp_since = now;
 		}
-		for (struct frost_sandbox *sb = __frost_heap_gc(heap)->sandboxes; sb; sb = __frost_sb_gc(sb)->next) {
-			int offline = FROST_SB_OFFLINE;
+		__frost_for_each_sandbox(sb, heap) {
+			struct frost_sandbox_gc *sg = __frost_sb_gc(sb);
 
-			/* Acquire: pairs with the release store of hs_ack. */
-			if (__atomic_load_n(&__frost_sb_gc(sb)->hs_ack, __ATOMIC_ACQUIRE) >= epoch)
+			/* Acquire: pairs with the release store of hs_ack in
+			 * __frost_gc_handshake(). */
+			if (__atomic_load_n(&sg->hs_ack, __ATOMIC_ACQUIRE) >= epoch)
 				continue;
-			/* Acquire: what the sandbox did before going offline
-			 * is visible. Pairs with the release store of
-			 * FROST_SB_OFFLINE in frost_sandbox_offline(). */
-			if (__atomic_compare_exchange_n(&__frost_sb_gc(sb)->state, &offline, FROST_SB_HELD, false,
-							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			/* An offline sandbox is held and scanned here: its
+			 * state as it left it is visible (the acquire in
+			 * __frost_rcu_hold()), and it sees our writes to its
+			 * grey buffer when it comes online (the release in
+			 * __frost_rcu_unhold()). */
+			if (__frost_rcu_hold(sb)) {
 				__frost_gc_sandbox_work(sb);
-				if (__atomic_load_n(&__frost_sb_gc(sb)->hs_ack, __ATOMIC_RELAXED) < epoch)
-					__atomic_store_n(&__frost_sb_gc(sb)->hs_ack, epoch, __ATOMIC_RELAXED);
-				/* Release: the owner coming online sees our
-				 * writes to its grey buffer. Pairs with the
-				 * acquire CAS in frost_sandbox_online(). */
-				__atomic_store_n(&__frost_sb_gc(sb)->state, FROST_SB_OFFLINE, __ATOMIC_RELEASE);
+				if (__atomic_load_n(&sg->hs_ack, __ATOMIC_RELAXED) < epoch)
+					__atomic_store_n(&sg->hs_ack, epoch, __ATOMIC_RELAXED);
+				__frost_rcu_unhold(sb);
 				continue;
 			}
 			pending = true;

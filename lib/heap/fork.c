@@ -85,11 +85,11 @@ static void fork_prepare(void)
 
 	fork_went_offline = __frost_blocking_begin(sb);
 	heap_list = __frost_heaps_fork_hold();
-	for (heap = heap_list; heap; heap = heap->reg_next)
+	for (heap = heap_list; heap; heap = __frost_heap_next(heap))
 		__frost_gc_fork_cycle(heap, FROST_FORK_PREPARE);
 	__frost_rcu_fork_prepare();
 	__frost_heaps_fork_lock();
-	for (heap = heap_list; heap; heap = heap->reg_next) {
+	for (heap = heap_list; heap; heap = __frost_heap_next(heap)) {
 		pthread_mutex_lock(&heap->lock);
 		__frost_channels_fork(heap, FROST_FORK_PREPARE);
 		__frost_shared_fork(heap, FROST_FORK_PREPARE);
@@ -109,7 +109,7 @@ static void fork_parent(void)
 	__frost_sandbox_pool_fork(FROST_FORK_PARENT);
 	__frost_spawn_fork(FROST_FORK_PARENT);
 	__frost_gc_fork_kicker(FROST_FORK_PARENT);
-	for (heap = heap_list; heap; heap = heap->reg_next) {
+	for (heap = heap_list; heap; heap = __frost_heap_next(heap)) {
 		__frost_gc_fork_locks(heap, FROST_FORK_PARENT);
 		__frost_shared_fork(heap, FROST_FORK_PARENT);
 		__frost_channels_fork(heap, FROST_FORK_PARENT);
@@ -117,7 +117,7 @@ static void fork_parent(void)
 	}
 	__frost_heaps_fork_unlock();
 	__frost_rcu_fork_parent();
-	for (heap = heap_list; heap; heap = heap->reg_next)
+	for (heap = heap_list; heap; heap = __frost_heap_next(heap))
 		__frost_gc_fork_cycle(heap, FROST_FORK_PARENT);
 	__frost_heaps_fork_release();
 	__frost_blocking_end(frost_sandbox_current(), fork_went_offline);
@@ -126,13 +126,11 @@ static void fork_parent(void)
 /* Drop every sandbox of @heap but the forking thread's. Child only. */
 static void drop_foreign_sandboxes(struct frost_heap *heap, struct frost_sandbox *keep)
 {
-	struct frost_sandbox *sb, *next;
+	struct frost_sandbox *sb;
 
-	for (sb = heap->sandboxes; sb; sb = next) {
-		next = sb->next;
+	__frost_for_each_sandbox_safe(sb, heap)
 		if (sb != keep)
 			__frost_sandbox_drop_after_fork(sb);
-	}
 }
 
 static void fork_child(void)
@@ -146,7 +144,7 @@ static void fork_child(void)
 	__frost_sandbox_pool_fork(FROST_FORK_CHILD);
 	__frost_spawn_fork(FROST_FORK_CHILD);
 	__frost_gc_fork_kicker(FROST_FORK_CHILD);
-	for (heap = heap_list; heap; heap = heap->reg_next) {
+	for (heap = heap_list; heap; heap = __frost_heap_next(heap)) {
 		__frost_gc_fork_locks(heap, FROST_FORK_CHILD);
 		__frost_shared_fork(heap, FROST_FORK_CHILD);
 		__frost_channels_fork(heap, FROST_FORK_CHILD);
@@ -155,9 +153,9 @@ static void fork_child(void)
 	}
 	__frost_heaps_fork_unlock();
 	__frost_rcu_fork_child_resume();
-	for (heap = heap_list; heap; heap = heap->reg_next)
+	for (heap = heap_list; heap; heap = __frost_heap_next(heap))
 		__frost_gc_fork_cycle(heap, FROST_FORK_CHILD);
-	for (heap = heap_list; heap; heap = heap->reg_next)
+	for (heap = heap_list; heap; heap = __frost_heap_next(heap))
 		__frost_gc_fork_restart(heap);
 	__frost_heaps_fork_release();
 	__frost_blocking_end(self, fork_went_offline);

@@ -71,6 +71,7 @@ struct frost_heap *frost_heap_create(const struct frost_heap_config *cfg)
 	/* cycle_trigger 0: adaptive (__frost_gc_trigger()). */
 	if (!heap->cfg.stall_warn_ms)
 		heap->cfg.stall_warn_ms = FROST_DEFAULT_STALL_WARN_MS;
+	__frost_heap_core_init(heap);
 	if (pthread_mutex_init(&heap->lock, NULL))
 		goto err_free;
 	if (__frost_shared_heap_init(heap))

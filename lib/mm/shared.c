@@ -442,12 +442,13 @@ void __frost_shared_cache_release(struct frost_sandbox *sb_)
 void __frost_shared_stats_alloc(struct frost_heap *heap_, uint64_t *objects, uint64_t *bytes)
 {
 	struct frost_heap_mm *heap = __frost_heap_mm(heap_);
+	struct frost_sandbox *s;
 	uint64_t o = __atomic_load_n(&heap->retired_alloc_objects, __ATOMIC_RELAXED);
 	uint64_t b = __atomic_load_n(&heap->retired_alloc_bytes, __ATOMIC_RELAXED);
 
 	/* heap->lock keeps the sandbox list stable while we sum it. */
 	pthread_mutex_lock(&heap->lock);
-	for (struct frost_sandbox *s = heap->sandboxes; s; s = __frost_sb_core(s)->next) {
+	__frost_for_each_sandbox(s, heap) {
 		o += __atomic_load_n(&__frost_sb_mm(s)->shared.alloc_objects, __ATOMIC_RELAXED);
 		b += __atomic_load_n(&__frost_sb_mm(s)->shared.alloc_bytes, __ATOMIC_RELAXED);
 	}

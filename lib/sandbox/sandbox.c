@@ -45,18 +45,22 @@
 
 /* The pool of detached sandbox structures (see the top of this file). */
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct frost_sandbox *pool;
+static CDS_LIST_HEAD(pool);
 
 struct frost_sandbox *__frost_sandbox_struct_get(void)
 {
 	pid_t self = (pid_t)syscall(SYS_gettid);
-	struct frost_sandbox **p, *sb;
+	struct frost_sandbox *sb = NULL;
+	struct cds_list_head *n;
 
 	pthread_mutex_lock(&pool_lock);
-	for (p = &pool; (sb = *p) && sb->released_by == self; p = &sb->next)
-		;
-	if (sb)
-		*p = sb->next;
+	cds_list_for_each(n, &pool) {
+		if (__frost_sb_core(__frost_sb_of_node(n))->released_by != self) {
+			sb = __frost_sb_of_node(n);
+			cds_list_del(n);
+			break;
+		}
+	}
 	pthread_mutex_unlock(&pool_lock);
 	if (!sb) {
 		sb = __frost_should_fail() ? NULL : calloc(1, sizeof(*sb));
@@ -70,8 +74,7 @@ void __frost_sandbox_struct_put(struct frost_sandbox *sb)
 {
 	sb->released_by = (pid_t)syscall(SYS_gettid);
 	pthread_mutex_lock(&pool_lock);
-	sb->next = pool;
-	pool = sb;
+	cds_list_add(&sb->node, &pool);
 	pthread_mutex_unlock(&pool_lock);
 }
 

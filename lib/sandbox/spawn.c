@@ -52,7 +52,7 @@
  *	returning from fn (pthread_exit()).
  * @joining: a join has claimed the record (under spawn_lock).
  * @lost: the thread does not exist: this is a fork() child (see join).
- * @prev, @next: the registry (under spawn_lock).
+ * @node: on the registry (under spawn_lock).
  */
 struct frost_spawn {
 	struct frost_sandbox *sb;
@@ -66,33 +66,37 @@ struct frost_spawn {
 	int ret;
 	bool joining;
 	bool lost;
-	struct frost_spawn *prev, *next;
+	struct cds_list_head node;
 };
 
 static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct frost_spawn *spawn_list;
+static CDS_LIST_HEAD(spawn_list);
+
+#define spawn_of_node(n) __frost_container_of(n, struct frost_spawn, node)
 
 static void registry_add(struct frost_spawn *sp)
 {
 	pthread_mutex_lock(&spawn_lock);
-	sp->prev = NULL;
-	sp->next = spawn_list;
-	if (sp->next)
-		sp->next->prev = sp;
-	spawn_list = sp;
+	cds_list_add(&sp->node, &spawn_list);
 	pthread_mutex_unlock(&spawn_lock);
 }
 
 static void registry_del(struct frost_spawn *sp)
 {
 	pthread_mutex_lock(&spawn_lock);
-	if (sp->prev)
-		sp->prev->next = sp->next;
-	else
-		spawn_list = sp->next;
-	if (sp->next)
-		sp->next->prev = sp->prev;
+	cds_list_del(&sp->node);
 	pthread_mutex_unlock(&spawn_lock);
+}
+
+/* The record whose handle is @sb, or NULL. Caller holds spawn_lock. */
+static struct frost_spawn *registry_find(const struct frost_sandbox *sb)
+{
+	struct cds_list_head *n;
+
+	cds_list_for_each(n, &spawn_list)
+		if (spawn_of_node(n)->sb == sb)
+			return spawn_of_node(n);
+	return NULL;
 }
 
 static void *spawn_main(void *arg)
@@ -173,8 +177,7 @@ int frost_sandbox_join(struct frost_sandbox *sb, int *fn_ret)
 	if (!sb)
 		return -EINVAL;
 	pthread_mutex_lock(&spawn_lock);
-	for (sp = spawn_list; sp && sp->sb != sb; sp = sp->next)
-		;
+	sp = registry_find(sb);
 	if (sp && pthread_equal(sp->self, pthread_self())) {
 		pthread_mutex_unlock(&spawn_lock);
 		return -EDEADLK;
@@ -210,6 +213,8 @@ int frost_sandbox_join(struct frost_sandbox *sb, int *fn_ret)
 /* The registry across fork() (lib/heap/fork.c). */
 void __frost_spawn_fork(enum frost_fork_phase phase)
 {
+	struct cds_list_head *n;
+
 	switch (phase) {
 	case FROST_FORK_PREPARE:
 		pthread_mutex_lock(&spawn_lock);
@@ -219,9 +224,9 @@ void __frost_spawn_fork(enum frost_fork_phase phase)
 		break;
 	case FROST_FORK_CHILD:
 		/* Only the forking thread exists (it may be a spawned one). */
-		for (struct frost_spawn *sp = spawn_list; sp; sp = sp->next)
-			if (!pthread_equal(sp->self, pthread_self()))
-				sp->lost = true;
+		cds_list_for_each(n, &spawn_list)
+			if (!pthread_equal(spawn_of_node(n)->self, pthread_self()))
+				spawn_of_node(n)->lost = true;
 		pthread_mutex_unlock(&spawn_lock);
 		break;
 	}
