@@ -418,7 +418,7 @@ static void retrace_all_marked(struct frost_heap *heap, unsigned int colour)
 		marked = 0;
 		__atomic_store_n(&__frost_heap_gc(heap)->gc->overflow, false, __ATOMIC_RELAXED);
 		pg = __frost_shared_snapshot_pages(heap, NULL, 0, &nr_large);
-		for (; pg; pg = pg->next) {
+		for (; pg; pg = __frost_shared_slab_next(heap, pg)) {
 			char *base = (char *)pg + FROST_SHARED_HDR_SIZE;
 
 			for (uint32_t i = 0; i < pg->capacity; i++) {
@@ -491,7 +491,7 @@ static uint64_t sweep(struct frost_heap *heap, unsigned int colour, uint64_t cyc
 
 	gc->garbage.n = 0;
 	pg = __frost_shared_snapshot_pages(heap, large, large ? FROST_GC_MAX_LARGE : 0, &nr_large);
-	for (; pg; pg = pg->next)
+	for (; pg; pg = __frost_shared_slab_next(heap, pg))
 		sweep_page(heap, pg, colour, &live_bytes);
 	for (size_t i = 0; i < nr_large; i++)
 		sweep_page(heap, large[i], colour, &live_bytes);
@@ -530,7 +530,7 @@ static void clear_colour(struct frost_heap *heap, unsigned int colour)
 	size_t nr_large = 0;
 
 	pg = __frost_shared_snapshot_pages(heap, NULL, 0, &nr_large);
-	for (; pg; pg = pg->next)
+	for (; pg; pg = __frost_shared_slab_next(heap, pg))
 		memset(pg->mark[colour], 0, sizeof(pg->mark[colour]));
 	/*
 	 * Every large mapping, in place: a stale bit is not "at worst

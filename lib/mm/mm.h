@@ -40,8 +40,8 @@ struct frost_depot;
 struct frost_heap_mm {
 	struct frost_heap_core;
 	pthread_mutex_t shared_lock;
-	struct frost_shared_page *slabs;
-	struct frost_shared_page *large;
+	struct cds_list_head slabs;
+	struct cds_list_head large;
 	struct frost_depot *depots;
 	unsigned int nr_cpus;
 	struct frost_object *orphans[FROST_NR_CLASSES];

@@ -194,28 +194,22 @@ static struct frost_object *depot_pop(struct frost_object **top)
 /* ------------------------------------------------------------------ */
 /* Slabs                                                               */
 
-static void heap_list_add(struct frost_heap_mm *heap, struct frost_shared_page **list,
+#define page_of_node(n) __frost_container_of(n, struct frost_shared_page, node)
+
+/* Add @pg in front of @list (the slabs or the large mappings). */
+static void heap_list_add(struct frost_heap_mm *heap, struct cds_list_head *list,
 			  struct frost_shared_page *pg)
 {
 	pthread_mutex_lock(&heap->shared_lock);
-	pg->prev = NULL;
-	pg->next = *list;
-	if (*list)
-		(*list)->prev = pg;
-	*list = pg;
+	cds_list_add(&pg->node, list);
 	pthread_mutex_unlock(&heap->shared_lock);
 }
 
-static void heap_list_del(struct frost_heap_mm *heap, struct frost_shared_page **list,
-			  struct frost_shared_page *pg)
+/* Take large mapping @pg off its list (slabs are never removed). */
+static void heap_list_del(struct frost_heap_mm *heap, struct frost_shared_page *pg)
 {
 	pthread_mutex_lock(&heap->shared_lock);
-	if (pg->prev)
-		pg->prev->next = pg->next;
-	else
-		*list = pg->next;
-	if (pg->next)
-		pg->next->prev = pg->prev;
+	cds_list_del(&pg->node);
 	pthread_mutex_unlock(&heap->shared_lock);
 }
 
@@ -393,7 +387,7 @@ void __frost_shared_unalloc(struct frost_sandbox *sb_, struct frost_object *o)
 	struct frost_magazine *mag;
 
 	if (pg->kind == FROST_PAGE_SHARED_LARGE) {
-		heap_list_del(__frost_heap_mm(sb->heap), &__frost_heap_mm(sb->heap)->large, pg);
+		heap_list_del(__frost_heap_mm(sb->heap), pg);
 		account(sb, -1, -(int64_t)(pg->map_len - FROST_SHARED_HDR_SIZE));
 		munmap(pg, pg->map_len);
 		return;
@@ -482,6 +476,8 @@ int __frost_shared_heap_init(struct frost_heap *heap_)
 	if (!heap->depots)
 		return -ENOMEM;
 	memset(heap->depots, 0, sizeof(*heap->depots) * heap->nr_cpus);
+	CDS_INIT_LIST_HEAD(&heap->slabs);
+	CDS_INIT_LIST_HEAD(&heap->large);
 	if (pthread_mutex_init(&heap->shared_lock, NULL)) {
 		free(heap->depots);
 		return -ENOMEM;
@@ -507,21 +503,16 @@ static void page_finalize_live(struct frost_shared_page *pg)
 void __frost_shared_heap_destroy(struct frost_heap *heap_)
 {
 	struct frost_heap_mm *heap = __frost_heap_mm(heap_);
-	struct frost_shared_page *pg, *next;
+	struct cds_list_head *lists[2] = { &heap->slabs, &heap->large }, *n, *next;
 
-	for (pg = heap->slabs; pg; pg = pg->next)
-		page_finalize_live(pg);
-	for (pg = heap->large; pg; pg = pg->next)
-		page_finalize_live(pg);
-	for (pg = heap->slabs; pg; pg = next) {
-		next = pg->next;
-		munmap(pg, pg->map_len);
+	for (int l = 0; l < 2; l++)
+		cds_list_for_each(n, lists[l])
+			page_finalize_live(page_of_node(n));
+	for (int l = 0; l < 2; l++) {
+		cds_list_for_each_safe(n, next, lists[l])
+			munmap(page_of_node(n), page_of_node(n)->map_len);
+		CDS_INIT_LIST_HEAD(lists[l]);
 	}
-	for (pg = heap->large; pg; pg = next) {
-		next = pg->next;
-		munmap(pg, pg->map_len);
-	}
-	heap->slabs = heap->large = NULL;
 	pthread_mutex_destroy(&heap->shared_lock);
 	free(heap->depots);
 	heap->depots = NULL;
@@ -531,17 +522,16 @@ int frost_debug_protect_shared(struct frost_heap *heap_, bool readonly)
 {
 	struct frost_heap_mm *heap = __frost_heap_mm(heap_);
 	int prot = readonly ? PROT_READ : PROT_READ | PROT_WRITE;
-	struct frost_shared_page *lists[2], *pg, *next;
+	struct cds_list_head *lists[2] = { &heap->slabs, &heap->large }, *n;
 	int err = 0;
 
 	if (!__frost_heap_live(heap_))
 		return -EINVAL;
 	pthread_mutex_lock(&heap->shared_lock);
-	lists[0] = heap->slabs;
-	lists[1] = heap->large;
 	for (int l = 0; l < 2; l++) {
-		for (pg = lists[l]; pg; pg = next) {
-			next = pg->next;
+		cds_list_for_each(n, lists[l]) {
+			struct frost_shared_page *pg = page_of_node(n);
+
 			if (mprotect(pg, pg->map_len, prot) && !err)
 				err = -errno;
 		}
@@ -564,16 +554,29 @@ struct frost_shared_page *__frost_shared_snapshot_pages(struct frost_heap *heap_
 							size_t max, size_t *nr_large)
 {
 	struct frost_heap_mm *heap = __frost_heap_mm(heap_);
-	struct frost_shared_page *first, *pg;
+	struct frost_shared_page *first;
+	struct cds_list_head *node;
 	size_t n = 0;
 
 	pthread_mutex_lock(&heap->shared_lock);
-	first = heap->slabs;
-	for (pg = heap->large; pg && n < max; pg = pg->next)
-		large[n++] = pg;
+	first = cds_list_empty(&heap->slabs) ? NULL : page_of_node(heap->slabs.next);
+	cds_list_for_each(node, &heap->large) {
+		if (n == max)
+			break;
+		large[n++] = page_of_node(node);
+	}
 	pthread_mutex_unlock(&heap->shared_lock);
 	*nr_large = n;
 	return first;
+}
+
+/* Internal: see shared.h. */
+struct frost_shared_page *__frost_shared_slab_next(struct frost_heap *heap,
+						   const struct frost_shared_page *pg)
+{
+	const struct cds_list_head *n = pg->node.next;
+
+	return n == &__frost_heap_mm(heap)->slabs ? NULL : page_of_node(n);
 }
 
 /* Internal: see shared.h. */
@@ -581,9 +584,11 @@ void __frost_shared_for_each_large(struct frost_heap *heap_,
 				   void (*fn)(struct frost_shared_page *pg, void *arg), void *arg)
 {
 	struct frost_heap_mm *heap = __frost_heap_mm(heap_);
+	struct cds_list_head *n;
+
 	pthread_mutex_lock(&heap->shared_lock);
-	for (struct frost_shared_page *pg = heap->large; pg; pg = pg->next)
-		fn(pg, arg);
+	cds_list_for_each(n, &heap->large)
+		fn(page_of_node(n), arg);
 	pthread_mutex_unlock(&heap->shared_lock);
 }
 
@@ -607,7 +612,7 @@ void __frost_shared_free_batch(struct frost_heap *heap_, struct frost_object **o
 		unsigned int c = pg->size_class;
 
 		if (pg->kind == FROST_PAGE_SHARED_LARGE) {
-			heap_list_del(heap, &heap->large, pg);
+			heap_list_del(heap, pg);
 			munmap(pg, pg->map_len);
 			continue;
 		}

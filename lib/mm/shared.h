@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <urcu/list.h>
 #include "core/err.h"
 #include "core/fork.h"
 #include "core/object.h"
@@ -54,8 +55,9 @@ struct frost_heap;
  * @capacity: slots in the slab (1 for large).
  * @heap: the heap the page belongs to.
  * @map_len: mapping length (large) or FROST_PAGE_SIZE.
- * @next, @prev: the heap's list of slabs or of large objects
- *	(heap->shared_lock).
+ * @node: on the heap's list of slabs or of large objects (changed under
+ *	heap->shared_lock; slabs are only ever added, at the front, so the
+ *	reclaimer may walk them from a snapshot without the lock).
  * @mark: two mark bitmaps (the reclaimer alternates colours between
  *	cycles), one bit per slot; written with atomic ORs by markers, never
  *	in the objects' own cache lines.
@@ -68,7 +70,7 @@ struct frost_shared_page {
 	uint32_t capacity;
 	struct frost_heap *heap;
 	size_t map_len;
-	struct frost_shared_page *next, *prev;
+	struct cds_list_head node;
 	uint64_t mark[2][FROST_MARK_WORDS] __attribute__((aligned(64)));
 };
 
@@ -151,6 +153,14 @@ int __frost_shared_check(const struct frost_sandbox *sb, const struct frost_obje
 struct frost_shared_page *__frost_shared_snapshot_pages(struct frost_heap *heap,
 							struct frost_shared_page **large,
 							size_t max, size_t *nr_large);
+
+/*
+ * __frost_shared_slab_next() - the slab after @pg in @heap's list, towards
+ * the oldest, or NULL. Without the lock: slabs are only ever added at the
+ * front, so the walk from a snapshot's first slab is stable.
+ */
+struct frost_shared_page *__frost_shared_slab_next(struct frost_heap *heap,
+						   const struct frost_shared_page *pg);
 void __frost_shared_free_batch(struct frost_heap *heap, struct frost_object **objs, size_t n);
 
 /*
