@@ -53,10 +53,18 @@ static struct frost_page frost_sentinel_page = {
 void __frost_private_heap_init(struct frost_private_heap *ph)
 {
 	memset(ph, 0, sizeof(*ph));
-	for (int s = 0; s < FROST_NR_SORTS; s++)
-		for (int c = 0; c < FROST_NR_CLASSES; c++)
+	for (int s = 0; s < FROST_NR_SORTS; s++) {
+		for (int c = 0; c < FROST_NR_CLASSES; c++) {
 			ph->classes[s][c].current = &frost_sentinel_page;
+			CDS_INIT_LIST_HEAD(&ph->classes[s][c].partial);
+		}
+	}
+	CDS_INIT_LIST_HEAD(&ph->all);
+	CDS_INIT_LIST_HEAD(&ph->empty);
 }
+
+#define page_of_node(n)		__frost_container_of(n, struct frost_page, node)
+#define page_of_all_node(n)	__frost_container_of(n, struct frost_page, all_node)
 
 void *__frost_map_aligned(size_t len)
 {
@@ -79,44 +87,25 @@ void *__frost_map_aligned(size_t len)
 
 static void all_link(struct frost_private_heap *ph, struct frost_page *pg)
 {
-	pg->all_prev = NULL;
-	pg->all_next = ph->all;
-	if (ph->all)
-		ph->all->all_prev = pg;
-	ph->all = pg;
+	cds_list_add(&pg->all_node, &ph->all);
 	__frost_stat_add(&ph->pages, 1);
 }
 
 static void all_unlink(struct frost_private_heap *ph, struct frost_page *pg)
 {
-	if (pg->all_prev)
-		pg->all_prev->all_next = pg->all_next;
-	else
-		ph->all = pg->all_next;
-	if (pg->all_next)
-		pg->all_next->all_prev = pg->all_prev;
+	cds_list_del(&pg->all_node);
 	__frost_stat_sub(&ph->pages, 1);
 }
 
 static void partial_push(struct frost_size_class *sc, struct frost_page *pg)
 {
-	pg->prev = NULL;
-	pg->next = sc->partial;
-	if (sc->partial)
-		sc->partial->prev = pg;
-	sc->partial = pg;
+	cds_list_add(&pg->node, &sc->partial);
 	pg->listed = FROST_PAGE_PARTIAL;
 }
 
-static void partial_remove(struct frost_size_class *sc, struct frost_page *pg)
+static void partial_remove(struct frost_page *pg)
 {
-	if (pg->prev)
-		pg->prev->next = pg->next;
-	else
-		sc->partial = pg->next;
-	if (pg->next)
-		pg->next->prev = pg->prev;
-	pg->prev = pg->next = NULL;
+	cds_list_del(&pg->node);
 	pg->listed = FROST_PAGE_UNLISTED;
 }
 
@@ -125,7 +114,7 @@ static struct frost_page *page_get(struct frost_private_heap *ph)
 {
 	struct frost_page *pg;
 
-	if (!ph->empty) {
+	if (cds_list_empty(&ph->empty)) {
 		/* A page mapping is an allocation of its own (fault.h). */
 		char *batch = __frost_should_fail() ? NULL
 			: __frost_map_aligned(FROST_MAP_BATCH * FROST_PAGE_SIZE);
@@ -134,13 +123,12 @@ static struct frost_page *page_get(struct frost_private_heap *ph)
 			return NULL;
 		for (int i = FROST_MAP_BATCH - 1; i >= 0; i--) {
 			pg = (struct frost_page *)(batch + (size_t)i * FROST_PAGE_SIZE);
-			pg->next = ph->empty;
-			ph->empty = pg;
+			cds_list_add(&pg->node, &ph->empty);
 			ph->nr_empty++;
 		}
 	}
-	pg = ph->empty;
-	ph->empty = pg->next;
+	pg = page_of_node(ph->empty.next);
+	cds_list_del(&pg->node);
 	ph->nr_empty--;
 	return pg;
 }
@@ -151,8 +139,7 @@ static void page_put(struct frost_private_heap *ph, struct frost_page *pg)
 	all_unlink(ph, pg);
 	if (ph->nr_empty < FROST_EMPTY_CACHE) {
 		pg->kind = FROST_PAGE_SENTINEL;	/* not a live page any more */
-		pg->next = ph->empty;
-		ph->empty = pg;
+		cds_list_add(&pg->node, &ph->empty);
 		ph->nr_empty++;
 	} else {
 		munmap(pg, FROST_PAGE_SIZE);
@@ -236,9 +223,9 @@ void *__frost_private_alloc_slow(struct frost_private_heap *ph, struct frost_san
 		frost_assert(pg->used == pg->capacity);
 		pg->listed = FROST_PAGE_UNLISTED;
 	}
-	pg = sc->partial;
-	if (pg) {
-		partial_remove(sc, pg);
+	if (!cds_list_empty(&sc->partial)) {
+		pg = page_of_node(sc->partial.next);
+		partial_remove(pg);
 	} else {
 		pg = page_get(ph);
 		if (!pg) {
@@ -284,7 +271,7 @@ void __frost_private_free_slow(struct frost_page *pg)
 	frost_assert(pg->listed != FROST_PAGE_CURRENT);
 	if (pg->used == 0) {
 		if (pg->listed == FROST_PAGE_PARTIAL)
-			partial_remove(sc, pg);
+			partial_remove(pg);
 		page_put(ph, pg);
 		return;
 	}
@@ -343,7 +330,11 @@ uint64_t __frost_private_for_each_object(struct frost_private_heap *ph,
 {
 	uint64_t live = 0;
 
-	for (struct frost_page *pg = ph->all; pg; pg = pg->all_next) {
+	struct cds_list_head *n;
+
+	cds_list_for_each(n, &ph->all) {
+		struct frost_page *pg = page_of_all_node(n);
+
 		if (pg->kind == FROST_PAGE_PRIVATE_LARGE) {
 			live++;
 			if (fn && pg->sort == FROST_ALLOC_OBJECT)
@@ -365,8 +356,9 @@ static void finalize_one(struct frost_object *o, void *arg)
 uint64_t __frost_private_heap_destroy(struct frost_private_heap *ph,
 				      void (*finalize)(struct frost_object *o))
 {
+	struct cds_list_head *n, *next;
+	struct frost_page *pg;
 	uint64_t live;
-	struct frost_page *pg, *next;
 
 	/*
 	 * Finalize everything first. A finalizer may free buffers (a list's
@@ -375,14 +367,12 @@ uint64_t __frost_private_heap_destroy(struct frost_private_heap *ph,
 	 */
 	ph->dying = true;
 	live = __frost_private_for_each_object(ph, finalize ? finalize_one : NULL, &finalize);
-	for (pg = ph->all; pg; pg = next) {
-		next = pg->all_next;
+	cds_list_for_each_safe(n, next, &ph->all) {
+		pg = page_of_all_node(n);
 		munmap(pg, pg->kind == FROST_PAGE_PRIVATE_LARGE ? pg->map_len : FROST_PAGE_SIZE);
 	}
-	for (pg = ph->empty; pg; pg = next) {
-		next = pg->next;
-		munmap(pg, FROST_PAGE_SIZE);
-	}
+	cds_list_for_each_safe(n, next, &ph->empty)
+		munmap(page_of_node(n), FROST_PAGE_SIZE);
 	__frost_private_heap_init(ph);
 	return live;
 }

@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <urcu/list.h>
 #include <frost/object.h>
 #include "core/err.h"
 #include "core/fault.h"
@@ -51,12 +52,13 @@ enum frost_alloc_sort {
  * @arena: that sandbox's arena (saves a lookup on free).
  * @free: the page's free list (slots linked through their first word).
  * @map_len: length of the mapping (large).
- * @prev, @next: the class's partial list or the sandbox's large list.
+ * @node: on its class's partial list, or on the arena's cache of empty
+ *	pages.
  * @listed: FROST_PAGE_CURRENT (its class's current page),
  *	FROST_PAGE_PARTIAL (on the partial list) or FROST_PAGE_UNLISTED (full:
  *	on no list until a slot is freed).
  * @sort: enum frost_alloc_sort of every allocation in the page.
- * @all_prev, @all_next: every page of the sandbox, for teardown.
+ * @all_node: on the arena's list of every page, for teardown.
  */
 struct frost_page {
 	uint32_t magic;
@@ -71,8 +73,8 @@ struct frost_page {
 	struct frost_private_heap *arena;
 	void *free;
 	size_t map_len;
-	struct frost_page *prev, *next;
-	struct frost_page *all_prev, *all_next;
+	struct cds_list_head node;
+	struct cds_list_head all_node;
 };
 
 enum frost_page_listing {
@@ -94,7 +96,7 @@ static inline struct frost_page *__frost_page_of(const void *p)
 /* struct frost_size_class - a sandbox's allocation state for one class. */
 struct frost_size_class {
 	struct frost_page *current;	/* never NULL: an empty sentinel at worst */
-	struct frost_page *partial;	/* other pages with free slots */
+	struct cds_list_head partial;	/* other pages with free slots */
 };
 
 /*
@@ -110,8 +112,8 @@ struct frost_size_class {
  */
 struct frost_private_heap {
 	struct frost_size_class classes[FROST_NR_SORTS][FROST_NR_CLASSES];
-	struct frost_page *all;
-	struct frost_page *empty;
+	struct cds_list_head all;
+	struct cds_list_head empty;
 	unsigned int nr_empty;
 	uint64_t live_objects;
 	uint64_t live_bytes;
