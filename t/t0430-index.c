@@ -16,7 +16,9 @@
  * (0 absent, 1 inserting, 2 present, 3 removing, mod 4); a reader that sees
  * the same phase before and after its lookup checks the result: present
  * must be found (and be that key's node), absent must not. Stable keys,
- * inserted before the threads start, must be found every time. Under ASan
+ * inserted before the threads start, must be found every time, and one
+ * reader's root walks (__frost_index_for_each()) must visit each exactly
+ * once. Under ASan
  * an array freed too early is a use-after-free; under TSan the orderings
  * are checked (the call_rcu frees are liburcu frames, see t/tsan.supp).
  */
@@ -347,6 +349,7 @@ struct stress {
 	struct {
 		unsigned long stable_ok, stable_missed;
 		unsigned long present_ok, present_missed, absent_ok, absent_found, wrong;
+		unsigned long walks, walks_bad;
 	} r[2];
 	unsigned long rounds, grows, shrinks;
 };
@@ -355,6 +358,23 @@ struct reader_arg {
 	struct stress *st;
 	int id;
 };
+
+struct walk {
+	struct stress *st;
+	unsigned long stable;	/* stable nodes visited */
+	unsigned long other;	/* anything else that is not a churn node */
+};
+
+static void walk_node(void *node, void *arg)
+{
+	struct walk *w = arg;
+	struct tnode *n = node;
+
+	if (n >= w->st->stable && n < w->st->stable + STRESS_STABLE)
+		w->stable++;
+	else if (!(n >= w->st->churn && n < w->st->churn + STRESS_CHURN))
+		w->other++;
+}
 
 static void *stress_reader(void *p)
 {
@@ -396,6 +416,17 @@ static void *stress_reader(void *p)
 				else
 					st->r[ra->id].absent_found++;
 			}
+		}
+		if (ra->id == 1 && ops % 256 == 0) {
+			/*
+			 * A whole-array walk holds one array for long: an array
+			 * freed before a grace period shows up here (ASan).
+			 */
+			struct walk w = { st, 0, 0 };
+
+			__frost_index_for_each(&st->idx, walk_node, &w);
+			st->r[1].walks++;
+			st->r[1].walks_bad += w.stable != STRESS_STABLE || w.other;
 		}
 		if (++ops % 64 == 0)
 			urcu_qsbr_quiescent_state();
@@ -503,6 +534,9 @@ TEST_TIMEOUT(readers_never_miss, 60)
 		expect_uint(st->r[r].present_ok, >, 0);
 		expect_uint(st->r[r].absent_ok, >, 0);
 	}
+	tap_diag("walks %lu, bad %lu", st->r[1].walks, st->r[1].walks_bad);
+	expect_uint(st->r[1].walks, >, 0);
+	expect_uint(st->r[1].walks_bad, ==, 0);
 	expect_uint(st->rounds, >=, 2);
 	expect_uint(st->grows, >, 0);
 	expect_uint(st->shrinks, >, 0);
