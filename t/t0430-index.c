@@ -90,6 +90,13 @@ static void rcu_enter(void)
 	urcu_qsbr_register_thread();
 }
 
+/* Unregister without waiting (the stress threads: the test waits once). */
+static void rcu_exit(void)
+{
+	urcu_qsbr_thread_offline();
+	urcu_qsbr_unregister_thread();
+}
+
 /* Wait for every retired array to be freed, then unregister. */
 static void rcu_leave(void)
 {
@@ -431,7 +438,7 @@ static void *stress_reader(void *p)
 		if (++ops % 64 == 0)
 			urcu_qsbr_quiescent_state();
 	}
-	rcu_leave();
+	rcu_exit();
 	return NULL;
 }
 
@@ -483,11 +490,12 @@ static void *stress_writer(void *p)
 		going_up = !going_up;
 		st->rounds++;
 		clock_gettime(CLOCK_MONOTONIC, &t);
+		/* At least 8 rounds (4 grow-shrink cycles) however slow. */
 	} while ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) * 1e-9 <
-		 STRESS_SECONDS);
+		 STRESS_SECONDS || st->rounds < 8);
 	/* Relaxed: a stop flag. */
 	__atomic_store_n(&st->stop, 1, __ATOMIC_RELAXED);
-	rcu_leave();
+	rcu_exit();
 	return NULL;
 }
 
