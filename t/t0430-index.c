@@ -28,7 +28,7 @@
 #include <string.h>
 #include <time.h>
 #include <frost/frost.h>
-#include "core/internal.h"
+#include "core/err.h"
 #include "core/tsan.h"
 #include "ns/index.h"
 #include "tap.h"
