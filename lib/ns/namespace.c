@@ -2,74 +2,62 @@
 /*
  * lib/ns/namespace.c - the heap's namespace: names bound to shared objects.
  *
- * Theory of operation. The namespace is a liburcu rculfhash (QSBR flavour,
- * auto-resizing) of malloc'd nodes { name, hash, value }. Table metadata is
- * not object memory: nodes are ordinary heap memory, written only through
- * the atomic @value word once they are in the table, and freed with
- * call_rcu after a grace period, never at once (a sandbox may be reading
- * one until its next quiescent state). Every table operation from a
+ * Theory of operation. The namespace is an index (lib/ns/index.c: open
+ * addressing, lock-free lookups, writers serialised, no resize worker) of
+ * malloc'd nodes { value, name, hash }. Nodes are ordinary heap memory,
+ * written only through the atomic @value word once they are indexed, and
+ * freed with call_rcu after a grace period, never at once (a sandbox may be
+ * reading one until its next quiescent state). Every operation from a
  * sandbox runs while it is online: QSBR's read side is "online", and an
  * offline caller gets EINVAL.
  *
- * Names hash with SipHash-1-3 under the per-process key; the table matches
- * on length and bytes.
+ * Names hash with SipHash-1-3 under the per-process key; the index matches
+ * the full 64-bit hash first, then length and bytes.
  *
  * A node's @value is the binding. It is read with load-acquire and written
  * only with compare-and-swap (release), so a successful CAS is never lost:
- * each store starts from the value it read and fails if that changed.
- * Removal has two steps: the value goes to NULL by CAS (the node becomes a
- * tombstone: the name is unbound from that instant), then the node leaves
- * the table (cds_lfht_del) and is retired with call_rcu. NULL is final: no
- * store ever writes into a tombstone. A lookup that finds a tombstone
- * reports ENOENT; a store that finds one helps remove it (cds_lfht_del is
- * idempotent, and only the caller whose cds_lfht_del succeeded retires the
- * node) and retries, so no one waits for a preempted unpublisher. A new
- * binding is a new node added with cds_lfht_add_unique(); since a tombstone
- * still in the table counts as present, two live nodes for one name never
- * coexist, and the loser of a creation race retries against the winner.
+ * each store starts from the value it read and fails if that changed. Only
+ * binding a new name or removing one takes the index's writer lock;
+ * rebinding a bound name is one CAS. Removal has two steps: the value goes
+ * to NULL by CAS (the node becomes a tombstone: the name is unbound from
+ * that instant), then the node leaves the index and is retired with
+ * call_rcu. NULL is final: no store ever writes into a tombstone. A lookup
+ * that finds a tombstone reports ENOENT; a store that finds one removes it
+ * itself (only the writer whose removal succeeded retires the node) and
+ * retries, so no one waits for a preempted unpublisher. A new binding is a
+ * new node inserted unless the name is present; since a tombstone still
+ * indexed counts as present, two live nodes for one name never coexist,
+ * and the loser of a creation race retries against the winner.
  *
  * Linearization points: frost_lookup() at its load of @value (or at the
  * lookup that found no node); frost_publish()/frost_publish_replace() at
- * their successful CAS or cds_lfht_add_unique(), or, for -EAGAIN, at the
- * load that showed a value other than @expected; frost_unpublish() at the
- * CAS to NULL, or, for -ENOENT, at the load that showed a tombstone or the
- * lookup that found nothing.
+ * their successful CAS or insertion, or, for -EAGAIN, at the load that
+ * showed a value other than @expected; frost_unpublish() at the CAS to
+ * NULL, or, for -ENOENT, at the load that showed a tombstone or the lookup
+ * that found nothing.
  *
- * Teardown (__frost_ns_destroy()) runs with no sandbox attached. liburcu
- * 0.13.2 resizes auto-resize tables in its own worker, a registered reader
- * that waits for grace periods, and cds_lfht_destroy() waits for that
- * worker: called while online it can deadlock, and it refuses a table that
- * still holds nodes. So: register the thread if it is not, delete and
- * retire every node while online, go offline, urcu_qsbr_barrier() (a grace
- * period plus every queued callback, ours included), cds_lfht_destroy()
- * while still offline, then restore the thread's RCU state.
- *
- * Never use cds_lfht_for_each_entry(): in 0.13.2 it applies container_of
- * to NULL at the end of the walk (UBSan). Walks use cds_lfht_first/next.
+ * Teardown (__frost_ns_destroy()) runs with no sandbox attached: every node
+ * is retired with call_rcu, then, offline, urcu_qsbr_barrier() waits for a
+ * grace period and runs every callback, after which the index itself and
+ * the intern table (still an rculfhash: lib/ns/intern.c) are destroyed.
  */
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/fault.h"
-#include "rcu/rcu.h"
-#include "gc/gc.h"
 #include "ns/ns.h"
 
-#define NS_INIT_BUCKETS		64
-#define NS_MIN_BUCKETS		64
 #define INTERN_INIT_BUCKETS	256
 #define INTERN_MIN_BUCKETS	256
 
 /*
  * struct ns_node - one name of the namespace.
- * @lnode: rculfhash links (owned by liburcu).
  * @value: the bound object; NULL marks a tombstone (final).
  * @rcu: for the grace-period-deferred free.
- * @hash, @len, @name: the key, immutable once the node is in the table.
+ * @hash, @len, @name: the key, immutable once the node is indexed.
  */
 struct ns_node {
-	struct cds_lfht_node lnode;
 	struct frost_object *value;
 	struct rcu_head rcu;
 	uint64_t hash;
@@ -82,13 +70,11 @@ struct ns_key {
 	size_t len;
 };
 
-static int ns_match(struct cds_lfht_node *ln, const void *arg)
+static bool ns_match(const void *node, const void *arg)
 {
-	const struct ns_node *n = __frost_container_of(ln, struct ns_node, lnode);
+	const struct ns_node *n = node;
 	const struct ns_key *k = arg;
 
-	/* Pairs with __frost_tsan_release() in ns_node_new() (TSan builds). */
-	__frost_tsan_acquire(n);
 	return n->len == k->len && memcmp(n->name, k->name, k->len) == 0;
 }
 
@@ -97,24 +83,24 @@ static void ns_node_free_rcu(struct rcu_head *head)
 	free(__frost_container_of(head, struct ns_node, rcu));
 }
 
-/*
- * Take tombstone @n out of the table; whoever removes it retires it. The
- * caller is online (cds_lfht_del and call_rcu need a registered reader).
- */
-static void ns_reap(struct cds_lfht *ht, struct ns_node *n)
+static struct frost_index *ns_index(struct frost_heap *heap)
 {
-	if (cds_lfht_del(ht, &n->lnode) == 0)
+	return &__frost_heap_ns(heap)->names;
+}
+
+/*
+ * Take tombstone @n out of the index; whoever removes it retires it. The
+ * caller is online (call_rcu needs a registered reader).
+ */
+static void ns_reap(struct frost_heap *heap, struct ns_node *n)
+{
+	if (__frost_index_remove_node(ns_index(heap), n->hash, n))
 		urcu_qsbr_call_rcu(&n->rcu, ns_node_free_rcu);
 }
 
-static struct ns_node *ns_find(struct cds_lfht *ht, const struct ns_key *key, uint64_t hash)
+static struct ns_node *ns_find(struct frost_heap *heap, const struct ns_key *key, uint64_t hash)
 {
-	struct cds_lfht_iter iter;
-	struct cds_lfht_node *ln;
-
-	cds_lfht_lookup(ht, (unsigned long)hash, ns_match, key, &iter);
-	ln = cds_lfht_iter_get_node(&iter);
-	return ln ? __frost_container_of(ln, struct ns_node, lnode) : NULL;
+	return __frost_index_lookup(ns_index(heap), hash, ns_match, key);
 }
 
 static struct ns_node *ns_node_new(const struct ns_key *key, uint64_t hash,
@@ -125,19 +111,16 @@ static struct ns_node *ns_node_new(const struct ns_key *key, uint64_t hash,
 
 	if (!n)
 		return NULL;
-	cds_lfht_node_init(&n->lnode);
 	n->hash = hash;
 	n->len = key->len;
 	memcpy(n->name, key->name, key->len);
 	n->name[key->len] = '\0';
 	/*
-	 * Pairs with the load-acquire in ns_load(): the node is published by
-	 * cds_lfht_add_unique() (a full barrier before its commit); the
-	 * release store keeps the same edge visible to TSan.
+	 * Relaxed: the node is published by the index's store-release of the
+	 * slot (index_place() in lib/ns/index.c), which orders this and the
+	 * key before it; readers reach @value only through that slot.
 	 */
-	__atomic_store_n(&n->value, value, __ATOMIC_RELEASE);
-	/* Pairs with __frost_tsan_acquire() in ns_match() (TSan builds). */
-	__frost_tsan_release(n);
+	__atomic_store_n(&n->value, value, __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -145,9 +128,10 @@ static struct ns_node *ns_node_new(const struct ns_key *key, uint64_t hash,
 static struct frost_object *ns_load(struct ns_node *n)
 {
 	/*
-	 * Pairs with the CAS-release in ns_store() and the store-release in
-	 * ns_node_new(): the object's contents, written before it was bound,
-	 * are visible to whoever sees the binding.
+	 * Pairs with the CAS-release in ns_store() (and, for a node's first
+	 * value, the index's store-release of the slot): the object's
+	 * contents, written before it was bound, are visible to whoever sees
+	 * the binding.
 	 */
 	return __atomic_load_n(&n->value, __ATOMIC_ACQUIRE);
 }
@@ -167,12 +151,10 @@ static int ns_enter(struct frost_sandbox *sb, const char *name, struct frost_hea
 	len = strnlen(name, FROST_NAME_MAX + 1);
 	if (unlikely(len == 0 || len > FROST_NAME_MAX))
 		return -EINVAL;
-	/* rculfhash needs the QSBR read side: an online registered thread. */
+	/* Lookups need the QSBR read side: an online registered thread. */
 	if (unlikely(!__frost_sandbox_online(sb)))
 		return -EINVAL;
-	*heap = __frost_sb_gc(sb)->heap;
-	if (unlikely(!__frost_heap_ns(*heap)->ns))
-		return -EINVAL;
+	*heap = __frost_sb_core(sb)->heap;
 	key->name = name;
 	key->len = len;
 	*hash = __frost_hash_bytes(name, len);
@@ -201,9 +183,11 @@ static int ns_store(struct frost_sandbox *sb, const char *name, enum ns_mode mod
 	if (unlikely(ret))
 		return ret;
 
-	n = ns_find(__frost_heap_ns(heap)->ns, &key, hash);
+	n = ns_find(heap, &key, hash);
 	for (;;) {
 		if (!n) {
+			void *winner = NULL;
+
 			/* Unbound. */
 			if (mode == NS_REPLACE && expected) {
 				ret = -EAGAIN;
@@ -216,16 +200,18 @@ static int ns_store(struct frost_sandbox *sb, const char *name, enum ns_mode mod
 					break;
 				}
 			}
-			n = __frost_container_of(cds_lfht_add_unique(__frost_heap_ns(heap)->ns, (unsigned long)hash,
-								 ns_match, &key, &fresh->lnode),
-					     struct ns_node, lnode);
-			if (n == fresh) {
+			ret = __frost_index_insert(ns_index(heap), hash, fresh, ns_match, &key,
+						   &winner);
+			if (ret == 0) {
 				fresh = NULL;
 				__frost_gc_barrier(sb, NULL, shared);
-				ret = 0;
 				break;
 			}
+			if (ret != -EEXIST)
+				break;		/* -ENOMEM: nothing changed */
 			/* Lost the race: go on against the winner. */
+			n = winner;
+			ret = 0;
 		}
 		old = ns_load(n);
 		if (!old) {
@@ -234,8 +220,8 @@ static int ns_store(struct frost_sandbox *sb, const char *name, enum ns_mode mod
 				ret = -EAGAIN;
 				break;
 			}
-			ns_reap(__frost_heap_ns(heap)->ns, n);
-			n = ns_find(__frost_heap_ns(heap)->ns, &key, hash);
+			ns_reap(heap, n);
+			n = ns_find(heap, &key, hash);
 			continue;
 		}
 		if (mode == NS_REPLACE && old != expected) {
@@ -260,7 +246,7 @@ static int ns_store(struct frost_sandbox *sb, const char *name, enum ns_mode mod
 		}
 		/* frost_publish(): retry from what is there now. */
 	}
-	/* Never in the table: no reader can have seen it. */
+	/* Never indexed: no reader can have seen it. */
 	free(fresh);
 	return ret;
 }
@@ -291,7 +277,7 @@ struct frost_object *frost_lookup(struct frost_sandbox *sb, const char *name)
 	ret = ns_enter(sb, name, &heap, &key, &hash);
 	if (unlikely(ret))
 		return frost_err_null(-ret);
-	n = ns_find(__frost_heap_ns(heap)->ns, &key, hash);
+	n = ns_find(heap, &key, hash);
 	if (!n)
 		return frost_err_null(ENOENT);
 	v = ns_load(n);
@@ -313,7 +299,7 @@ int frost_unpublish(struct frost_sandbox *sb, const char *name)
 	ret = ns_enter(sb, name, &heap, &key, &hash);
 	if (unlikely(ret))
 		return ret;
-	n = ns_find(__frost_heap_ns(heap)->ns, &key, hash);
+	n = ns_find(heap, &key, hash);
 	if (!n)
 		return -ENOENT;
 	old = ns_load(n);
@@ -326,35 +312,35 @@ int frost_unpublish(struct frost_sandbox *sb, const char *name)
 		if (__atomic_compare_exchange_n(&n->value, &old, NULL, false,
 						__ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
 			__frost_gc_barrier(sb, old, NULL);
-			ns_reap(__frost_heap_ns(heap)->ns, n);
+			ns_reap(heap, n);
 			return 0;
 		}
 	}
 	/* Someone else unbound it first; finish their removal. */
-	ns_reap(__frost_heap_ns(heap)->ns, n);
+	ns_reap(heap, n);
 	return -ENOENT;
 }
 
-/* Internal: see ns.h. */
-void __frost_ns_for_each(struct frost_heap *heap, void (*fn)(struct frost_object *o, void *arg),
-			 void *arg)
+struct ns_walk {
+	frost_root_fn fn;
+	void *arg;
+};
+
+static void ns_walk_node(void *node, void *arg)
 {
-	struct cds_lfht_iter iter;
-	struct cds_lfht_node *ln;
+	struct ns_walk *w = arg;
+	struct frost_object *v = ns_load(node);
 
-	if (!__frost_heap_ns(heap)->ns)
-		return;
-	for (cds_lfht_first(__frost_heap_ns(heap)->ns, &iter); (ln = cds_lfht_iter_get_node(&iter)) != NULL;
-	     cds_lfht_next(__frost_heap_ns(heap)->ns, &iter)) {
-		struct ns_node *n = __frost_container_of(ln, struct ns_node, lnode);
-		struct frost_object *v;
+	if (v)
+		w->fn(v, w->arg);
+}
 
-		/* Pairs with __frost_tsan_release() in ns_node_new() (TSan builds). */
-		__frost_tsan_acquire(n);
-		v = ns_load(n);
-		if (v)
-			fn(v, arg);
-	}
+/* Internal: see ns.h. */
+void __frost_ns_for_each(struct frost_heap *heap, frost_root_fn fn, void *arg)
+{
+	struct ns_walk w = { .fn = fn, .arg = arg };
+
+	__frost_index_for_each(ns_index(heap), ns_walk_node, &w);
 }
 
 static struct cds_lfht *table_new(unsigned long init, unsigned long min)
@@ -368,23 +354,27 @@ static struct cds_lfht *table_new(unsigned long init, unsigned long min)
 /* Internal: see ns.h. */
 int __frost_ns_init(struct frost_heap *heap)
 {
-	__frost_heap_ns(heap)->ns = table_new(NS_INIT_BUCKETS, NS_MIN_BUCKETS);
-	__frost_heap_ns(heap)->intern = table_new(INTERN_INIT_BUCKETS, INTERN_MIN_BUCKETS);
-	if (!__frost_heap_ns(heap)->ns || !__frost_heap_ns(heap)->intern) {
-		/* Fresh and empty: no resize can be running. */
-		if (__frost_heap_ns(heap)->ns)
-			cds_lfht_destroy(__frost_heap_ns(heap)->ns, NULL);
-		if (__frost_heap_ns(heap)->intern)
-			cds_lfht_destroy(__frost_heap_ns(heap)->intern, NULL);
-		__frost_heap_ns(heap)->ns = __frost_heap_ns(heap)->intern = NULL;
+	struct frost_heap_ns *hn = __frost_heap_ns(heap);
+
+	if (__frost_index_init(&hn->names, 0))
+		return -ENOMEM;
+	hn->intern = table_new(INTERN_INIT_BUCKETS, INTERN_MIN_BUCKETS);
+	if (!hn->intern) {
+		/* Fresh and empty: no reader ever saw it. */
+		__frost_index_destroy(&hn->names);
 		return -ENOMEM;
 	}
+	hn->ns_live = true;
 	return 0;
 }
 
-static void ns_retire(struct cds_lfht_node *ln)
+/* Retire every node of the namespace (caller online, no sandbox left). */
+static void ns_retire_node(void *node, void *arg)
 {
-	urcu_qsbr_call_rcu(&__frost_container_of(ln, struct ns_node, lnode)->rcu, ns_node_free_rcu);
+	struct ns_node *n = node;
+
+	(void)arg;
+	urcu_qsbr_call_rcu(&n->rcu, ns_node_free_rcu);
 }
 
 /* Delete and retire every node of @ht (caller online). */
@@ -411,12 +401,13 @@ static void table_destroy(struct cds_lfht *ht)
 /* Internal: see ns.h. */
 void __frost_ns_destroy(struct frost_heap *heap)
 {
+	struct frost_heap_ns *hn = __frost_heap_ns(heap);
 	bool registered, online;
 
-	if (!__frost_heap_ns(heap)->ns && !__frost_heap_ns(heap)->intern)
+	if (!hn->ns_live)
 		return;
 	/*
-	 * cds_lfht_del and call_rcu need a registered, online reader. The
+	 * call_rcu and cds_lfht_del need a registered, online reader. The
 	 * caller may be any thread: register it for the duration if needed.
 	 */
 	registered = URCU_TLS(urcu_qsbr_reader).registered;
@@ -431,25 +422,24 @@ void __frost_ns_destroy(struct frost_heap *heap)
 	else
 		urcu_qsbr_thread_online();
 
-	if (__frost_heap_ns(heap)->ns)
-		table_drain(__frost_heap_ns(heap)->ns, ns_retire);
-	if (__frost_heap_ns(heap)->intern)
-		table_drain(__frost_heap_ns(heap)->intern, __frost_intern_retire);
+	/* No sandbox is attached: nothing changes the namespace meanwhile. */
+	__frost_index_for_each(&hn->names, ns_retire_node, NULL);
+	table_drain(hn->intern, __frost_intern_retire);
 
 	/*
 	 * Offline from here on: urcu_qsbr_barrier() waits for a grace period
-	 * and runs every callback queued so far, so every node is freed (and
-	 * the resize worker, a reader, is past them). cds_lfht_destroy() then
+	 * and runs every callback queued so far, so every node and every
+	 * retired index array is freed (and rculfhash's resize worker, a
+	 * reader, is past the intern table's nodes). cds_lfht_destroy() then
 	 * waits for any resize in flight; the worker's grace periods must not
 	 * wait for us (the 0.13.2 destroy deadlock), hence offline.
 	 */
 	urcu_qsbr_thread_offline();
 	urcu_qsbr_barrier();
-	if (__frost_heap_ns(heap)->ns)
-		table_destroy(__frost_heap_ns(heap)->ns);
-	if (__frost_heap_ns(heap)->intern)
-		table_destroy(__frost_heap_ns(heap)->intern);
-	__frost_heap_ns(heap)->ns = __frost_heap_ns(heap)->intern = NULL;
+	__frost_index_destroy(&hn->names);
+	table_destroy(hn->intern);
+	hn->intern = NULL;
+	hn->ns_live = false;
 
 	if (!registered)
 		urcu_qsbr_unregister_thread();

@@ -14,18 +14,21 @@
 
 #include "core/tsan.h"
 #include "gc/gc.h"
+#include "ns/index.h"
 
 struct cds_lfht;
 
 /*
  * struct frost_heap_ns - the namespace layer's part of a heap.
- * @ns: the namespace (lib/ns/namespace.c).
+ * @names: the namespace's index (lib/ns/namespace.c, lib/ns/index.c).
  * @intern: the intern table (lib/ns/intern.c).
+ * @ns_live: @names and @intern exist (set by __frost_ns_init()).
  */
 struct frost_heap_ns {
 	struct frost_heap_gc;
-	struct cds_lfht *ns;
+	struct frost_index names;
 	struct cds_lfht *intern;
+	bool ns_live;
 };
 
 #define __frost_heap_ns(h)	((struct frost_heap_ns *)(h))
