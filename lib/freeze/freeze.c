@@ -35,10 +35,10 @@
  * core address table, struct __frost_addrtab in lib/core/addrtab.h, shared
  * with the pins) moves to the sandbox's arena when a graph is larger, the
  * stack to malloc'd memory (struct __frost_stack, lib/core/stack.h, shared
- * with the other graph walks). Nothing recurses, so a 10^6-deep chain freezes in constant C
- * stack: the memo and the stack hold the depth, both bounded by the number
- * of private objects found, and running out of either is ENOMEM with
- * nothing changed. An object whose children are all
+ * with the other graph walks). Nothing recurses, so a 10^6-deep chain
+ * freezes in constant C stack: the memo and the stack hold the depth, both
+ * bounded by the number of private objects found, and running out of
+ * either is ENOMEM with nothing changed. An object whose children are all
  * shared already (a str, a tuple of frozen items) takes a shorter path,
  * freeze_single(), with the same four steps and no tables.
  */

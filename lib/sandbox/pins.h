@@ -17,9 +17,9 @@
 /*
  * struct frost_pins - a sandbox's pins: a multiset keyed by object address,
  * written only by its owner.
- * @tab: object -> how many times it is pinned (the value's u, at least 1): the
- *	core address table (core/addrtab.h), its slots in the sandbox's
- *	arena (no chunk; nothing allocated before the first pin).
+ * @tab: object -> how many times it is pinned (the value's u, at least
+ *	1): the core address table (core/addrtab.h), its slots in the
+ *	sandbox's arena (no chunk; nothing allocated before the first pin).
  * @total: pins counting multiplicity (relaxed atomic stores:
  *	frost_sandbox_stats() may read it).
  */
