@@ -246,6 +246,13 @@ void __frost_gc_sandbox_work(struct frost_sandbox *sb_)
 		__atomic_fetch_add(&heap->gc->shaded, mc.marked + had_grey, __ATOMIC_RELAXED);
 }
 
+/* An empty grey stack for @sb, growing in its own arena (its alone). */
+static void grey_init(struct frost_sandbox *sb)
+{
+	__frost_stack_init_ops(&__frost_sb_gc(sb)->grey, NULL, 0, sizeof(struct frost_object *),
+			       &__frost_private_alloc_ops, sb);
+}
+
 void __frost_gc_sandbox_init(struct frost_sandbox *sb_)
 {
 	struct frost_sandbox_gc *sb = __frost_sb_gc(sb_);
@@ -255,18 +262,13 @@ void __frost_gc_sandbox_init(struct frost_sandbox *sb_)
 	 * hs_scan_cycle in handshake() and run_cycle() (lib/gc/reclaim.c). */
 	sb->hs_ack = __atomic_load_n(&heap->hs_epoch, __ATOMIC_ACQUIRE);
 	sb->scanned_cycle = __atomic_load_n(&heap->hs_scan_cycle, __ATOMIC_ACQUIRE);
-	/* Its grey stack grows in its own arena (written by it alone). */
-	__frost_stack_init_ops(&sb->grey, NULL, 0, sizeof(struct frost_object *),
-			       &__frost_private_alloc_ops, sb_);
+	grey_init(sb_);
 }
 
-void __frost_gc_sandbox_forget(struct frost_sandbox *sb_)
+void __frost_gc_sandbox_forget(struct frost_sandbox *sb)
 {
-	struct frost_sandbox_gc *sb = __frost_sb_gc(sb_);
-
 	/* Not released: its array goes with the arena. */
-	__frost_stack_init_ops(&sb->grey, NULL, 0, sizeof(struct frost_object *),
-			       &__frost_private_alloc_ops, sb_);
+	grey_init(sb);
 }
 
 void __frost_gc_sandbox_detach(struct frost_sandbox *sb_)
