@@ -5,8 +5,9 @@
  * Theory of operation. With CONFIG_FROST_FAULT_INJECTION every allocating
  * call site of the library (private arena allocations and page mappings,
  * shared slots, slabs, large mappings and magazine refills, malloc'd table
- * nodes and tables, sandbox, channel and spawn records, the reclaimer's
- * grey and garbage stacks) first asks __frost_should_fail(); when it says
+ * nodes and tables, sandbox, channel and spawn records, and every growth
+ * of the core stacks and address tables, through __frost_malloc_ops or the
+ * arena) first asks __frost_should_fail(); when it says
  * yes the site behaves exactly as if the allocation had failed (ENOMEM).
  * frost_debug_fail_every(n) arms it: one process-wide counter, bumped
  * atomically by every site, makes every nth allocation fail (0: none).

@@ -31,78 +31,51 @@
  * index) was computed when the private object was built, so the copy is
  * complete at publication and nothing writes it afterwards (rule 6).
  *
- * The memo and the stack start in small on-stack arrays; the memo moves to
- * the sandbox's arena when a graph is larger, the stack to malloc'd memory
- * (struct __frost_stack, lib/core/stack.h, shared with the other graph
- * walks). Nothing recurses, so a 10^6-deep chain freezes in constant C
- * stack: the memo and the stack hold the depth, both bounded by the number
- * of private objects found, and running out of either is ENOMEM with
- * nothing changed. An object whose children are all
+ * The memo and the stack start in small on-stack arrays; the memo (the
+ * core address table, struct __frost_addrtab in lib/core/addrtab.h, shared
+ * with the pins) moves to the sandbox's arena when a graph is larger, the
+ * stack to malloc'd memory (struct __frost_stack, lib/core/stack.h, shared
+ * with the other graph walks). Nothing recurses, so a 10^6-deep chain
+ * freezes in constant C stack: the memo and the stack hold the depth, both
+ * bounded by the number of private objects found, and running out of
+ * either is ENOMEM with nothing changed. An object whose children are all
  * shared already (a str, a tuple of frozen items) takes a shorter path,
  * freeze_single(), with the same four steps and no tables.
  */
 #include <string.h>
+#include "core/addrtab.h"
 #include "core/stack.h"
 #include "sandbox/sandbox.h"
 
 #define FREEZE_INLINE_MEMO	32	/* a power of two */
 #define FREEZE_INLINE_STACK	32
 
-struct freeze_memo_slot {
-	struct frost_object *priv;
-	struct frost_object *copy;
-};
-
+/*
+ * The memo maps each private object found (a slot's key) to its copy
+ * (the slot's value @p: NULL until step 2 allocates it).
+ */
 struct freeze_ctx {
 	struct frost_sandbox *sb;
 	unsigned int phase;	/* one reading for all new objects */
-	struct freeze_memo_slot *memo;
-	size_t memo_cap;	/* power of two */
-	size_t memo_used;
+	struct __frost_addrtab memo;	/* private -> copy, in the arena */
 	struct __frost_stack stack;	/* discovered, children not yet visited */
 	int err;
-	struct freeze_memo_slot memo_inline[FREEZE_INLINE_MEMO];
+	struct __frost_addrtab_slot memo_inline[FREEZE_INLINE_MEMO];
 	struct frost_object *stack_inline[FREEZE_INLINE_STACK];
 };
 
-static size_t memo_hash(const struct frost_object *o, size_t cap)
+/* The copy of private object @o, found by discovery. */
+static inline struct frost_object *memo_copy(const struct freeze_ctx *fc,
+					     const struct frost_object *o)
 {
-	return (size_t)(((uintptr_t)o >> 4) * UINT64_C(0x9e3779b97f4a7c15) >> 20) & (cap - 1);
-}
-
-static struct freeze_memo_slot *memo_find(struct freeze_ctx *fc, const struct frost_object *o)
-{
-	size_t i = memo_hash(o, fc->memo_cap);
-
-	while (fc->memo[i].priv && fc->memo[i].priv != o)
-		i = (i + 1) & (fc->memo_cap - 1);
-	return &fc->memo[i];
-}
-
-static int memo_grow(struct freeze_ctx *fc)
-{
-	size_t cap = fc->memo_cap * 2;
-	struct freeze_memo_slot *old = fc->memo, *nw;
-	size_t old_cap = fc->memo_cap;
-
-	nw = __frost_private_alloc(fc->sb, cap * sizeof(*nw));
-	if (!nw)
-		return -ENOMEM;
-	memset(nw, 0, cap * sizeof(*nw));
-	fc->memo = nw;
-	fc->memo_cap = cap;
-	for (size_t i = 0; i < old_cap; i++)
-		if (old[i].priv)
-			*memo_find(fc, old[i].priv) = old[i];
-	if (old != fc->memo_inline)
-		__frost_private_free(old);
-	return 0;
+	return __frost_addrtab_find(&fc->memo, o)->val.p;
 }
 
 /* May @o be part of a frozen graph built by @fc->sb? Adds new ones. */
 static int discover_one(struct freeze_ctx *fc, struct frost_object *o)
 {
-	struct freeze_memo_slot *slot;
+	struct __frost_addrtab_slot *slot;
+	bool added;
 	int err;
 
 	if (frost_is_shared(o))
@@ -112,18 +85,11 @@ static int discover_one(struct freeze_ctx *fc, struct frost_object *o)
 		return err;
 	if (!(o->type->flags & FROST_TYPE_IMMUTABLE))
 		return -EPERM;
-	slot = memo_find(fc, o);
-	if (slot->priv)
+	slot = __frost_addrtab_insert(&fc->memo, o, &added);
+	if (!slot)
+		return -ENOMEM;
+	if (!added)
 		return 0;	/* seen: shared substructure or a cycle */
-	if ((fc->memo_used + 1) * 4 > fc->memo_cap * 3) {
-		err = memo_grow(fc);
-		if (err)
-			return err;
-		slot = memo_find(fc, o);
-	}
-	slot->priv = o;
-	slot->copy = NULL;
-	fc->memo_used++;
 	return __frost_stack_push_ptr(&fc->stack, o);
 }
 
@@ -143,7 +109,7 @@ static void relink_visit(struct frost_object **slot, void *arg)
 	if (!*slot)
 		return;
 	if (!frost_is_shared(*slot))
-		*slot = memo_find(fc, *slot)->copy;
+		*slot = memo_copy(fc, *slot);
 	else
 		/*
 		 * An edge from a new (born-marked, never traced) object to an
@@ -157,17 +123,18 @@ static void relink_visit(struct frost_object **slot, void *arg)
 
 static void freeze_ctx_release(struct freeze_ctx *fc)
 {
-	if (fc->memo != fc->memo_inline)
-		__frost_private_free(fc->memo);
+	__frost_addrtab_release(&fc->memo);
 	__frost_stack_release(&fc->stack);
 }
 
 static void unalloc_copies(struct freeze_ctx *fc)
 {
-	for (size_t i = 0; i < fc->memo_cap; i++) {
-		if (fc->memo[i].copy) {
-			__frost_shared_unalloc(fc->sb, fc->memo[i].copy);
-			fc->memo[i].copy = NULL;
+	struct __frost_addrtab_slot *m;
+
+	__frost_addrtab_for_each(m, &fc->memo) {
+		if (m->val.p) {
+			__frost_shared_unalloc(fc->sb, m->val.p);
+			m->val.p = NULL;
 		}
 	}
 }
@@ -244,6 +211,7 @@ static struct frost_object *freeze_single(struct frost_sandbox *sb, struct frost
 
 struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object *o)
 {
+	struct __frost_addrtab_slot *m;
 	struct freeze_ctx fc;
 	struct frost_object *root;
 	int err;
@@ -260,11 +228,9 @@ struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object 
 	if (root != ERR_GENERAL)
 		return root;
 
-	memset(fc.memo_inline, 0, sizeof(fc.memo_inline));
 	fc.sb = sb;
-	fc.memo = fc.memo_inline;
-	fc.memo_cap = FREEZE_INLINE_MEMO;
-	fc.memo_used = 0;
+	__frost_addrtab_init(&fc.memo, fc.memo_inline, FREEZE_INLINE_MEMO,
+			     &__frost_private_alloc_ops, sb);
 	__frost_stack_init(&fc.stack, fc.stack_inline, FREEZE_INLINE_STACK,
 			   sizeof(fc.stack_inline[0]));
 	fc.err = 0;
@@ -282,13 +248,9 @@ struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object 
 		goto fail;
 
 	/* 2. allocate every copy before writing any. */
-	for (size_t i = 0; i < fc.memo_cap; i++) {
-		struct freeze_memo_slot *m = &fc.memo[i];
-
-		if (!m->priv)
-			continue;
-		m->copy = __frost_shared_alloc(sb, __frost_private_usable_size(m->priv));
-		if (!m->copy) {
+	__frost_addrtab_for_each(m, &fc.memo) {
+		m->val.p = __frost_shared_alloc(sb, __frost_private_usable_size(m->key));
+		if (!m->val.p) {
 			err = -ENOMEM;
 			unalloc_copies(&fc);
 			goto fail;
@@ -303,32 +265,27 @@ struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object 
 	 * child that the sweep frees (found by frost-torture).
 	 */
 	fc.phase = __frost_gc_phase(sb->heap);
-	for (size_t i = 0; i < fc.memo_cap; i++) {
-		struct freeze_memo_slot *m = &fc.memo[i];
-		size_t size;
+	__frost_addrtab_for_each(m, &fc.memo) {
+		struct frost_object *priv = m->key, *copy = m->val.p;
+		size_t size = __frost_private_usable_size(priv);
 
-		if (!m->priv)
-			continue;
-		size = __frost_private_usable_size(m->priv);
-		memcpy(m->copy + 1, m->priv + 1, size - sizeof(struct frost_object));
-		if (m->priv->type->trace)
-			m->priv->type->trace(m->copy, relink_visit, &fc);
+		memcpy(copy + 1, priv + 1, size - sizeof(struct frost_object));
+		if (priv->type->trace)
+			priv->type->trace(copy, relink_visit, &fc);
 	}
 
 	/* 4. publish: immortal count, then the type word (release). */
-	for (size_t i = 0; i < fc.memo_cap; i++) {
-		struct freeze_memo_slot *m = &fc.memo[i];
+	__frost_addrtab_for_each(m, &fc.memo) {
+		struct frost_object *priv = m->key, *copy = m->val.p;
 
-		if (!m->priv)
-			continue;
-		m->copy->refcnt = FROST_REFCNT_IMMORTAL;
+		copy->refcnt = FROST_REFCNT_IMMORTAL;
 		/* Made while a cycle is open: survives it (before the type
 		 * word, so a sweep that sees the object sees the mark). */
-		__frost_gc_born_marked(m->copy, fc.phase);
+		__frost_gc_born_marked(copy, fc.phase);
 		/* Pairs with the acquire load of the type word in slab scans. */
-		__atomic_store_n(&m->copy->type, m->priv->type, __ATOMIC_RELEASE);
+		__atomic_store_n(&copy->type, priv->type, __ATOMIC_RELEASE);
 	}
-	root = memo_find(&fc, o)->copy;
+	root = memo_copy(&fc, o);
 	freeze_ctx_release(&fc);
 	return root;
 

@@ -25,6 +25,7 @@
 #define __FROST_GC_GC_H
 
 #include <frost/heap.h>
+#include "core/stack.h"
 #include "rcu/rcu.h"
 
 struct frost_gc;
@@ -67,8 +68,9 @@ struct frost_gc_roots {
  * @scanned_cycle: the cycle whose root scan it did last.
  * @stall_warned, @stall_warned_heap: the cycle, and the heap, for which it
  *	last got a stall warning.
- * @grey, @nr_grey, @grey_cap: objects its barriers shaded, whose children
- *	it traces at its next handshake (an arena buffer).
+ * @grey: objects its barriers shaded, whose children it traces at its
+ *	next handshake (object pointers; the stack grows in the sandbox's
+ *	arena, __frost_private_alloc_ops).
  * @poke_bytes: its shared allocation count when it last woke the
  *	reclaimer (__frost_gc_charge()).
  */
@@ -78,8 +80,7 @@ struct frost_sandbox_gc {
 	uint64_t scanned_cycle;
 	uint64_t stall_warned;
 	const struct frost_heap *stall_warned_heap;
-	struct frost_object **grey;
-	size_t nr_grey, grey_cap;
+	struct __frost_stack grey;
 	uint64_t poke_bytes;
 };
 

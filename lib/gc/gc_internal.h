@@ -11,14 +11,9 @@
 
 #include <pthread.h>
 #include "core/fault.h"
+#include "core/stack.h"
 #include "gc/gc.h"
 #include "mm/shared.h"
-
-/* A growable stack of objects (malloc'd; the reclaimer's). */
-struct frost_gc_stack {
-	struct frost_object **items;
-	size_t n, cap;
-};
 
 /*
  * struct frost_gc - the reclaimer of one heap.
@@ -37,8 +32,11 @@ struct frost_gc_stack {
  * @broken: FROST_BREAK_* steps to skip, a test-only switch (see
  *	frost_debug_break_reclaimer()); under @cycle_lock.
  * @step: where the running cycle is, an enum frost_gc_step (atomic).
- * @grey: the reclaimer's grey stack of marked objects to trace.
- * @garbage: the unmarked objects a sweep collected, to finalize and free.
+ * @grey: the reclaimer's grey stack of marked objects to trace (object
+ *	pointers, malloc'd; a push that cannot grow sets @overflow).
+ * @garbage: the unmarked objects a sweep collected, to finalize and free
+ *	(object pointers, malloc'd; a push that cannot grow leaves the rest
+ *	of that page for a later cycle).
  * @stall_unknown_cycle: the cycle in which the reclaimer last warned of a
  *	grace period that no frost sandbox holds up.
  */
@@ -64,8 +62,8 @@ struct frost_gc {
 	int broken;
 	int step;		/* enum frost_gc_step, for tests and debugging */
 	uint64_t stall_unknown_cycle;	/* warned of a non-frost staller (cycle) */
-	struct frost_gc_stack grey;
-	struct frost_gc_stack garbage;
+	struct __frost_stack grey;
+	struct __frost_stack garbage;
 };
 
 /* Where a cycle is (struct frost_gc.step). */
@@ -79,10 +77,9 @@ enum frost_gc_step {
 
 bool __frost_gc_test_and_mark(struct frost_object *o, unsigned int colour);
 bool __frost_gc_is_marked(const struct frost_object *o, unsigned int colour);
-bool __frost_gc_stack_push(struct frost_gc_stack *gs, struct frost_object *o);
-void __frost_gc_mark_root(struct frost_heap *heap, struct frost_gc_stack *gs,
+void __frost_gc_mark_root(struct frost_heap *heap, struct __frost_stack *gs,
 			  struct frost_object *o, uint64_t *marked);
-void __frost_gc_trace_marked(struct frost_heap *heap, struct frost_gc_stack *gs,
+void __frost_gc_trace_marked(struct frost_heap *heap, struct __frost_stack *gs,
 			     struct frost_object *o, uint64_t *marked);
 void __frost_gc_sandbox_work(struct frost_sandbox *sb);
 

@@ -11,10 +11,12 @@
  * their handshakes, the reclaimer) run at once; the atomic test-and-set
  * makes each object traced exactly once per cycle.
  *
- * Grey stacks: a sandbox uses its own buffer (sb->grey, in its arena); the
- * reclaimer uses a malloc'd one. A push that cannot grow its stack does not
- * lose the object: it sets the reclaimer's overflow flag, and termination
- * then re-traces every marked object (lib/gc/reclaim.c).
+ * Grey stacks are struct __frost_stack (lib/core/stack.h) of object
+ * pointers: a sandbox uses its own (sb->grey, growing in its arena); the
+ * reclaimer uses a malloc'd one (gc->grey). A push that cannot grow its
+ * stack leaves the stack as it was and does not lose the object: it is
+ * marked already, so the pusher sets the reclaimer's overflow flag, and
+ * termination then re-traces every marked object (lib/gc/reclaim.c).
  *
  * Barriers (__frost_gc_barrier() in gc.h) shade the old and the new value
  * of a root store while a cycle is open: they only set the bit and push the
@@ -79,59 +81,20 @@ void __frost_gc_born_marked(struct frost_object *o, unsigned int phase)
 /* ------------------------------------------------------------------ */
 /* Grey stacks                                                         */
 
-/* Push onto a sandbox's grey buffer (an arena buffer it owns). */
-static bool sandbox_grey_push(struct frost_sandbox_gc *sb, struct frost_object *o)
-{
-	if (sb->nr_grey == sb->grey_cap) {
-		size_t cap = sb->grey_cap ? sb->grey_cap * 2 : 64;
-		struct frost_object **nw = __frost_private_alloc((struct frost_sandbox *)sb,
-								 cap * sizeof(*nw));
-
-		if (!nw)
-			return false;
-		if (sb->nr_grey)
-			memcpy(nw, sb->grey, sb->nr_grey * sizeof(*nw));
-		if (sb->grey)
-			__frost_private_free(sb->grey);
-		sb->grey = nw;
-		sb->grey_cap = cap;
-	}
-	sb->grey[sb->nr_grey++] = o;
-	return true;
-}
-
-bool __frost_gc_stack_push(struct frost_gc_stack *gs, struct frost_object *o)
-{
-	if (gs->n == gs->cap) {
-		size_t cap = gs->cap ? gs->cap * 2 : 1024;
-		/* Fault injection: a failed push takes the overflow path. */
-		struct frost_object **nw = __frost_should_fail() ? NULL
-			: realloc(gs->items, cap * sizeof(*nw));
-
-		if (!nw)
-			return false;
-		gs->items = nw;
-		gs->cap = cap;
-	}
-	gs->items[gs->n++] = o;
-	return true;
-}
-
 /* Marking context: where newly marked objects go. */
 struct mark_ctx {
 	struct frost_heap_gc *heap;
 	unsigned int colour;
-	struct frost_sandbox_gc *sb;	/* its grey buffer, or ... */
-	struct frost_gc_stack *gs;	/* ... the reclaimer's stack */
+	struct __frost_stack *grey;	/* a sandbox's or the reclaimer's */
 	uint64_t marked;		/* objects this context marked */
 };
 
-static void mark_push(struct mark_ctx *mc, struct frost_object *o)
+/* Push marked @o on @grey; if it cannot grow, termination re-traces. */
+static void grey_push(struct frost_heap_gc *heap, struct __frost_stack *grey,
+		      struct frost_object *o)
 {
-	bool ok = mc->sb ? sandbox_grey_push(mc->sb, o) : __frost_gc_stack_push(mc->gs, o);
-
-	if (!ok)
-		__atomic_store_n(&mc->heap->gc->overflow, true, __ATOMIC_RELAXED);
+	if (unlikely(__frost_stack_push_ptr(grey, o)))
+		__atomic_store_n(&heap->gc->overflow, true, __ATOMIC_RELAXED);
 }
 
 static void mark_object(struct mark_ctx *mc, struct frost_object *o)
@@ -139,7 +102,7 @@ static void mark_object(struct mark_ctx *mc, struct frost_object *o)
 	if (o && __frost_gc_test_and_mark(o, mc->colour)) {
 		mc->marked++;
 		if (o->type->trace)
-			mark_push(mc, o);
+			grey_push(mc->heap, mc->grey, o);
 	}
 }
 
@@ -155,46 +118,40 @@ static void visit_mark(struct frost_object **slot, void *arg)
 
 static void mark_drain(struct mark_ctx *mc)
 {
-	for (;;) {
-		struct frost_object *o;
+	while (!__frost_stack_empty(mc->grey)) {
+		struct frost_object *o = __frost_stack_pop_ptr(mc->grey);
 
-		if (mc->sb) {
-			if (!mc->sb->nr_grey)
-				break;
-			o = mc->sb->grey[--mc->sb->nr_grey];
-		} else {
-			if (!mc->gs->n)
-				break;
-			o = mc->gs->items[--mc->gs->n];
-		}
 		o->type->trace(o, visit_mark, mc);
 	}
 }
 
-void __frost_gc_mark_root(struct frost_heap *heap_, struct frost_gc_stack *gs,
-			  struct frost_object *o, uint64_t *marked)
+/* The reclaimer's marking context, by one (acquire) reading of the phase. */
+static struct mark_ctx reclaimer_ctx(struct frost_heap *heap_, struct __frost_stack *gs)
 {
 	struct frost_heap_gc *heap = __frost_heap_gc(heap_);
 	struct mark_ctx mc = {
 		.heap = heap,
 		.colour = phase_colour(__atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE)),
-		.gs = gs,
+		.grey = gs,
 	};
+
+	return mc;
+}
+
+void __frost_gc_mark_root(struct frost_heap *heap, struct __frost_stack *gs,
+			  struct frost_object *o, uint64_t *marked)
+{
+	struct mark_ctx mc = reclaimer_ctx(heap, gs);
 
 	mark_object(&mc, o);
 	mark_drain(&mc);
 	*marked += mc.marked;
 }
 
-void __frost_gc_trace_marked(struct frost_heap *heap_, struct frost_gc_stack *gs,
+void __frost_gc_trace_marked(struct frost_heap *heap, struct __frost_stack *gs,
 			     struct frost_object *o, uint64_t *marked)
 {
-	struct frost_heap_gc *heap = __frost_heap_gc(heap_);
-	struct mark_ctx mc = {
-		.heap = heap,
-		.colour = phase_colour(__atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE)),
-		.gs = gs,
-	};
+	struct mark_ctx mc = reclaimer_ctx(heap, gs);
 
 	if (o->type->trace) {
 		o->type->trace(o, visit_mark, &mc);
@@ -212,8 +169,8 @@ static void shade_in(struct frost_sandbox_gc *sb, struct frost_object *o, unsign
 	if (__frost_gc_test_and_mark(o, phase_colour(phase))) {
 		/* Counted so the termination loop sees new grey work. */
 		__atomic_fetch_add(&heap->gc->shaded, 1, __ATOMIC_RELAXED);
-		if (o->type->trace && !sandbox_grey_push(sb, o))
-			__atomic_store_n(&heap->gc->overflow, true, __ATOMIC_RELAXED);
+		if (o->type->trace)
+			grey_push(heap, &sb->grey, o);
 	}
 }
 
@@ -272,9 +229,9 @@ void __frost_gc_sandbox_work(struct frost_sandbox *sb_)
 	struct mark_ctx mc = {
 		.heap = heap,
 		.colour = phase_colour(phase),
-		.sb = sb,
+		.grey = &sb->grey,
 	};
-	bool had_grey = sb->nr_grey != 0;
+	bool had_grey = !__frost_stack_empty(&sb->grey);
 
 	if (!(phase & FROST_GC_ACTIVE))
 		return;		/* a plain grace period: nothing to mark */
@@ -289,6 +246,13 @@ void __frost_gc_sandbox_work(struct frost_sandbox *sb_)
 		__atomic_fetch_add(&heap->gc->shaded, mc.marked + had_grey, __ATOMIC_RELAXED);
 }
 
+/* An empty grey stack for @sb, growing in its own arena (its alone). */
+static void grey_init(struct frost_sandbox *sb)
+{
+	__frost_stack_init_ops(&__frost_sb_gc(sb)->grey, NULL, 0, sizeof(struct frost_object *),
+			       &__frost_private_alloc_ops, sb);
+}
+
 void __frost_gc_sandbox_init(struct frost_sandbox *sb_)
 {
 	struct frost_sandbox_gc *sb = __frost_sb_gc(sb_);
@@ -298,14 +262,13 @@ void __frost_gc_sandbox_init(struct frost_sandbox *sb_)
 	 * hs_scan_cycle in handshake() and run_cycle() (lib/gc/reclaim.c). */
 	sb->hs_ack = __atomic_load_n(&heap->hs_epoch, __ATOMIC_ACQUIRE);
 	sb->scanned_cycle = __atomic_load_n(&heap->hs_scan_cycle, __ATOMIC_ACQUIRE);
+	grey_init(sb_);
 }
 
-void __frost_gc_sandbox_forget(struct frost_sandbox *sb_)
+void __frost_gc_sandbox_forget(struct frost_sandbox *sb)
 {
-	struct frost_sandbox_gc *sb = __frost_sb_gc(sb_);
-
-	sb->grey = NULL;
-	sb->nr_grey = sb->grey_cap = 0;
+	/* Not released: its array goes with the arena. */
+	grey_init(sb);
 }
 
 void __frost_gc_sandbox_detach(struct frost_sandbox *sb_)
@@ -313,10 +276,7 @@ void __frost_gc_sandbox_detach(struct frost_sandbox *sb_)
 	struct frost_sandbox_gc *sb = __frost_sb_gc(sb_);
 
 	__frost_gc_sandbox_work(sb_);
-	if (sb->grey)
-		__frost_private_free(sb->grey);
-	sb->grey = NULL;
-	sb->nr_grey = sb->grey_cap = 0;
+	__frost_stack_release(&sb->grey);
 }
 
 void __frost_gc_handshake(struct frost_sandbox *sb_)

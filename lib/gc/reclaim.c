@@ -465,7 +465,7 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg, un
 			*live_bytes += size;
 			continue;
 		}
-		if (!__frost_gc_stack_push(&gc->garbage, o))
+		if (__frost_stack_push_ptr(&gc->garbage, o))
 			return;		/* out of memory: the rest waits a cycle */
 	}
 }
@@ -476,8 +476,9 @@ static uint64_t sweep(struct frost_heap *heap, unsigned int colour, uint64_t cyc
 	struct frost_shared_page **large = __frost_should_fail() ? NULL
 		: malloc(sizeof(*large) * FROST_GC_MAX_LARGE);
 	struct frost_shared_page *pg;
+	struct frost_object **garbage;
 	uint64_t bytes = 0, live_bytes = 0;
-	size_t nr_large = 0;
+	size_t nr_large = 0, nr_garbage;
 	struct rcu_reader rr;
 
 	/* Weak intern entries go first: no lookup may find a string that is
@@ -489,7 +490,7 @@ static uint64_t sweep(struct frost_heap *heap, unsigned int colour, uint64_t cyc
 	urcu_qsbr_thread_offline();
 	rcu_reader_end(&rr);
 
-	gc->garbage.n = 0;
+	__frost_stack_clear(&gc->garbage);
 	pg = __frost_shared_snapshot_pages(heap, large, large ? FROST_GC_MAX_LARGE : 0, &nr_large);
 	for (; pg; pg = __frost_shared_slab_next(heap, pg))
 		sweep_page(heap, pg, colour, &live_bytes);
@@ -497,8 +498,10 @@ static uint64_t sweep(struct frost_heap *heap, unsigned int colour, uint64_t cyc
 		sweep_page(heap, large[i], colour, &live_bytes);
 	free(large);
 
-	for (size_t i = 0; i < gc->garbage.n; i++) {
-		struct frost_object *o = gc->garbage.items[i];
+	garbage = __frost_stack_array(&gc->garbage);
+	nr_garbage = __frost_stack_len(&gc->garbage);
+	for (size_t i = 0; i < nr_garbage; i++) {
+		struct frost_object *o = garbage[i];
 
 		bytes += __frost_shared_size(o);
 		if (o->type->finalize)
@@ -507,11 +510,11 @@ static uint64_t sweep(struct frost_heap *heap, unsigned int colour, uint64_t cyc
 	/* One more grace period before the memory is reused. */
 	if (!(gc->broken & FROST_BREAK_SKIP_FREE_GP))
 		handshake(heap, cycle);
-	__frost_shared_free_batch(heap, gc->garbage.items, gc->garbage.n);
-	__atomic_fetch_add(&gc->freed_objects, gc->garbage.n, __ATOMIC_RELAXED);
+	__frost_shared_free_batch(heap, garbage, nr_garbage);
+	__atomic_fetch_add(&gc->freed_objects, nr_garbage, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&gc->freed_bytes, bytes, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc->survivor_bytes, live_bytes, __ATOMIC_RELAXED);
-	return gc->garbage.n;
+	return nr_garbage;
 }
 
 /* ------------------------------------------------------------------ */
@@ -833,6 +836,8 @@ int __frost_gc_init(struct frost_heap *heap, const struct frost_gc_roots *roots)
 	pthread_mutex_init(&gc->wait_lock, NULL);
 	pthread_cond_init(&gc->wake, NULL);
 	pthread_cond_init(&gc->cycle_done, NULL);
+	__frost_stack_init(&gc->grey, NULL, 0, sizeof(struct frost_object *));
+	__frost_stack_init(&gc->garbage, NULL, 0, sizeof(struct frost_object *));
 	__frost_heap_gc(heap)->gc = gc;
 	__frost_heap_gc(heap)->gc_phase = FROST_GC_IDLE;
 	if (!(__frost_heap_gc(heap)->cfg.flags & FROST_HEAP_MANUAL)) {
@@ -861,8 +866,8 @@ void __frost_gc_destroy(struct frost_heap *heap)
 	}
 	/* Our call_rcu kicks must have run before the heap memory goes. */
 	urcu_qsbr_barrier();
-	free(gc->grey.items);
-	free(gc->garbage.items);
+	__frost_stack_release(&gc->grey);
+	__frost_stack_release(&gc->garbage);
 	pthread_cond_destroy(&gc->wake);
 	pthread_cond_destroy(&gc->cycle_done);
 	pthread_mutex_destroy(&gc->wait_lock);

@@ -290,6 +290,22 @@ void __frost_private_free(void *p)
 	__frost_private_free_page(__frost_page_of(p), p);
 }
 
+static void *private_ops_alloc(void *ctx, size_t size)
+{
+	return __frost_private_alloc(ctx, size);
+}
+
+static void private_ops_free(void *ctx, void *p)
+{
+	(void)ctx;
+	__frost_private_free(p);
+}
+
+const struct __frost_alloc_ops __frost_private_alloc_ops = {
+	.alloc = private_ops_alloc,
+	.free = private_ops_free,
+};
+
 size_t __frost_private_usable_size(const void *p)
 {
 	const struct frost_page *pg = __frost_page_of(p);

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <urcu/list.h>
 #include <frost/object.h>
+#include "core/alloc.h"
 #include "core/err.h"
 #include "core/fault.h"
 #include "core/stat.h"
@@ -244,6 +245,13 @@ void *__frost_private_alloc(struct frost_sandbox *sb, size_t size);
 
 /* Free an allocation; the owning sandbox is found from its page header. */
 void __frost_private_free(void *p);
+
+/*
+ * Raw buffers of a sandbox's arena for the core containers (core/alloc.h):
+ * the context word is the owning sandbox; no realloc. Only the owner may
+ * grow or release a container that uses them.
+ */
+extern const struct __frost_alloc_ops __frost_private_alloc_ops;
 
 /* Bytes usable at @p (its size class or large mapping size). */
 size_t __frost_private_usable_size(const void *p);

@@ -11,31 +11,25 @@
 #define __FROST_SANDBOX_PINS_H
 
 #include <stdint.h>
+#include "core/addrtab.h"
 #include "gc/gc.h"
 
 /*
- * struct frost_pin_slot - one pinned object and its multiplicity.
- * @obj: the object (NULL: an empty slot).
- * @count: how many times it is pinned.
- */
-struct frost_pin_slot {
-	struct frost_object *obj;
-	uint64_t count;
-};
-
-/*
- * struct frost_pins - a sandbox's pins: an open-addressing multiset keyed by
- * object address, in an arena buffer, written only by its owner.
- * @slots, @cap: @cap slots (a power of two, or 0 before the first pin).
- * @used: slots holding an object; @total: pins counting multiplicity
- *	(relaxed atomic stores: frost_sandbox_stats() may read it).
+ * struct frost_pins - a sandbox's pins: a multiset keyed by object address,
+ * written only by its owner.
+ * @tab: object -> how many times it is pinned (the value's u, at least
+ *	1): the core address table (core/addrtab.h), its slots in the
+ *	sandbox's arena (no chunk; nothing allocated before the first pin).
+ * @total: pins counting multiplicity (relaxed atomic stores:
+ *	frost_sandbox_stats() may read it).
  */
 struct frost_pins {
-	struct frost_pin_slot *slots;
-	uint32_t cap;
-	uint32_t used;
+	struct __frost_addrtab tab;
 	uint64_t total;
 };
+
+/* An attaching sandbox @sb has no pins (its arena is ready). */
+void __frost_pins_init(struct frost_sandbox *sb);
 
 /*
  * Call @fn on every object pinned by @sb (once per distinct object). The

@@ -134,6 +134,7 @@ static int attach_init(struct frost_heap *heap, struct frost_sandbox *sb, bool s
 	sb->thread = pthread_self();
 	sb->spawned = spawned;
 	__frost_private_heap_init(&sb->arena);
+	__frost_pins_init(sb);
 	if (pthread_setspecific(frost_exit_key, sb))
 		return -ENOMEM;
 
