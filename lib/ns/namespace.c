@@ -51,26 +51,7 @@
 #define INTERN_INIT_BUCKETS	256
 #define INTERN_MIN_BUCKETS	256
 
-/*
- * struct ns_node - one name of the namespace.
- * @value: the bound object; NULL marks a tombstone (final).
- * @rcu: for the grace-period-deferred free.
- * @hash, @len, @name: the key, immutable once the node is indexed.
- */
-struct ns_node {
-	struct frost_object *value;
-	struct rcu_head rcu;
-	uint64_t hash;
-	size_t len;
-	char name[];
-};
-
-struct ns_key {
-	const char *name;
-	size_t len;
-};
-
-static bool ns_match(const void *node, const void *arg)
+bool __frost_ns_match(const void *node, const void *arg)
 {
 	const struct ns_node *n = node;
 	const struct ns_key *k = arg;
@@ -83,25 +64,35 @@ static void ns_node_free_rcu(struct rcu_head *head)
 	free(__frost_container_of(head, struct ns_node, rcu));
 }
 
+void __frost_ns_node_retire(struct ns_node *n)
+{
+	urcu_qsbr_call_rcu(&n->rcu, ns_node_free_rcu);
+}
+
 static struct frost_index *ns_index(struct frost_heap *heap)
 {
 	return &__frost_heap_ns(heap)->names;
 }
 
 /*
- * Take tombstone @n out of the index; whoever removes it retires it. The
- * caller is online (call_rcu needs a registered reader).
+ * Take tombstone @n out of the index. Whoever removes it retires it, once
+ * no binding refers to it any more (lib/ns/binding.c: a binding keeps its
+ * node's memory, never its value). The caller is online (call_rcu needs a
+ * registered reader).
  */
 static void ns_reap(struct frost_heap *heap, struct ns_node *n)
 {
 	if (__frost_index_remove_node(ns_index(heap), n->hash, n))
-		urcu_qsbr_call_rcu(&n->rcu, ns_node_free_rcu);
+		__frost_ns_node_unindexed(heap, n);
 }
 
-static struct ns_node *ns_find(struct frost_heap *heap, const struct ns_key *key, uint64_t hash)
+struct ns_node *__frost_ns_find(struct frost_heap *heap, const struct ns_key *key, uint64_t hash)
 {
-	return __frost_index_lookup(ns_index(heap), hash, ns_match, key);
+	return __frost_index_lookup(ns_index(heap), hash, __frost_ns_match, key);
 }
+
+#define ns_find __frost_ns_find
+#define ns_match __frost_ns_match
 
 static struct ns_node *ns_node_new(const struct ns_key *key, uint64_t hash,
 				   struct frost_object *value)
@@ -112,6 +103,8 @@ static struct ns_node *ns_node_new(const struct ns_key *key, uint64_t hash,
 	if (!n)
 		return NULL;
 	n->hash = hash;
+	n->bindings = 0;
+	n->unindexed = false;
 	n->len = key->len;
 	memcpy(n->name, key->name, key->len);
 	n->name[key->len] = '\0';
@@ -358,6 +351,8 @@ int __frost_ns_init(struct frost_heap *heap)
 
 	if (__frost_index_init(&hn->names, 0))
 		return -ENOMEM;
+	pthread_mutex_init(&hn->binding_lock, NULL);
+	CDS_INIT_LIST_HEAD(&hn->bindings);
 	hn->intern = table_new(INTERN_INIT_BUCKETS, INTERN_MIN_BUCKETS);
 	if (!hn->intern) {
 		/* Fresh and empty: no reader ever saw it. */
@@ -371,10 +366,8 @@ int __frost_ns_init(struct frost_heap *heap)
 /* Retire every node of the namespace (caller online, no sandbox left). */
 static void ns_retire_node(void *node, void *arg)
 {
-	struct ns_node *n = node;
-
 	(void)arg;
-	urcu_qsbr_call_rcu(&n->rcu, ns_node_free_rcu);
+	__frost_ns_node_retire(node);
 }
 
 /* Delete and retire every node of @ht (caller online). */
@@ -422,7 +415,9 @@ void __frost_ns_destroy(struct frost_heap *heap)
 	else
 		urcu_qsbr_thread_online();
 
-	/* No sandbox is attached: nothing changes the namespace meanwhile. */
+	/* No sandbox is attached: nothing changes the namespace meanwhile.
+	 * Bindings left over go first: they may hold unindexed nodes. */
+	__frost_bindings_destroy(heap);
 	__frost_index_for_each(&hn->names, ns_retire_node, NULL);
 	table_drain(hn->intern, __frost_intern_retire);
 
@@ -437,6 +432,7 @@ void __frost_ns_destroy(struct frost_heap *heap)
 	urcu_qsbr_thread_offline();
 	urcu_qsbr_barrier();
 	__frost_index_destroy(&hn->names);
+	pthread_mutex_destroy(&hn->binding_lock);
 	table_destroy(hn->intern);
 	hn->intern = NULL;
 	hn->ns_live = false;

@@ -15,21 +15,72 @@
 #include "core/tsan.h"
 #include "gc/gc.h"
 #include "ns/index.h"
+#include <urcu/list.h>
 
 struct cds_lfht;
 
 /*
  * struct frost_heap_ns - the namespace layer's part of a heap.
  * @names: the namespace's index (lib/ns/namespace.c, lib/ns/index.c).
+ * @binding_lock: protects @bindings and every node's binding count and
+ *	unindexed flag (lib/ns/binding.c); a leaf lock, never held across a
+ *	grace period.
+ * @bindings: every live struct frost_binding of the heap.
  * @intern: the intern table (lib/ns/intern.c).
  * @ns_live: @names and @intern exist (set by __frost_ns_init()).
  */
 struct frost_heap_ns {
 	struct frost_heap_gc;
 	struct frost_index names;
+	pthread_mutex_t binding_lock;
+	struct cds_list_head bindings;
 	struct cds_lfht *intern;
 	bool ns_live;
 };
+
+/*
+ * struct ns_node - one name of the namespace (lib/ns/namespace.c).
+ * @value: the bound object; NULL marks a tombstone (final).
+ * @rcu: for the grace-period-deferred free.
+ * @bindings: struct frost_binding objects resolved to this node (under
+ *	binding_lock).
+ * @unindexed: the node has left the index (under binding_lock): it is
+ *	retired when @bindings drops to 0.
+ * @hash, @len, @name: the key, immutable once the node is indexed.
+ */
+struct ns_node {
+	struct frost_object *value;
+	struct rcu_head rcu;
+	uint32_t bindings;
+	bool unindexed;
+	uint64_t hash;
+	size_t len;
+	char name[];
+};
+
+/* A name being looked up: its bytes and length. */
+struct ns_key {
+	const char *name;
+	size_t len;
+};
+
+/* The index's match function for namespace nodes. */
+bool __frost_ns_match(const void *node, const void *key);
+
+/* The node bound to @key (hash @hash), or NULL. Context: online. */
+struct ns_node *__frost_ns_find(struct frost_heap *heap, const struct ns_key *key, uint64_t hash);
+
+/* Free node @n after a grace period. Context: a registered reader. */
+void __frost_ns_node_retire(struct ns_node *n);
+
+/*
+ * __frost_ns_node_unindexed() - @n just left the index (its remover calls
+ * this): retire it now, or when its last binding goes (lib/ns/binding.c).
+ */
+void __frost_ns_node_unindexed(struct frost_heap *heap, struct ns_node *n);
+
+/* Free every binding left of @heap (teardown, no sandbox attached). */
+void __frost_bindings_destroy(struct frost_heap *heap);
 
 #define __frost_heap_ns(h)	((struct frost_heap_ns *)(h))
 
