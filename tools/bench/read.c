@@ -62,6 +62,7 @@
 #define MAX_READERS	64
 #define TARGET_IDEAL	0.95
 #define TARGET_ATOMIC	5.0
+#define TARGET_BINDING	1.4	/* a resolved name against the ideal table */
 
 static uint64_t opt_readers;	/* 0: online CPUs */
 static uint64_t opt_writers = 1;
@@ -69,8 +70,9 @@ static uint64_t opt_names = 64;
 static uint64_t opt_items = 8;
 static uint64_t opt_update_us = 1000;
 
-enum { V_IDEAL, V_FROST, V_ATOMIC, V_RWLOCK, V_URCU, NR_V };
-static const char *const read_variants[] = { "ideal", "frost", "atomic", "rwlock", "urcu", NULL };
+enum { V_IDEAL, V_FROST, V_ATOMIC, V_RWLOCK, V_URCU, V_BINDING, NR_V };
+static const char *const read_variants[] = { "ideal", "frost", "atomic", "rwlock", "urcu",
+					     "binding", NULL };
 
 /* A box: what the baselines' table points to. Its own cache line. */
 struct read_box {
@@ -154,6 +156,7 @@ uint64_t bench_read_frost_op(struct read_data *d, struct frost_sandbox *sb, size
 uint64_t bench_read_atomic_op(struct read_data *d, size_t k);
 uint64_t bench_read_rwlock_op(struct read_data *d, size_t k);
 uint64_t bench_read_urcu_op(struct read_data *d, size_t k);
+uint64_t bench_read_binding_op(struct read_data *d, struct frost_binding *b, size_t k);
 
 __bench_noipa uint64_t bench_read_ideal_op(struct read_data *d, size_t k)
 {
@@ -165,6 +168,20 @@ __bench_noipa uint64_t bench_read_ideal_op(struct read_data *d, size_t k)
 __bench_noipa uint64_t bench_read_frost_op(struct read_data *d, struct frost_sandbox *sb, size_t k)
 {
 	struct frost_object *o = frost_lookup(sb, d->names[k]);
+	uint64_t bad;
+
+	if (frost_unlikely(!o))
+		return 1;
+	frost_incref(o);
+	bad = walk(o) != d->sums[k];
+	frost_decref(o);
+	return bad;
+}
+
+/* frost through a resolved name: no hashing, no probing. */
+__bench_noipa uint64_t bench_read_binding_op(struct read_data *d, struct frost_binding *b, size_t k)
+{
+	struct frost_object *o = frost_binding_lookup(b);
 	uint64_t bad;
 
 	if (frost_unlikely(!o))
@@ -215,12 +232,23 @@ static void *reader(void *arg)
 	struct read_thread *t = arg;
 	struct read_data *d = t->d;
 	struct frost_sandbox *sb = NULL;
+	struct frost_binding **bind = NULL;
 	size_t k = (t->id * 7919u) % d->nr;
 	uint64_t ops = 0, bad = 0;
 
-	if (t->variant == V_FROST) {
+	if (t->variant == V_FROST || t->variant == V_BINDING) {
 		sb = frost_sandbox_attach(d->heap);
-		if (!sb) {
+		if (sb && t->variant == V_BINDING) {
+			bind = calloc(d->nr, sizeof(*bind));
+			for (size_t i = 0; bind && i < d->nr; i++) {
+				bind[i] = frost_binding_new(sb, d->names[i]);
+				if (!bind[i])
+					t->err = 1;
+			}
+			if (!bind)
+				t->err = 1;
+		}
+		if (!sb || t->err) {
 			t->err = 1;
 			bench_sync_ready(&d->sync);
 			return NULL;
@@ -244,6 +272,9 @@ static void *reader(void *arg)
 			case V_RWLOCK:
 				bad += bench_read_rwlock_op(d, k);
 				break;
+			case V_BINDING:
+				bad += bench_read_binding_op(d, bind[k], k);
+				break;
 			default:
 				bad += bench_read_urcu_op(d, k);
 				break;
@@ -259,6 +290,11 @@ static void *reader(void *arg)
 	}
 	t->ops = ops;
 	t->bad = bad;
+	if (bind) {
+		for (size_t i = 0; i < d->nr; i++)
+			frost_binding_free(bind[i]);
+		free(bind);
+	}
 	if (sb)
 		frost_sandbox_detach(sb);
 	else if (t->variant == V_URCU)
@@ -311,7 +347,7 @@ static void *writer(void *arg)
 	size_t k = t->id % d->nr;
 	uint64_t ops = 0;
 
-	if (t->variant == V_FROST) {
+	if (t->variant == V_FROST || t->variant == V_BINDING) {
 		sb = frost_sandbox_attach(d->heap);
 		if (!sb)
 			t->err = 1;
@@ -323,7 +359,7 @@ static void *writer(void *arg)
 		struct read_slot *s = table_find(d, d->names[k]);
 		struct read_box *nb, *old;
 
-		if (t->variant == V_FROST) {
+		if (t->variant == V_FROST || t->variant == V_BINDING) {
 			struct frost_object *p = make_tuple(sb, k, (size_t)opt_items);
 			struct frost_object *f = p ? frost_freeze(sb, p) : NULL;
 
@@ -373,7 +409,7 @@ static void *writer(void *arg)
 
 static bool has_writers(int v)
 {
-	return v == V_FROST || v == V_RWLOCK || v == V_URCU;
+	return v == V_FROST || v == V_RWLOCK || v == V_URCU || v == V_BINDING;
 }
 
 /* One run: @nr readers of variant @v for --duration. Return ops/s/thread. */
@@ -538,12 +574,18 @@ static int read_run(const struct bench_common *c)
 	for (unsigned int n = 1; n <= maxr; n++) {
 		char name[48];
 
+		/* A resolved name against the ideal table. */
+		if (med[n][V_BINDING] && med[n][V_IDEAL]) {
+			snprintf(name, sizeof(name), "read_binding_ideal_%ut", n);
+			bench_summary_ge(c, name, med[n][V_BINDING], med[n][V_IDEAL], "Mops/s/thread",
+					 TARGET_BINDING);
+		}
 		if (!med[n][V_FROST])
 			continue;
 		for (int v = 0; v < NR_V; v++) {
 			double target = 0;
 
-			if (v == V_FROST || !med[n][v])
+			if (v == V_FROST || v == V_BINDING || !med[n][v])
 				continue;
 			if (v == V_IDEAL)
 				target = TARGET_IDEAL;
