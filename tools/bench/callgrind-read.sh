@@ -22,7 +22,8 @@
 #                run does ~40 k ops per second)
 # Output: one line per variant, then
 #   SUMMARY name=read_ideal_ir frost=<Ir/op> baseline=<Ir/op> ratio=<r> unit=Ir/op
-#   (and read_atomic_ir, read_rwlock_ir, read_urcu_ir: frost against each)
+#   (and read_atomic_ir, read_rwlock_ir, read_urcu_ir: frost against each;
+#   read_binding_ideal_ir: a resolved name against the ideal table)
 # Exit status: 0, or 1 if a run failed or counted nothing, 2 on usage errors.
 
 set -eu
@@ -70,7 +71,7 @@ irop() {
 }
 
 res=
-for v in ideal frost atomic rwlock urcu; do
+for v in ideal frost atomic rwlock urcu binding; do
 	res="$res $v $(irop $v)"
 done
 
@@ -83,8 +84,9 @@ echo "$res" | awk '{
 	printf "frost over ideal: %+.1f%% instructions (%+.1f Ir/op)\n", (per["frost"] / per["ideal"] - 1) * 100, per["frost"] - per["ideal"]
 	for (i = 1; i <= n; i++) {
 		v = name[i]
-		if (v == "frost")
+		if (v == "frost" || v == "binding")
 			continue
 		printf "SUMMARY name=read_%s_ir frost=%.1f baseline=%.1f ratio=%.3f unit=Ir/op\n", v, per["frost"], per[v], per["frost"] / per[v]
 	}
+	printf "SUMMARY name=read_binding_ideal_ir frost=%.1f baseline=%.1f ratio=%.3f unit=Ir/op\n", per["binding"], per["ideal"], per["binding"] / per["ideal"]
 }'
