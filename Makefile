@@ -73,11 +73,16 @@ PROVE   ?= prove
 KCONFIG_CONF  ?= kconfig-conf
 KCONFIG_MCONF ?= kconfig-mconf
 
-DEP_PKGS := liburcu-qsbr liburcu-cds ck
+# The library's dependencies (frost.pc's Requires.private). Concurrency Kit
+# is not one of them: every candidate use was measured or argued against
+# (Documentation/design/ck.rst); only a benchmark links it (TOOL_PKGS).
+DEP_PKGS := liburcu-qsbr liburcu-cds
+TOOL_PKGS := ck
 # Dependency headers are reached as system headers (-isystem): their
 # transparent unions and casts would otherwise trip our warnings.
-DEP_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(DEP_PKGS) 2>/dev/null))
+DEP_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(DEP_PKGS) $(TOOL_PKGS) 2>/dev/null))
 DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(DEP_PKGS) 2>/dev/null)
+TOOL_PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(TOOL_PKGS) 2>/dev/null)
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	    -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
