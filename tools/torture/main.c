@@ -162,7 +162,7 @@ static void totals(const struct torture *t, struct torture_stats *sum)
 		const struct torture_stats *s = &t->workers[i].st;
 
 #define ADD(f) (sum->f += ST_GET(s->f))
-		ADD(reads); ADD(rechecks); ADD(misses); ADD(updates); ADD(hot_updates);
+		ADD(reads); ADD(rechecks); ADD(misses); ADD(bound); ADD(updates); ADD(hot_updates);
 		ADD(cas_fail); ADD(chunks); ADD(pins); ADD(kept); ADD(keep_pub); ADD(sent);
 		ADD(received); ADD(offline); ADD(stalls); ADD(reclaims); ADD(enomem);
 		for (int k = 0; k < TE_NR; k++)
@@ -414,6 +414,7 @@ static bool coverage(const struct torture *t, const struct torture_stats *s,
 	NEED(hs->cycles > 0, "no reclaim cycle completed");
 	NEED(hs->freed_objects > 0, "the reclaimer freed nothing");
 	NEED(!p->readers || s->rechecks > 0, "readers re-checked nothing");
+	NEED(!p->readers || s->bound > 0, "readers read nothing through a binding");
 	NEED(!p->pinners || s->pins > 0, "pinners pinned nothing");
 	NEED(!p->keepers || s->kept > 0, "keepers kept nothing");
 	NEED(!p->senders || !p->receivers || s->received > 0, "no message was received");
@@ -435,12 +436,12 @@ static void report(struct torture *t, const struct torture_stats *s,
 	for (int k = 1; k < TE_NR; k++)
 		printf(" %s=%" PRIu64, torture_err_names[k], s->err[k]);
 	printf("\n");
-	printf(PROG ": totals reads=%" PRIu64 " rechecks=%" PRIu64 " misses=%" PRIu64
-	       " updates=%" PRIu64 " hot_updates=%" PRIu64 " cas_fail=%" PRIu64 " chunks=%" PRIu64
+	printf(PROG ": totals reads=%" PRIu64 " bound=%" PRIu64 " rechecks=%" PRIu64
+	       " misses=%" PRIu64 " updates=%" PRIu64 " hot_updates=%" PRIu64 " cas_fail=%" PRIu64 " chunks=%" PRIu64
 	       " pins=%" PRIu64 " kept=%" PRIu64 " keep_pub=%" PRIu64 " sent=%" PRIu64
 	       " received=%" PRIu64 " offline=%" PRIu64 " stalls=%" PRIu64 " reclaims=%" PRIu64
 	       " enomem=%" PRIu64 "\n",
-	       s->reads, s->rechecks, s->misses, s->updates, s->hot_updates, s->cas_fail, s->chunks,
+	       s->reads, s->bound, s->rechecks, s->misses, s->updates, s->hot_updates, s->cas_fail, s->chunks,
 	       s->pins, s->kept, s->keep_pub, s->sent, s->received, s->offline, s->stalls,
 	       s->reclaims, s->enomem);
 	printf(PROG ": heap cycles=%" PRIu64 " freed_objects=%" PRIu64 " freed_bytes=%" PRIu64

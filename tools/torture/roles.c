@@ -420,7 +420,15 @@ static int reader_main(struct frost_sandbox *sb, struct torture_worker *w)
 {
 	struct torture *t = w->t;
 	struct held held[READ_BATCH];
+	struct frost_binding **bind = calloc(t->nr_slots, sizeof(*bind));
 
+	/* Half the reads go through resolved names (frost_binding_lookup()),
+	 * which must see exactly what frost_lookup() sees. */
+	for (unsigned int s = 0; bind && s < t->nr_slots; s++) {
+		bind[s] = frost_binding_new(sb, t->slots[s].name);
+		if (!bind[s])
+			torture_error(w, TE_API, "binding %s: %s", t->slots[s].name, strerror(errno));
+	}
 	while (!torture_stopping(t)) {
 		unsigned int nheld = 0, batch;
 		enum torture_age kind[READ_BATCH];
@@ -439,7 +447,9 @@ static int reader_main(struct frost_sandbox *sb, struct torture_worker *w)
 			unsigned int s = (unsigned int)(torture_rand(w) % t->nr_slots);
 			bool hot = s == torture_hot_slot(t);
 			uint64_t lower = load_cur_gen(t, s), upper, rr;
-			struct frost_object *o = frost_lookup(sb, t->slots[s].name);
+			bool through = bind && bind[s] && torture_rand(w) % 2;
+			struct frost_object *o = through ? frost_binding_lookup(bind[s])
+				: frost_lookup(sb, t->slots[s].name);
 			struct slot_info info;
 
 			if (!o) {
@@ -451,7 +461,9 @@ static int reader_main(struct frost_sandbox *sb, struct torture_worker *w)
 				continue;
 			}
 			ST_INC(&w->st, reads);
-			if (!verify(w, o, (int)s, &info, "lookup"))
+			if (through)
+				ST_INC(&w->st, bound);
+			if (!verify(w, o, (int)s, &info, through ? "binding" : "lookup"))
 				continue;
 			upper = load_cur_gen(t, s);
 			if (!hot && info.gen > upper)
@@ -498,6 +510,9 @@ static int reader_main(struct frost_sandbox *sb, struct torture_worker *w)
 					      held[i].slot, held[i].info.gen, age, c0);
 		}
 	}
+	for (unsigned int s = 0; bind && s < t->nr_slots; s++)
+		frost_binding_free(bind[s]);
+	free(bind);
 	return 0;
 }
 

@@ -60,6 +60,7 @@ struct torture_stats {
 	uint64_t reads;		/* structures looked up and verified */
 	uint64_t rechecks;	/* re-verifications of held objects */
 	uint64_t misses;	/* lookups that found the name unbound */
+	uint64_t bound;		/* of the reads, those through a resolved name */
 	uint64_t updates;	/* generations published */
 	uint64_t hot_updates;	/* successful CAS on the contended slot */
 	uint64_t cas_fail;	/* lost CAS races on the contended slot */
