@@ -311,4 +311,55 @@ FROST_API struct frost_object *frost_object_new(struct frost_sandbox *sb,
  */
 FROST_API struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object *o);
 
+/**
+ * frost_shared_new() - Allocate an unsealed shared object of a user type.
+ * @sb: the calling sandbox (online).
+ * @type: an immutable user type (FROST_TYPE_IMMUTABLE); must outlive every
+ *	object of it.
+ * @size: object size in bytes including the header; 0 means
+ *	@type->basic_size.
+ *
+ * The frozen builder for user types: the object is made in the shared heap
+ * directly, filled by the caller, and published by frost_shared_seal(),
+ * with no private object and no copy. Everything after the header is
+ * zeroed. Until it is sealed the slot is invisible to everyone: the caller
+ * writes its body (child slots: shared objects of @sb's heap or static
+ * ones; NULL is allowed), must not pass it to any other frost function and
+ * must not change its header (no frost_incref()/frost_decref()). Children
+ * written into it are not protected by it: as for any shared object held
+ * in a C variable, seal before @sb's next quiescent state. A slot is
+ * sealed by the sandbox that made it; one that is never sealed is lost to
+ * the heap until it is destroyed.
+ *
+ * Context: the sandbox's own thread, online. Never blocks; not a quiescent
+ * state (pacing is left to the next frost_quiescent(); over shared_limit it
+ * fails with ENOMEM instead of waiting for a cycle).
+ * Return: the unsealed object; NULL with errno EINVAL (NULL, offline or
+ * detached @sb, NULL or built-in @type, @size smaller than the header),
+ * EPERM (not @sb's thread, @type without FROST_TYPE_IMMUTABLE) or ENOMEM.
+ */
+FROST_API struct frost_object *frost_shared_new(struct frost_sandbox *sb,
+						const struct frost_type *type, size_t size);
+
+/**
+ * frost_shared_seal() - Publish an object made by frost_shared_new().
+ * @sb: the sandbox that made @o (the calling one, online).
+ * @o: the unsealed object, filled in.
+ *
+ * Checks every child slot through @o's type's trace: each must be NULL, a
+ * shared object of @sb's heap or a static object. Then @o becomes shared
+ * exactly as a frozen object does (immortal count; marked if a reclaim
+ * cycle is open, its shared children shaded; the type word stored last
+ * with release ordering) and is never written again (lifetime rule 6).
+ *
+ * Context: the sandbox's own thread, online. Never blocks; not a quiescent
+ * state.
+ * Return: 0, @o being valid until @sb's next quiescent state unless a root
+ * holds it; -EINVAL (NULL, offline or detached @sb, @o NULL or not an
+ * unsealed object of frost_shared_new(), e.g. sealed already); -EPERM (not
+ * @sb's thread, @o of another heap, or a child that is private or of
+ * another heap: then @o is given back to the heap and must not be used).
+ */
+FROST_API int frost_shared_seal(struct frost_sandbox *sb, struct frost_object *o);
+
 #endif /* __FROST_OBJECT_H */

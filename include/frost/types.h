@@ -353,6 +353,105 @@ static inline const void *__frost_inline_bytes_data(const struct frost_object *o
 FROST_API struct frost_object *frost_tuple_new(struct frost_sandbox *sb, size_t n,
 					       struct frost_object *const items[]);
 
+/*
+ * Frozen builders: frost_int_new_frozen(), frost_float_new_frozen(),
+ * frost_str_new_frozen(), frost_bytes_new_frozen() and
+ * frost_tuple_new_frozen() make the shared object that frost_freeze() of
+ * the private one would return (frost_equal() and frost_hash() agree), but
+ * allocate it directly in the shared heap and seal it in place: no private
+ * object, no copy. Children (tuple items) must be shared already, of the
+ * caller's heap, or static; a private item is EPERM, not copied: freeze it
+ * first, or build the tuple privately and frost_freeze() it. None of them
+ * is a quiescent state, ever: they never pace and never wait for the
+ * reclaimer, so shared objects the caller holds outside its roots (a
+ * lookup's result, as items) stay valid across them. What frost_freeze()
+ * would wait for happens at the caller's next frost_quiescent() instead
+ * (allocation pacing), and over the heap's shared_limit they fail with
+ * ENOMEM at once, where frost_freeze() would run a cycle first: call
+ * frost_quiescent() (it runs that cycle) or frost_reclaim(), then retry.
+ */
+
+/**
+ * frost_tuple_new_frozen() - Make a shared tuple in place.
+ * @sb: the calling sandbox (online).
+ * @n: number of items.
+ * @items: the items, each a shared object of @sb's heap or static.
+ *
+ * The result equals frost_freeze() of frost_tuple_new(@sb, @n, @items),
+ * without the private tuple and the copy (see "Frozen builders" above).
+ *
+ * Context: the sandbox's own thread, online. Never blocks; not a quiescent
+ * state.
+ * Return: the shared tuple, valid until @sb's next quiescent state unless a
+ * root holds it (lifetime rule 1); NULL with errno EINVAL (NULL, offline
+ * or detached @sb, NULL @items with non-zero @n, a NULL item), EPERM (the
+ * caller is not @sb's thread, an item is private, or a shared object of
+ * another heap) or ENOMEM (no memory, or over shared_limit). On failure
+ * nothing is allocated.
+ */
+FROST_API struct frost_object *frost_tuple_new_frozen(struct frost_sandbox *sb, size_t n,
+						      struct frost_object *const items[]);
+
+/**
+ * frost_int_new_frozen() - Make a shared int in place.
+ * @sb: the calling sandbox (online).
+ * @v: the value.
+ *
+ * Small ints (CONFIG_FROST_SMALLINT_MIN..MAX) return the static object, as
+ * frost_int_new() and frost_freeze() do; others are allocated in the
+ * shared heap and sealed in place.
+ *
+ * Context: the sandbox's own thread, online. Never blocks; not a quiescent
+ * state.
+ * Return: the shared int, valid until @sb's next quiescent state unless a
+ * root holds it; NULL with errno EINVAL (NULL, offline or detached @sb),
+ * EPERM (not @sb's thread) or ENOMEM (no memory, or over shared_limit).
+ */
+FROST_API struct frost_object *frost_int_new_frozen(struct frost_sandbox *sb, int64_t v);
+
+/**
+ * frost_float_new_frozen() - Make a shared float in place.
+ * @sb: the calling sandbox (online).
+ * @v: the value.
+ *
+ * Context: the sandbox's own thread, online. Never blocks; not a quiescent
+ * state.
+ * Return: the shared float; NULL with errno as frost_int_new_frozen().
+ */
+FROST_API struct frost_object *frost_float_new_frozen(struct frost_sandbox *sb, double v);
+
+/**
+ * frost_str_new_frozen() - Make a shared str in place from UTF-8 text.
+ * @sb: the calling sandbox (online).
+ * @utf8: the text (need not be NUL-terminated; may contain NUL).
+ * @len: its length in bytes.
+ *
+ * Not interned: two calls with the same text make two equal objects (use
+ * frost_str_intern() for one copy per heap).
+ *
+ * Context: the sandbox's own thread, online. Never blocks; not a quiescent
+ * state.
+ * Return: the shared str; NULL with errno EINVAL (as
+ * frost_int_new_frozen(), or NULL @utf8 with non-zero @len), EPERM,
+ * EILSEQ (invalid UTF-8) or ENOMEM. On failure nothing is allocated.
+ */
+FROST_API struct frost_object *frost_str_new_frozen(struct frost_sandbox *sb, const char *utf8,
+						    size_t len);
+
+/**
+ * frost_bytes_new_frozen() - Make a shared bytes object in place.
+ * @sb: the calling sandbox (online).
+ * @p: the bytes.
+ * @len: how many.
+ *
+ * Context: the sandbox's own thread, online. Never blocks; not a quiescent
+ * state.
+ * Return: the shared bytes object; NULL with errno EINVAL (as
+ * frost_int_new_frozen(), or NULL @p with non-zero @len), EPERM or ENOMEM.
+ */
+FROST_API struct frost_object *frost_bytes_new_frozen(struct frost_sandbox *sb, const void *p,
+						      size_t len);
+
 /**
  * frost_tuple_len() - Number of items in a tuple.
  * @o: a tuple.

@@ -20,7 +20,8 @@
  *     header, then trace on the copy replaces every private child pointer by
  *     that child's copy. Shared children are kept.
  *  4. publish: each copy's count becomes FROST_REFCNT_IMMORTAL and, last,
- *     its type word is stored with release ordering. Until then the slot
+ *     its type word is stored with release ordering (__frost_seal_publish(),
+ *     lib/freeze/seal.h, shared with the frozen builders of builder.c). Until then the slot
  *     still reads as free (freed type) to anyone scanning the slabs; the
  *     release pairs with the acquire loads of the type word by slab scans
  *     (the reclaimer's sweep). Readers in other sandboxes obtain the object
@@ -45,7 +46,7 @@
 #include <string.h>
 #include "core/addrtab.h"
 #include "core/stack.h"
-#include "sandbox/sandbox.h"
+#include "freeze/seal.h"
 
 #define FREEZE_INLINE_MEMO	32	/* a power of two */
 #define FREEZE_INLINE_STACK	32
@@ -140,8 +141,8 @@ static void unalloc_copies(struct freeze_ctx *fc)
 }
 
 /*
- * The common case, a private object whose children are all shared (a str,
- * an int, a tuple of frozen or static items): no memo, no stack.
+ * The children test of a new object (freeze's single path, frost_shared_seal()):
+ * each child shared of @sb's heap or static.
  */
 struct single_check {
 	struct frost_sandbox *sb;
@@ -162,6 +163,18 @@ static void single_check_visit(struct frost_object **slot, void *arg)
 		sc->err = __frost_shared_check(sc->sb, *slot);
 }
 
+/* Internal: see seal.h. */
+int __frost_seal_check_children(struct frost_sandbox *sb, struct frost_object *o,
+				const struct frost_type *type, bool *private_child)
+{
+	struct single_check sc = { .sb = sb };
+
+	if (type->trace)
+		type->trace(o, single_check_visit, &sc);
+	*private_child = sc.private_child;
+	return sc.err;
+}
+
 static void single_shade_visit(struct frost_object **slot, void *arg)
 {
 	struct single_check *sc = arg;
@@ -171,14 +184,28 @@ static void single_shade_visit(struct frost_object **slot, void *arg)
 		__frost_gc_shade_new_child(sc->sb, *slot, sc->phase);
 }
 
+/* Internal: see seal.h. */
+void __frost_seal_shade(struct frost_sandbox *sb, struct frost_object *o,
+			const struct frost_type *type, unsigned int phase)
+{
+	struct single_check sc = { .sb = sb, .phase = phase };
+
+	if (type->trace && (phase & FROST_GC_ACTIVE))
+		type->trace(o, single_shade_visit, &sc);
+}
+
+/*
+ * The common case, a private object whose children are all shared (a str,
+ * an int, a tuple of frozen or static items): no memo, no stack.
+ */
 /* Return: the copy, NULL with errno set, or ERR_GENERAL to take the long way. */
 #define ERR_GENERAL ((struct frost_object *)(uintptr_t)1)
 
 static struct frost_object *freeze_single(struct frost_sandbox *sb, struct frost_object *o)
 {
 	const struct frost_type *type = o->type;
-	struct single_check sc = { .sb = sb };
 	struct frost_object *copy;
+	bool private_child;
 	size_t size;
 	int err;
 
@@ -187,25 +214,17 @@ static struct frost_object *freeze_single(struct frost_sandbox *sb, struct frost
 		return frost_err_null(-err);
 	if (!(type->flags & FROST_TYPE_IMMUTABLE))
 		return frost_err_null(EPERM);
-	if (type->trace) {
-		type->trace(o, single_check_visit, &sc);
-		if (sc.err)
-			return frost_err_null(-sc.err);
-		if (sc.private_child)
-			return ERR_GENERAL;
-	}
+	err = __frost_seal_check_children(sb, o, type, &private_child);
+	if (err)
+		return frost_err_null(-err);
+	if (private_child)
+		return ERR_GENERAL;
 	size = __frost_private_usable_size(o);
 	copy = __frost_shared_alloc(sb, size);
 	if (!copy)
 		return frost_err_null(ENOMEM);
 	memcpy(copy + 1, o + 1, size - sizeof(*copy));
-	sc.phase = __frost_gc_phase(sb->heap);
-	if (type->trace)
-		type->trace(copy, single_shade_visit, &sc);
-	copy->refcnt = FROST_REFCNT_IMMORTAL;
-	__frost_gc_born_marked(copy, sc.phase);
-	/* Pairs with the acquire load of the type word in slab scans. */
-	__atomic_store_n(&copy->type, type, __ATOMIC_RELEASE);
+	__frost_seal_new(sb, copy, type);
 	return copy;
 }
 
@@ -275,16 +294,8 @@ struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object 
 	}
 
 	/* 4. publish: immortal count, then the type word (release). */
-	__frost_addrtab_for_each(m, &fc.memo) {
-		struct frost_object *priv = m->key, *copy = m->val.p;
-
-		copy->refcnt = FROST_REFCNT_IMMORTAL;
-		/* Made while a cycle is open: survives it (before the type
-		 * word, so a sweep that sees the object sees the mark). */
-		__frost_gc_born_marked(copy, fc.phase);
-		/* Pairs with the acquire load of the type word in slab scans. */
-		__atomic_store_n(&copy->type, priv->type, __ATOMIC_RELEASE);
-	}
+	__frost_addrtab_for_each(m, &fc.memo)
+		__frost_seal_publish(m->val.p, ((struct frost_object *)m->key)->type, fc.phase);
 	root = memo_copy(&fc, o);
 	freeze_ctx_release(&fc);
 	return root;

@@ -73,6 +73,11 @@ struct frost_gc_roots {
  *	arena, __frost_private_alloc_ops).
  * @poke_bytes: its shared allocation count when it last woke the
  *	reclaimer (__frost_gc_charge()).
+ * @pace_deferred: a non-blocking allocation (FROST_SHARED_NOWAIT) skipped
+ *	pacing: pace at the next quiescent state.
+ * @limit_deferred: the largest charge a non-blocking allocation failed
+ *	over shared_limit since then (0: none): run a cycle at the next
+ *	quiescent state if the heap is still that far over.
  */
 struct frost_sandbox_gc {
 	struct frost_sandbox_rcu;
@@ -82,6 +87,8 @@ struct frost_sandbox_gc {
 	const struct frost_heap *stall_warned_heap;
 	struct __frost_stack grey;
 	uint64_t poke_bytes;
+	bool pace_deferred;
+	size_t limit_deferred;
 };
 
 /*
@@ -211,10 +218,19 @@ void __frost_gc_stats(struct frost_heap *heap, struct frost_heap_stats *st);
  * __frost_gc_charge() - the allocator's charge hook (struct frost_heap_mm's
  * @charge): wake the reclaimer when a trigger's worth was allocated since
  * @sb last looked, pace @sb if the reclaimer lags, and enforce shared_limit
- * (over it, run a cycle first). May block: a quiescent state for @sb.
- * Return: 0 or -ENOMEM.
+ * (over it, run a cycle first). May block: a quiescent state for @sb,
+ * unless @flags has FROST_SHARED_NOWAIT: then pacing and the cycle are
+ * deferred to @sb's next quiescent state and a charge over shared_limit
+ * fails at once. Return: 0 or -ENOMEM.
  */
-int __frost_gc_charge(struct frost_sandbox *sb, size_t size);
+int __frost_gc_charge(struct frost_sandbox *sb, size_t size, unsigned int flags);
+
+/*
+ * __frost_gc_run_deferred() - at a quiescent state of @sb (from
+ * __frost_gc_handshake()), the pacing or the cycle a non-blocking charge
+ * deferred. May block.
+ */
+void __frost_gc_run_deferred(struct frost_sandbox *sb);
 
 /* The reclaimer across fork() (lib/heap/fork.c has the order). */
 void __frost_gc_fork_cycle(struct frost_heap *heap, enum frost_fork_phase phase);

@@ -285,10 +285,13 @@ void __frost_gc_handshake(struct frost_sandbox *sb_)
 	/* Acquire: pairs with the release add to hs_epoch in handshake(). */
 	uint64_t epoch = __atomic_load_n(&__frost_heap_gc(sb->heap)->hs_epoch, __ATOMIC_ACQUIRE);
 
-	if (epoch <= __atomic_load_n(&sb->hs_ack, __ATOMIC_RELAXED))
-		return;
-	__frost_gc_sandbox_work(sb_);
-	/* Release: the reclaimer that reads the ack sees our marks.
-	 * Pairs with the acquire load of hs_ack in handshake() (lib/gc/reclaim.c). */
-	__atomic_store_n(&sb->hs_ack, epoch, __ATOMIC_RELEASE);
+	if (epoch > __atomic_load_n(&sb->hs_ack, __ATOMIC_RELAXED)) {
+		__frost_gc_sandbox_work(sb_);
+		/* Release: the reclaimer that reads the ack sees our marks.
+		 * Pairs with the acquire load of hs_ack in handshake() (lib/gc/reclaim.c). */
+		__atomic_store_n(&sb->hs_ack, epoch, __ATOMIC_RELEASE);
+	}
+	/* What a non-blocking allocation left for a point that holds nothing. */
+	if (unlikely(sb->pace_deferred || sb->limit_deferred))
+		__frost_gc_run_deferred(sb_);
 }

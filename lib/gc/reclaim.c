@@ -802,21 +802,64 @@ static uint64_t live_bytes(struct frost_heap *heap)
 	return bytes - st.freed_bytes;
 }
 
-int __frost_gc_charge(struct frost_sandbox *sb, size_t size)
+/*
+ * Leave what a FROST_SHARED_NOWAIT charge may not do (pace, or run a cycle
+ * for shared_limit) to @sb's next quiescent state: __frost_gc_handshake()
+ * calls __frost_gc_run_deferred(), and the next frost_quiescent() takes the
+ * slow path to get there.
+ */
+static void defer_to_quiescent(struct frost_sandbox *sb, bool pace, size_t over_limit)
+{
+	struct frost_sandbox_gc *sg = __frost_sb_gc(sb);
+
+	sg->pace_deferred |= pace;
+	if (over_limit > sg->limit_deferred)
+		sg->limit_deferred = over_limit;
+	__frost_rcu_want_slow(sb);
+}
+
+void __frost_gc_run_deferred(struct frost_sandbox *sb)
+{
+	struct frost_sandbox_gc *sg = __frost_sb_gc(sb);
+	struct frost_heap *heap = sg->heap;
+	size_t over = sg->limit_deferred, limit = __frost_heap_gc(heap)->cfg.shared_limit;
+	bool pace = sg->pace_deferred;
+
+	sg->pace_deferred = false;
+	sg->limit_deferred = 0;
+	/* Still over the limit (no cycle ran meanwhile): run one now. */
+	if (over && limit && live_bytes(heap) + over > limit)
+		__frost_gc_over_limit(sb);
+	else if (pace)
+		__frost_gc_pace(sb);
+}
+
+int __frost_gc_charge(struct frost_sandbox *sb, size_t size, unsigned int flags)
 {
 	struct frost_sandbox_gc *sg = __frost_sb_gc(sb);
 	struct frost_heap *heap = sg->heap;
 	size_t limit = __frost_heap_gc(heap)->cfg.shared_limit;
+	bool nowait = flags & FROST_SHARED_NOWAIT;
 
 	if (sg->shared.alloc_bytes - sg->poke_bytes >= __frost_gc_trigger(heap) / 4) {
 		sg->poke_bytes = sg->shared.alloc_bytes;
 		__frost_gc_poke(heap);
-		__frost_gc_pace(sb);
+		if (nowait)
+			defer_to_quiescent(sb, true, 0);
+		else
+			__frost_gc_pace(sb);
 	}
 	if (!limit)
 		return 0;
 	if (live_bytes(heap) + size <= limit)
 		return 0;
+	if (nowait) {
+		/* Fail at once; the cycle runs at the next quiescent state
+		 * (or in the background reclaimer, woken here). */
+		__frost_gc_poke(heap);
+		defer_to_quiescent(sb, false, size);
+		return -ENOMEM;
+	}
 	__frost_gc_over_limit(sb);
 	return live_bytes(heap) + size <= limit ? 0 : -ENOMEM;
 }

@@ -12,7 +12,8 @@
  * The allocator never decides when to collect: every batch of shared
  * memory it is about to hand out is charged through @charge, a hook the
  * heap's composition installs (the reclaimer's pacing and shared_limit,
- * lib/gc/reclaim.c), which may block (a quiescent state for the sandbox).
+ * lib/gc/reclaim.c), which may block (a quiescent state for the sandbox),
+ * except for the allocations that ask it not to (FROST_SHARED_NOWAIT).
  */
 #ifndef __FROST_MM_MM_H
 #define __FROST_MM_MM_H
@@ -34,8 +35,10 @@ struct frost_depot;
  * @retired_alloc_objects, @retired_alloc_bytes: shared allocations counted
  *	by sandboxes that have detached (atomic adds).
  * @charge: called with each batch of shared bytes about to be handed out;
- *	0 to go on or -ENOMEM (over the heap's shared_limit). NULL: no
- *	accounting (a heap under construction).
+ *	0 to go on or -ENOMEM (over the heap's shared_limit). With
+ *	FROST_SHARED_NOWAIT in its flags it must not block (no pacing, no
+ *	cycle: a quiescent state there would free what the caller holds).
+ *	NULL: no accounting (a heap under construction).
  */
 struct frost_heap_mm {
 	struct frost_heap_core;
@@ -47,7 +50,7 @@ struct frost_heap_mm {
 	struct frost_object *orphans[FROST_NR_CLASSES];
 	uint64_t retired_alloc_objects;
 	uint64_t retired_alloc_bytes;
-	int (*charge)(struct frost_sandbox *sb, size_t size);
+	int (*charge)(struct frost_sandbox *sb, size_t size, unsigned int flags);
 };
 
 /*

@@ -266,16 +266,18 @@ static int slab_carve(struct frost_heap_mm *heap, unsigned int c, struct frost_m
 /*
  * Account for @size more bytes about to be handed out by @sb (in a batch),
  * through the heap's charge hook (the reclaimer's pacing and shared_limit:
- * it may block, a quiescent state for @sb). Return: 0 or -ENOMEM.
+ * it may block, a quiescent state for @sb, unless @flags has
+ * FROST_SHARED_NOWAIT). Return: 0 or -ENOMEM.
  */
-static int shared_charge(struct frost_sandbox_mm *sb, size_t size)
+static int shared_charge(struct frost_sandbox_mm *sb, size_t size, unsigned int flags)
 {
 	struct frost_heap_mm *heap = __frost_heap_mm(sb->heap);
 
-	return heap->charge ? heap->charge((struct frost_sandbox *)sb, size) : 0;
+	return heap->charge ? heap->charge((struct frost_sandbox *)sb, size, flags) : 0;
 }
 
-static struct frost_object *alloc_large(struct frost_sandbox_mm *sb, size_t size)
+static struct frost_object *alloc_large(struct frost_sandbox_mm *sb, size_t size,
+					unsigned int flags)
 {
 	struct frost_shared_page *pg;
 	size_t len;
@@ -283,7 +285,7 @@ static struct frost_object *alloc_large(struct frost_sandbox_mm *sb, size_t size
 	if (size > SIZE_MAX - FROST_SHARED_HDR_SIZE - 2 * FROST_PAGE_SIZE)
 		return frost_err_null(ENOMEM);
 	len = (FROST_SHARED_HDR_SIZE + size + FROST_PAGE_SIZE - 1) & ~(FROST_PAGE_SIZE - 1);
-	if (shared_charge(sb, len))
+	if (shared_charge(sb, len, flags))
 		return frost_err_null(ENOMEM);
 	pg = __frost_should_fail() ? NULL : __frost_map_aligned(len);
 	if (!pg)
@@ -319,14 +321,15 @@ size_t __frost_shared_size(const struct frost_object *o)
 }
 
 /* Refill @mag (class @c): a depot chain, here or on another CPU, or a slab. */
-static int magazine_refill(struct frost_sandbox_mm *sb, unsigned int c, struct frost_magazine *mag)
+static int magazine_refill(struct frost_sandbox_mm *sb, unsigned int c, struct frost_magazine *mag,
+			   unsigned int flags)
 {
 	struct frost_heap_mm *heap = __frost_heap_mm(sb->heap);
 	unsigned int cpu = current_cpu(heap);
 
 	if (__frost_should_fail())
 		return -ENOMEM;
-	if (shared_charge(sb, (size_t)__frost_class_size[c] * FROST_CHAIN_LEN))
+	if (shared_charge(sb, (size_t)__frost_class_size[c] * FROST_CHAIN_LEN, flags))
 		return -ENOMEM;
 
 	for (unsigned int i = 0; i < heap->nr_cpus; i++) {
@@ -356,7 +359,9 @@ static int magazine_refill(struct frost_sandbox_mm *sb, unsigned int c, struct f
 	return slab_carve(heap, c, mag);
 }
 
-struct frost_object *__frost_shared_alloc(struct frost_sandbox *sb_, size_t size)
+/* Both entries below: the magazine pop, the rest out of line. */
+static inline __attribute__((always_inline))
+struct frost_object *shared_alloc(struct frost_sandbox *sb_, size_t size, unsigned int flags)
 {
 	struct frost_sandbox_mm *sb = __frost_sb_mm(sb_);
 	struct frost_magazine *mag;
@@ -367,10 +372,10 @@ struct frost_object *__frost_shared_alloc(struct frost_sandbox *sb_, size_t size
 	if (unlikely(__frost_should_fail()))
 		return frost_err_null(ENOMEM);
 	if (unlikely(size > FROST_SMALL_MAX))
-		return alloc_large(sb, size);
+		return alloc_large(sb, size, flags);
 	c = shared_class(size);
 	mag = &sb->shared.mag[c];
-	if (unlikely(!mag->head) && magazine_refill(sb, c, mag))
+	if (unlikely(!mag->head) && magazine_refill(sb, c, mag, flags))
 		return frost_err_null(ENOMEM);
 	o = mag->head;
 	frost_assert(o->type == &__frost_freed_type);
@@ -378,6 +383,16 @@ struct frost_object *__frost_shared_alloc(struct frost_sandbox *sb_, size_t size
 	mag->count--;
 	account(sb, 1, __frost_class_size[c]);
 	return o;
+}
+
+struct frost_object *__frost_shared_alloc(struct frost_sandbox *sb, size_t size)
+{
+	return shared_alloc(sb, size, 0);
+}
+
+struct frost_object *__frost_shared_alloc_nowait(struct frost_sandbox *sb, size_t size)
+{
+	return shared_alloc(sb, size, FROST_SHARED_NOWAIT);
 }
 
 void __frost_shared_unalloc(struct frost_sandbox *sb_, struct frost_object *o)

@@ -128,6 +128,20 @@ struct frost_sandbox;
 struct frost_object *__frost_shared_alloc(struct frost_sandbox *sb, size_t size);
 
 /*
+ * __frost_shared_alloc_nowait() - the same, but never a quiescent state:
+ * the charge hook gets FROST_SHARED_NOWAIT, so it neither paces nor runs a
+ * cycle (it defers that to @sb's next quiescent state) and fails with
+ * ENOMEM where __frost_shared_alloc() would have waited for the reclaimer
+ * under shared_limit. For the frozen builders (lib/freeze/builder.c),
+ * whose callers hold shared objects outside any root while they allocate.
+ * Context: @sb's thread, online.
+ */
+struct frost_object *__frost_shared_alloc_nowait(struct frost_sandbox *sb, size_t size);
+
+/* The charge hook's @flags (struct frost_heap_mm): it must not block. */
+#define FROST_SHARED_NOWAIT	1u
+
+/*
  * __frost_shared_unalloc() - give back a slot that was never published
  * (a failed freeze, a lost intern race) to @sb's magazine, at once: no
  * other sandbox can hold it, so no grace period is needed.

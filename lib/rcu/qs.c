@@ -45,8 +45,6 @@
 #include <time.h>
 #include "rcu/rcu.h"
 
-/* A @gp_seen no counter value equals: forces the next slow path. */
-#define FROST_GP_SEEN_NONE	(~0UL)
 
 /* Record the counter as of a quiescent state (stall diagnosis). */
 static void set_qs_ctr(struct frost_sandbox_rcu *sb, unsigned long gp)

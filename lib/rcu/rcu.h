@@ -84,6 +84,19 @@ void __frost_blocking_end(struct frost_sandbox *sb, bool went_offline);
  */
 void __frost_synchronize_rcu(struct frost_sandbox *sb);
 
+/* A @gp_seen no counter value equals: forces the next slow path. */
+#define FROST_GP_SEEN_NONE	(~0UL)
+
+/*
+ * __frost_rcu_want_slow() - make @sb's next frost_quiescent() take the slow
+ * path, so that the quiescent hook runs there even if no grace period waits
+ * (the reclaimer's deferred pacing). Context: @sb's own thread.
+ */
+static inline void __frost_rcu_want_slow(struct frost_sandbox *sb)
+{
+	__frost_sb_core(sb)->qs.gp_seen = FROST_GP_SEEN_NONE;
+}
+
 /* Is @sb online (not offline, not held)? Context: @sb's own thread. */
 static inline bool __frost_sandbox_online(const struct frost_sandbox *sb)
 {

@@ -42,11 +42,22 @@ const struct frost_type __frost_bytes_type = {
 	.equal = bytes_equal,
 };
 
+/* Internal: see types.h. */
+void __frost_bytes_init(struct frost_object *o, const void *p, size_t len)
+{
+	struct frost_bytes *b = __frost_container_of(o, struct frost_bytes, ob);
+
+	b->len = len;
+	if (len)
+		memcpy(b->data, p, len);
+	b->data[len] = 0;
+	b->hash = __frost_hash_bytes(b->data, len);
+}
+
 /* Public: see include/frost/types.h. */
 struct frost_object *frost_bytes_new(struct frost_sandbox *sb, const void *p, size_t len)
 {
 	struct frost_object *o;
-	struct frost_bytes *b;
 
 	__frost_sandbox_guard_null(sb);
 	if (unlikely(!p && len))
@@ -58,12 +69,7 @@ struct frost_object *frost_bytes_new(struct frost_sandbox *sb, const void *p, si
 				 offsetof(struct frost_bytes, data) + len + 1);
 	if (unlikely(!o))
 		return NULL;
-	b = __frost_container_of(o, struct frost_bytes, ob);
-	b->len = len;
-	if (len)
-		memcpy(b->data, p, len);
-	b->data[len] = 0;
-	b->hash = __frost_hash_bytes(b->data, len);
+	__frost_bytes_init(o, p, len);
 	return o;
 }
 

@@ -51,19 +51,25 @@ const struct frost_type __frost_float_type = {
 	.equal = float_equal,
 };
 
+/* Internal: see types.h. */
+void __frost_float_init(struct frost_object *o, double v)
+{
+	struct frost_float *f = __frost_container_of(o, struct frost_float, ob);
+
+	f->value = v;
+	f->hash = float_hash_value(v);
+}
+
 /* Public: see include/frost/types.h. */
 struct frost_object *frost_float_new(struct frost_sandbox *sb, double v)
 {
 	struct frost_object *o;
-	struct frost_float *f;
 
 	__frost_sandbox_guard_null(sb);
 	o = __frost_object_alloc(sb, &__frost_float_type, sizeof(struct frost_float));
 	if (unlikely(!o))
 		return NULL;
-	f = __frost_container_of(o, struct frost_float, ob);
-	f->value = v;
-	f->hash = float_hash_value(v);
+	__frost_float_init(o, v);
 	return o;
 }
 

@@ -67,11 +67,27 @@ static void small_ints_init(void)
 	}
 }
 
+/* Internal: see types.h. */
+struct frost_object *__frost_small_int(int64_t v)
+{
+	if (v >= SMALLINT_MIN && v <= SMALLINT_MAX)
+		return &small_ints[v - SMALLINT_MIN].ob;
+	return NULL;
+}
+
+/* Internal: see types.h. */
+void __frost_int_init(struct frost_object *o, int64_t v)
+{
+	struct frost_int *n = __frost_container_of(o, struct frost_int, ob);
+
+	n->value = v;
+	n->hash = int_hash_value(v);
+}
+
 /* Public: see include/frost/types.h. */
 struct frost_object *frost_int_new(struct frost_sandbox *sb, int64_t v)
 {
 	struct frost_object *o;
-	struct frost_int *n;
 
 	if (v >= SMALLINT_MIN && v <= SMALLINT_MAX)
 		return &small_ints[v - SMALLINT_MIN].ob;
@@ -80,9 +96,7 @@ struct frost_object *frost_int_new(struct frost_sandbox *sb, int64_t v)
 	o = __frost_object_alloc(sb, &__frost_int_type, sizeof(struct frost_int));
 	if (unlikely(!o))
 		return NULL;
-	n = __frost_container_of(o, struct frost_int, ob);
-	n->value = v;
-	n->hash = int_hash_value(v);
+	__frost_int_init(o, v);
 	return o;
 }
 

@@ -78,11 +78,23 @@ int __frost_str_check(const char *utf8, size_t len, size_t *nchars)
 	return 0;
 }
 
+/* Internal: see types.h. */
+void __frost_str_init(struct frost_object *o, const char *utf8, size_t len, size_t nchars)
+{
+	struct frost_str *s = __frost_container_of(o, struct frost_str, ob);
+
+	s->len = len;
+	s->nchars = nchars;
+	if (len)
+		memcpy(s->data, utf8, len);
+	s->data[len] = '\0';
+	s->hash = __frost_str_hash(s->data, len);
+}
+
 /* Public: see include/frost/types.h. */
 struct frost_object *frost_str_new(struct frost_sandbox *sb, const char *utf8, size_t len)
 {
 	struct frost_object *o;
-	struct frost_str *s;
 	size_t nchars;
 	int err;
 
@@ -95,13 +107,7 @@ struct frost_object *frost_str_new(struct frost_sandbox *sb, const char *utf8, s
 				 offsetof(struct frost_str, data) + len + 1);
 	if (unlikely(!o))
 		return NULL;
-	s = __frost_container_of(o, struct frost_str, ob);
-	s->len = len;
-	s->nchars = nchars;
-	if (len)
-		memcpy(s->data, utf8, len);
-	s->data[len] = '\0';
-	s->hash = __frost_str_hash(s->data, len);
+	__frost_str_init(o, utf8, len, nchars);
 	return o;
 }
 

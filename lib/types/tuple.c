@@ -67,14 +67,36 @@ const struct frost_type __frost_tuple_type = {
 	.equal = tuple_equal,
 };
 
+/* Internal: see types.h. */
+void __frost_tuple_init(struct frost_object *o, size_t n, struct frost_object *const items[])
+{
+	struct frost_tuple *t = to_tuple(o);
+	bool hashable = true;
+	uint64_t acc;
+
+	t->len = n;
+	acc = __frost_hash_u64(TUPLE_HASH_SEED ^ (uint64_t)n);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t h;
+
+		frost_incref(items[i]);
+		t->items[i] = items[i];
+		if (!hashable)
+			continue;
+		if (!__frost_hashable(items[i]) || __frost_hash_checked(items[i], &h))
+			hashable = false;
+		else
+			acc = __frost_hash_u64(acc ^ h);
+	}
+	t->hashable = hashable;
+	t->hash = hashable ? acc : 0;
+}
+
 /* Public: see include/frost/types.h. */
 struct frost_object *frost_tuple_new(struct frost_sandbox *sb, size_t n,
 				     struct frost_object *const items[])
 {
 	struct frost_object *o;
-	struct frost_tuple *t;
-	uint64_t acc;
-	bool hashable = true;
 	int err;
 
 	__frost_sandbox_guard_null(sb);
@@ -94,24 +116,7 @@ struct frost_object *frost_tuple_new(struct frost_sandbox *sb, size_t n,
 				 n * sizeof(struct frost_object *));
 	if (unlikely(!o))
 		return NULL;
-	t = to_tuple(o);
-	t->len = n;
-
-	acc = __frost_hash_u64(TUPLE_HASH_SEED ^ (uint64_t)n);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t h;
-
-		frost_incref(items[i]);
-		t->items[i] = items[i];
-		if (!hashable)
-			continue;
-		if (!__frost_hashable(items[i]) || __frost_hash_checked(items[i], &h))
-			hashable = false;
-		else
-			acc = __frost_hash_u64(acc ^ h);
-	}
-	t->hashable = hashable;
-	t->hash = hashable ? acc : 0;
+	__frost_tuple_init(o, n, items);
 	return o;
 }
 

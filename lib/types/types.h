@@ -34,6 +34,25 @@ extern const struct frost_type __frost_list_type;
 #define __frost_bytes_type	frost_bytes_type
 #define __frost_tuple_type	frost_tuple_type
 
+/*
+ * Value initialisers, one per scalar or sequence type: they write
+ * everything after the header of an allocated object @o of the right size
+ * (the private constructors' bodies and the frozen builders',
+ * lib/freeze/builder.c, so the two can never compute a value or a hash
+ * differently). The arguments are checked by the caller.
+ *
+ * __frost_small_int() - the static object for @v, or NULL if @v is not in
+ * CONFIG_FROST_SMALLINT_MIN..MAX.
+ * __frost_tuple_init() takes a reference to each item (a no-op on shared
+ * ones); __frost_str_init() takes @nchars from __frost_str_check().
+ */
+struct frost_object *__frost_small_int(int64_t v);
+void __frost_int_init(struct frost_object *o, int64_t v);
+void __frost_float_init(struct frost_object *o, double v);
+void __frost_str_init(struct frost_object *o, const char *utf8, size_t len, size_t nchars);
+void __frost_bytes_init(struct frost_object *o, const void *p, size_t len);
+void __frost_tuple_init(struct frost_object *o, size_t n, struct frost_object *const items[]);
+
 /* bool: only the two static objects, True and False, exist. */
 struct frost_bool {
 	struct frost_object ob;

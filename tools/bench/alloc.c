@@ -24,6 +24,10 @@
  *             at once and the background reclaimer frees it (the sandbox
  *             passes a quiescent state after every chunk), so "free" is
  *             the reclaimer's, off this thread;
+ *   builder   frost_shared_new() + frost_shared_seal() of the same type:
+ *             the frozen builder, made in the shared slab in place (no
+ *             private object, no copy); garbage at once and freed by the
+ *             reclaimer like freeze's (target: <= 1.5x object);
  *   shared    __frost_shared_alloc() + __frost_shared_unalloc(): the
  *             sandbox's shared magazine refilled from the per-CPU depot
  *             (lib/mm/shared.h), the allocator alone.
@@ -59,6 +63,7 @@
 
 #define TARGET_GLIBC	0.5
 #define TARGET_MIMALLOC	1.0
+#define TARGET_BUILDER	1.5	/* builder vs a private object pair */
 
 static const char *opt_pattern = "all";
 static const char *const alloc_patterns[] = { "lifo", "batch", "all", NULL };
@@ -111,6 +116,8 @@ static inline void *init_header(void *p)
 #define MI_FREE(a, p)		mi_free(p)
 #define FREEZE_ALLOC(a, sz)	freeze_one((a)->sb, (sz))
 #define FREEZE_FREE(a, p)	((void)(p))
+#define BUILDER_ALLOC(a, sz)	build_one((a)->sb, (sz))
+#define BUILDER_FREE(a, p)	((void)(p))
 #define SHARED_ALLOC(a, sz)	init_header(__frost_shared_alloc((a)->sb, (sz)))
 #define SHARED_FREE(a, p)	__frost_shared_unalloc((a)->sb, (p))
 #define NO_END(a)		((void)(a))
@@ -133,6 +140,16 @@ static inline struct frost_object *freeze_one(struct frost_sandbox *sb, size_t s
 	f = frost_freeze(sb, p);
 	frost_decref(p);
 	return f;
+}
+
+/* The same shared object through the frozen builder: made in place. */
+static inline struct frost_object *build_one(struct frost_sandbox *sb, size_t sz)
+{
+	struct frost_object *o = frost_shared_new(sb, &bench_frozen_type, sz);
+
+	if (frost_unlikely(!o) || frost_unlikely(frost_shared_seal(sb, o)))
+		return NULL;
+	return o;
 }
 
 /*
@@ -181,21 +198,24 @@ DEFINE_ALLOC_VARIANT(glibc, void, GLIBC_ALLOC, GLIBC_FREE, NO_END)
 DEFINE_ALLOC_VARIANT(mimalloc, void, MI_ALLOC, MI_FREE, NO_END)
 DEFINE_ALLOC_VARIANT(freeze, struct frost_object, FREEZE_ALLOC, FREEZE_FREE, QS_END)
 DEFINE_ALLOC_VARIANT(shared, struct frost_object, SHARED_ALLOC, SHARED_FREE, NO_END)
+DEFINE_ALLOC_VARIANT(builder, struct frost_object, BUILDER_ALLOC, BUILDER_FREE, QS_END)
 
-enum { A_OBJECT, A_RAW, A_GLIBC, A_MIMALLOC, A_FREEZE, A_SHARED, NR_A };
+enum { A_OBJECT, A_RAW, A_GLIBC, A_MIMALLOC, A_FREEZE, A_SHARED, A_BUILDER, NR_A };
 enum { P_LIFO, P_BATCH, NR_P };
 
 static const char *const alloc_variants[] = { "object", "raw", "glibc", "mimalloc", "freeze",
-					      "shared", NULL };
+					      "shared", "builder", NULL };
 static const char *const pattern_names[NR_P] = { "lifo", "batch" };
 
 static const bench_chunk_fn alloc_fns[NR_P][NR_A] = {
 	[P_LIFO] = { bench_alloc_lifo_object, bench_alloc_lifo_raw,
 		     bench_alloc_lifo_glibc, bench_alloc_lifo_mimalloc,
-		     bench_alloc_lifo_freeze, bench_alloc_lifo_shared },
+		     bench_alloc_lifo_freeze, bench_alloc_lifo_shared,
+		     bench_alloc_lifo_builder },
 	[P_BATCH] = { bench_alloc_batch_object, bench_alloc_batch_raw,
 		      bench_alloc_batch_glibc, bench_alloc_batch_mimalloc,
-		      bench_alloc_batch_freeze, bench_alloc_batch_shared },
+		      bench_alloc_batch_freeze, bench_alloc_batch_shared,
+		      bench_alloc_batch_builder },
 };
 
 /* glibc's own malloc/free, even when libmimalloc interposes the process's. */
@@ -339,6 +359,26 @@ static int alloc_run(const struct bench_common *c)
 			snprintf(name, sizeof(name), "alloc%s_freeze_object",
 				 p == P_BATCH ? "_batch" : "");
 			bench_summary(c, name, med[p][A_FREEZE], med[p][A_OBJECT], "ns/pair", 0);
+		}
+		/* The frozen builder: the target, and against freeze. */
+		if (med[p][A_BUILDER] && med[p][A_OBJECT]) {
+			char name[48];
+			double ratio = med[p][A_BUILDER] / med[p][A_OBJECT];
+
+			bench_info(c, "%-6s %-6s/%-8s %6.3f   target <= %.2f  %s\n", pattern_names[p],
+				   "builder", "object", ratio, TARGET_BUILDER,
+				   ratio <= TARGET_BUILDER ? "PASS" : "MISS");
+			snprintf(name, sizeof(name), "alloc%s_builder_object",
+				 p == P_BATCH ? "_batch" : "");
+			bench_summary(c, name, med[p][A_BUILDER], med[p][A_OBJECT], "ns/pair",
+				      TARGET_BUILDER);
+		}
+		if (med[p][A_BUILDER] && med[p][A_FREEZE]) {
+			char name[48];
+
+			snprintf(name, sizeof(name), "alloc%s_builder_freeze",
+				 p == P_BATCH ? "_batch" : "");
+			bench_summary(c, name, med[p][A_BUILDER], med[p][A_FREEZE], "ns/pair", 0);
 		}
 		if (med[p][A_SHARED] && med[p][A_RAW]) {
 			char name[48];

@@ -31,6 +31,11 @@
  *   message (a tuple of 4): sequence, sender, a slot structure, checksum
  *   keeper wrapper (a tuple of 3): sequence, a slot structure, checksum
  *
+ * Odd generations of a slot structure are made by the frozen builders
+ * (frost_*_new_frozen(), frost_shared_new() + frost_shared_seal()), even
+ * ones by frost_freeze() of a private build: the same value either way,
+ * verified the same way.
+ *
  * The bases keep every int outside the static small-int range, so each is
  * a real shared object that the reclaimer can (wrongly) free. Nothing here
  * ever produces a 0x6b byte in text or bytes nor the value 0x6b6b6b6b6b6b6b6b,
@@ -262,9 +267,58 @@ static uint64_t chunk_id_of(const struct frost_object *chunk)
 	return (uint64_t)v - CHUNK_BASE;
 }
 
-struct frost_object *torture_slot_new(struct frost_sandbox *sb, const struct torture_slot *ts,
-				      unsigned int slot, uint64_t gen,
-				      struct frost_object *chunk, struct frost_object *prev_chunk)
+/*
+ * The same slot structure made by the frozen builders (odd generations):
+ * every child is built shared first (the map frozen, having no builder),
+ * the node through frost_shared_new()/frost_shared_seal(), the tuple in
+ * place. Nothing here is a quiescent state, so @chunk and @prev_chunk,
+ * held by the caller, stay valid throughout.
+ */
+static struct frost_object *slot_built(struct frost_sandbox *sb, const struct torture_slot *ts,
+				       unsigned int slot, uint64_t gen,
+				       struct frost_object *chunk, struct frost_object *prev_chunk)
+{
+	char text[PAYLOAD_MAX];
+	size_t len = payload_text(slot, gen, text);
+	uint64_t cid = chunk_id_of(chunk), pid = chunk_id_of(prev_chunk);
+	struct frost_object *keys[3], *vals[3], *items[7], *node;
+
+	for (int i = 0; i < 3; i++)
+		keys[i] = frost_int_new_frozen(sb, i);
+	vals[0] = frost_int_new_frozen(sb, (int64_t)(slot + SLOT_BASE));
+	vals[1] = frost_int_new_frozen(sb, (int64_t)(gen + GEN_BASE));
+	vals[2] = frost_int_new_frozen(sb, (int64_t)(cid + CHUNK_BASE));
+	if (!vals[0] || !vals[1] || !vals[2])
+		return NULL;
+	items[1] = freeze_drop(sb, frost_map_new(sb, 3, keys, vals));
+	node = frost_shared_new(sb, &torture_node_type, 0);
+	if (node) {
+		struct tnode *n = (struct tnode *)(void *)node;
+
+		n->magic = NODE_MAGIC;
+		n->slot = slot;
+		n->gen = gen;
+		n->child_id = pid;
+		n->child = prev_chunk;
+		n->sum = node_sum(slot, gen, pid);
+		if (frost_shared_seal(sb, node))
+			node = NULL;
+	}
+	items[0] = frost_int_new_frozen(sb, (int64_t)(gen + GEN_BASE));
+	items[2] = frost_str_new_frozen(sb, text, len);
+	items[3] = chunk;
+	items[4] = node;
+	items[5] = frost_str_intern(sb, ts->name, strlen(ts->name));
+	items[6] = frost_int_new_frozen(sb, (int64_t)slot_sum(slot, gen, cid, pid, len));
+	for (int i = 0; i < 7; i++)
+		if (!items[i])
+			return NULL;
+	return frost_tuple_new_frozen(sb, 7, items);
+}
+
+static struct frost_object *slot_frozen(struct frost_sandbox *sb, const struct torture_slot *ts,
+					unsigned int slot, uint64_t gen,
+					struct frost_object *chunk, struct frost_object *prev_chunk)
 {
 	char text[PAYLOAD_MAX];
 	size_t len = payload_text(slot, gen, text);
@@ -300,6 +354,16 @@ struct frost_object *torture_slot_new(struct frost_sandbox *sb, const struct tor
 	items[5] = frost_str_intern(sb, ts->name, strlen(ts->name));
 	items[6] = int_of(sb, slot_sum(slot, gen, cid, pid, len));
 	return freeze_drop(sb, tuple_of(sb, 7, items));
+}
+
+/* Half the generations through the frozen builders, half through freeze. */
+struct frost_object *torture_slot_new(struct frost_sandbox *sb, const struct torture_slot *ts,
+				      unsigned int slot, uint64_t gen,
+				      struct frost_object *chunk, struct frost_object *prev_chunk)
+{
+	if (gen & 1)
+		return slot_built(sb, ts, slot, gen, chunk, prev_chunk);
+	return slot_frozen(sb, ts, slot, gen, chunk, prev_chunk);
 }
 
 struct frost_object *torture_msg_new(struct frost_sandbox *sb, uint64_t seq, unsigned int sender,
