@@ -140,8 +140,22 @@ void frost_quiescent_slow(struct frost_sandbox *sb_)
 		__frost_panic("frost_quiescent() on offline sandbox %llu", (unsigned long long)sb->id);
 	/* The reclaimer's handshake, ordered before the report below. */
 	hook = __frost_heap_rcu(sb->heap)->quiescent;
-	if (hook)
+	if (hook) {
+		unsigned long ctr = URCU_TLS(urcu_qsbr_reader).ctr;
+
 		hook(sb_);
+		/*
+		 * The hook may have gone offline and online again (a pace a
+		 * non-blocking allocation deferred to this point): coming online
+		 * stored a newer counter than @gp, which reporting @gp would
+		 * move back (a grace period would then wait for our next
+		 * quiescent state for nothing). That offline stretch was the
+		 * quiescent state; the next frost_quiescent() takes the slow
+		 * path again (gp_seen was reset by frost_sandbox_online()).
+		 */
+		if (URCU_TLS(urcu_qsbr_reader).ctr != ctr)
+			return;
+	}
 	_urcu_qsbr_quiescent_state_update_and_wakeup(gp);
 	sb->qs.gp_seen = gp;
 	set_qs_ctr(sb, gp);
