@@ -202,10 +202,17 @@ static void unpark_slow(struct frost_sandbox_rcu *sb)
 	 * 0. Pairs with the release store of @claim in __frost_rcu_settle(). */
 	while (__atomic_load_n(&sb->claim, __ATOMIC_ACQUIRE))
 		sched_yield();
-	/* Still ONLINE: the converter saw @park = 0 and left us alone; we
-	 * never left liburcu. */
-	if (__atomic_load_n(&sb->state, __ATOMIC_RELAXED) == FROST_SB_ONLINE)
+	/*
+	 * Still ONLINE: the converter saw @park = 0 and left us alone; we
+	 * never left liburcu. It wanted us quiescent, and we are (we hold
+	 * nothing yet): answer as a quiescent state, or a sandbox that parks
+	 * only for less than a membarrier() at a time and never calls
+	 * frost_quiescent() would never be converted nor answer a handshake.
+	 */
+	if (__atomic_load_n(&sb->state, __ATOMIC_RELAXED) == FROST_SB_ONLINE) {
+		frost_quiescent_slow((struct frost_sandbox *)sb);
 		return;
+	}
 	online_fenced(sb);
 }
 
