@@ -120,15 +120,25 @@ void __frost_rcu_drop_after_fork(struct frost_sandbox *sb_)
  * is ignored as before, but another thread's sandbox is misuse that would
  * corrupt that sandbox's state, so it aborts with a message.
  */
-static bool qs_usable(const struct frost_sandbox *sb, const char *fn)
+static __attribute__((noinline, cold)) bool qs_unusable(const struct frost_sandbox *sb,
+							  const char *fn)
 {
-	int err = __frost_check_sandbox(sb);
+	int err = __frost_check_sandbox_slow(sb);
 
-	if (unlikely(err == -EPERM))
+	if (err == -EPERM)
 		__frost_panic("%s() on sandbox %llu from a thread that is not its own", fn,
 			      (unsigned long long)__atomic_load_n(&__frost_sb_core(sb)->id,
 								  __ATOMIC_RELAXED));
 	return !err;
+}
+
+/* Inline: the check is two instructions on offline/online's fast paths. */
+static inline __attribute__((always_inline)) bool qs_usable(const struct frost_sandbox *sb,
+							    const char *fn)
+{
+	if (likely(sb == __frost_current_sb && sb))
+		return true;
+	return qs_unusable(sb, fn);
 }
 
 void frost_quiescent_slow(struct frost_sandbox *sb_)
