@@ -119,10 +119,10 @@ static void convert(struct frost_sandbox_rcu *sb)
 	 * fence orders the store of 0 before the read of @waiting and the
 	 * futex, as the cmm_smp_mb() in _urcu_qsbr_thread_offline() does.
 	 * Pairs with the cmm_smp_mb() in liburcu's wait_for_readers(). */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	cmm_smp_mb();
 	if (__atomic_load_n(&r->waiting, __ATOMIC_RELAXED)) {
 		__atomic_store_n(&r->waiting, 0, __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		cmm_smp_mb();
 		if (uatomic_read(&urcu_qsbr_gp.futex) == -1) {
 			uatomic_set(&urcu_qsbr_gp.futex, 0);
 			(void)syscall(SYS_futex, &urcu_qsbr_gp.futex, FUTEX_WAKE, 1, NULL, NULL, 0);
