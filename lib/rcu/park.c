@@ -111,14 +111,14 @@ static void convert(struct frost_sandbox_rcu *sb)
 	 * grace-period waiter that sees 0 (what urcu_qsbr_thread_offline()
 	 * stores). Pairs with the acquire load of @park in
 	 * __frost_rcu_settle() and, for the waiter, with the cmm_smp_mb() in
-	 * liburcu's wait_for_readers().
+	 * liburcu's urcu_qsbr_synchronize_rcu() (its wait for readers).
 	 */
 	__atomic_store_n(&r->ctr, 0, __ATOMIC_RELEASE);
 	/* liburcu's wake-up of a sleeping synchronize_rcu(), for @r (the
 	 * owner's urcu_qsbr_wake_up_gp() does it for its own record). The
 	 * fence orders the store of 0 before the read of @waiting and the
 	 * futex, as the cmm_smp_mb() in _urcu_qsbr_thread_offline() does.
-	 * Pairs with the cmm_smp_mb() in liburcu's wait_for_readers(). */
+	 * Pairs with the cmm_smp_mb() in liburcu's urcu_qsbr_synchronize_rcu() (its wait for readers). */
 	cmm_smp_mb();
 	if (__atomic_load_n(&r->waiting, __ATOMIC_RELAXED)) {
 		__atomic_store_n(&r->waiting, 0, __ATOMIC_RELAXED);
