@@ -35,8 +35,9 @@
  * and every online sandbox takes frost_quiescent()'s slow path, which does
  * the handshake work before reporting (so the work is ordered before the
  * acknowledgement, a release store of __frost_sb_gc(sb)->hs_ack). The reclaimer polls the
- * acknowledgements with a short exponential sleep, does the work itself for
- * sandboxes it can move from OFFLINE to HELD, and prints one stall warning
+ * acknowledgements with a short exponential sleep, converts parked
+ * sandboxes into offline ones at each poll (__frost_rcu_settle()), does
+ * the work itself for sandboxes it can move from OFFLINE to HELD, and prints one stall warning
  * per cycle for a sandbox that keeps it waiting longer than stall_warn_ms.
  * Readers never wait for the reclaimer; the reclaimer never stops the world.
  *
@@ -282,6 +283,10 @@ static void handshake(struct frost_heap *heap, uint64_t cycle)
 		bool pending = false, blame = false;
 		uint64_t now;
 
+		/* Parked sandboxes (of any heap) become offline ones, which
+		 * we hold below, and stop holding up the grace period the
+		 * kick started (lib/rcu/park.c). */
+		__frost_rcu_settle(true);
 		pthread_mutex_lock(&__frost_heap_gc(heap)->lock);
 		now = now_ns();
 		if (__frost_rcu_gp_ctr() != gp) {

@@ -60,10 +60,14 @@ void __frost_rcu_fork_prepare(void)
 {
 	gate_close();
 	urcu_qsbr_call_rcu_before_fork();
+	/* Last: until here the settler may still have to convert a parked
+	 * sandbox that holds up a call_rcu worker's grace period. */
+	__frost_rcu_park_fork(FROST_FORK_PREPARE);
 }
 
 void __frost_rcu_fork_parent(void)
 {
+	__frost_rcu_park_fork(FROST_FORK_PARENT);
 	urcu_qsbr_call_rcu_after_fork_parent();
 	gate_open();
 }
@@ -75,6 +79,7 @@ void __frost_rcu_fork_child_reset(void)
 	pthread_mutex_init(&gate_lock, NULL);
 	pthread_cond_init(&gate_cond, NULL);
 	gate_users = 0;
+	__frost_rcu_park_fork(FROST_FORK_CHILD);
 }
 
 void __frost_rcu_fork_child_resume(void)
@@ -82,5 +87,6 @@ void __frost_rcu_fork_child_resume(void)
 	/* liburcu's registry now lists only live readers: its worker may run
 	 * grace periods again. */
 	urcu_qsbr_call_rcu_after_fork_child();
+	__frost_rcu_park_child_resume();
 	gate_open();
 }

@@ -42,6 +42,7 @@
  * if it then goes stall_warn_ms without a quiescent state, and it would
  * hold the next grace period anyway.
  */
+#include <sched.h>
 #include <time.h>
 #include "rcu/rcu.h"
 
@@ -75,12 +76,16 @@ void __frost_rcu_attach(struct frost_sandbox *sb_)
 	sb->qs.gp_ctr = &urcu_qsbr_gp.ctr;
 	sb->qs.gp_seen = FROST_GP_SEEN_NONE;
 	__atomic_store_n(&sb->state, FROST_SB_ONLINE, __ATOMIC_RELAXED);
+	__frost_rcu_park_attach(sb_);
 }
 
 void __frost_rcu_detach(struct frost_sandbox *sb_)
 {
 	struct frost_sandbox_rcu *sb = __frost_sb_rcu(sb_);
 
+	/* Online (the detach brought it online): off the park list, no
+	 * converter touches its liburcu record any more. */
+	__frost_rcu_park_detach(sb_);
 	if (__frost_sandbox_online(sb_))
 		urcu_qsbr_thread_offline();
 	__frost_fork_gate_enter();
@@ -98,6 +103,7 @@ void __frost_rcu_drop_after_fork(struct frost_sandbox *sb_)
 	struct frost_sandbox_rcu *sb = __frost_sb_rcu(sb_);
 	struct urcu_qsbr_reader *reader = sb->rcu_reader;
 
+	__frost_rcu_park_drop_after_fork(sb_);
 	if (reader) {
 		cds_list_del(&reader->node);
 		reader->ctr = 0;
@@ -112,15 +118,25 @@ void __frost_rcu_drop_after_fork(struct frost_sandbox *sb_)
  * is ignored as before, but another thread's sandbox is misuse that would
  * corrupt that sandbox's state, so it aborts with a message.
  */
-static bool qs_usable(const struct frost_sandbox *sb, const char *fn)
+static __attribute__((noinline, cold)) bool qs_unusable(const struct frost_sandbox *sb,
+							  const char *fn)
 {
-	int err = __frost_check_sandbox(sb);
+	int err = __frost_check_sandbox_slow(sb);
 
-	if (unlikely(err == -EPERM))
+	if (err == -EPERM)
 		__frost_panic("%s() on sandbox %llu from a thread that is not its own", fn,
 			      (unsigned long long)__atomic_load_n(&__frost_sb_core(sb)->id,
 								  __ATOMIC_RELAXED));
 	return !err;
+}
+
+/* Inline: the check is two instructions on offline/online's fast paths. */
+static inline __attribute__((always_inline)) bool qs_usable(const struct frost_sandbox *sb,
+							    const char *fn)
+{
+	if (likely(sb == __frost_current_sb && sb))
+		return true;
+	return qs_unusable(sb, fn);
 }
 
 void frost_quiescent_slow(struct frost_sandbox *sb_)
@@ -161,12 +177,14 @@ void frost_quiescent_slow(struct frost_sandbox *sb_)
 	set_qs_ctr(sb, gp);
 }
 
-void frost_sandbox_offline(struct frost_sandbox *sb_)
+/*
+ * The fenced path, liburcu's own offline: for sandboxes that may not park,
+ * and for frost's blocking calls (which may run grace periods or walk
+ * rculfhash tables as this thread's liburcu reader, so the thread must
+ * really be offline in liburcu, not parked).
+ */
+static void offline_fenced(struct frost_sandbox_rcu *sb)
 {
-	struct frost_sandbox_rcu *sb = __frost_sb_rcu(sb_);
-
-	if (!qs_usable(sb_, "frost_sandbox_offline") || !__frost_sandbox_online(sb_))
-		return;
 	/* Release: the reclaimer that holds us offline sees our roots and
 	 * arena as we left them. Pairs with the acquire CAS in handshake()
 	 * (lib/gc/reclaim.c). */
@@ -174,18 +192,17 @@ void frost_sandbox_offline(struct frost_sandbox *sb_)
 	urcu_qsbr_thread_offline();
 }
 
-void frost_sandbox_online(struct frost_sandbox *sb_)
+static void online_fenced(struct frost_sandbox_rcu *sb)
 {
-	struct frost_sandbox_rcu *sb = __frost_sb_rcu(sb_);
 	int offline = FROST_SB_OFFLINE;
 	struct timespec nap = { .tv_sec = 0, .tv_nsec = 50000 };
 
-	if (!qs_usable(sb_, "frost_sandbox_online") || __frost_sandbox_online(sb_))
-		return;
 	/*
 	 * Wait while the reclaimer holds us to scan our roots. Acquire: we
-	 * see what it wrote (our grey buffer). Pairs with the release store
-	 * of FROST_SB_OFFLINE that ends its hold.
+	 * see what it wrote (our grey buffer) and, after a conversion, the
+	 * liburcu counter the converter stored. Pairs with the release store
+	 * of FROST_SB_OFFLINE that ends its hold, and with the one in
+	 * convert() (lib/rcu/park.c).
 	 */
 	while (!__atomic_compare_exchange_n(&sb->state, &offline, FROST_SB_ONLINE, false,
 					    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
@@ -195,6 +212,85 @@ void frost_sandbox_online(struct frost_sandbox *sb_)
 	set_qs_ctr(sb, gp_now());
 	urcu_qsbr_thread_online();
 	sb->qs.gp_seen = FROST_GP_SEEN_NONE;
+}
+
+/*
+ * frost_sandbox_online() found a claim or a conversion: wait for the
+ * converter to finish, then go online in liburcu if it converted us.
+ */
+static void unpark_slow(struct frost_sandbox_rcu *sb)
+{
+	/* Acquire: the conversion (or its absence) is visible once @claim is
+	 * 0. Pairs with the release store of @claim in __frost_rcu_settle(). */
+	while (__atomic_load_n(&sb->claim, __ATOMIC_ACQUIRE))
+		sched_yield();
+	/*
+	 * Still ONLINE: the converter saw @park = 0 and left us alone; we
+	 * never left liburcu. It wanted us quiescent, and we are (we hold
+	 * nothing yet): answer as a quiescent state, or a sandbox that parks
+	 * only for less than a membarrier() at a time and never calls
+	 * frost_quiescent() would never be converted nor answer a handshake.
+	 */
+	if (__atomic_load_n(&sb->state, __ATOMIC_RELAXED) == FROST_SB_ONLINE) {
+		frost_quiescent_slow((struct frost_sandbox *)sb);
+		return;
+	}
+	online_fenced(sb);
+}
+
+/* Take a parked sandbox really offline (liburcu's fenced path). */
+static void unpark_then_offline(struct frost_sandbox *sb_)
+{
+	frost_sandbox_online(sb_);
+	offline_fenced(__frost_sb_rcu(sb_));
+}
+
+void frost_sandbox_offline(struct frost_sandbox *sb_)
+{
+	struct frost_sandbox_rcu *sb = __frost_sb_rcu(sb_);
+
+	if (!qs_usable(sb_, "frost_sandbox_offline") || !__frost_sandbox_online(sb_))
+		return;
+	if (likely(sb->park_ok)) {
+		/*
+		 * Park: one store. Release: a converter that sees 1 sees
+		 * everything we did before (our last reads of shared objects
+		 * are done, our roots and arena as we left them). Pairs with
+		 * the acquire load of @park in __frost_rcu_settle().
+		 */
+		__atomic_store_n(&sb->park, 1, __ATOMIC_RELEASE);
+		return;
+	}
+	offline_fenced(sb);
+}
+
+void frost_sandbox_online(struct frost_sandbox *sb_)
+{
+	struct frost_sandbox_rcu *sb = __frost_sb_rcu(sb_);
+
+	if (!qs_usable(sb_, "frost_sandbox_online"))
+		return;
+	if (likely(__atomic_load_n(&sb->park, __ATOMIC_RELAXED))) {
+		/* Relaxed: only the membarrier() orders it (below). */
+		__atomic_store_n(&sb->park, 0, __ATOMIC_RELAXED);
+		/*
+		 * A compiler barrier, no fence: the asymmetric partner is the
+		 * membarrier() in __frost_rcu_settle(), which either sees
+		 * @park = 0 or makes the load below see @claim = 1. Acquire:
+		 * our reads of shared objects from here on come after the
+		 * check (and after a converter's release of @claim). Pairs
+		 * with the store of @claim in __frost_rcu_settle().
+		 */
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (likely(!__atomic_load_n(&sb->claim, __ATOMIC_ACQUIRE) &&
+			   __atomic_load_n(&sb->state, __ATOMIC_RELAXED) == FROST_SB_ONLINE))
+			return;
+		unpark_slow(sb);
+		return;
+	}
+	if (__atomic_load_n(&sb->state, __ATOMIC_RELAXED) == FROST_SB_ONLINE)
+		return;
+	online_fenced(sb);
 }
 
 bool __frost_rcu_hold(struct frost_sandbox *sb)
@@ -229,21 +325,29 @@ bool __frost_sandbox_holds_gp(const struct frost_sandbox *sb_, unsigned long gp)
 	/* 0: not (or no longer) a reader; liburcu's counter is never 0.
 	 * Behind @gp (the counter only grows): no QS since it began. */
 	return __atomic_load_n(&sb->state, __ATOMIC_RELAXED) == FROST_SB_ONLINE &&
-	       qs && (long)(gp - qs) > 0;
+	       !__atomic_load_n(&sb->park, __ATOMIC_RELAXED) && qs && (long)(gp - qs) > 0;
 }
 
 bool __frost_blocking_begin(struct frost_sandbox *sb)
 {
-	if (!sb || !__frost_sandbox_online(sb))
+	if (!sb)
 		return false;
-	frost_sandbox_offline(sb);
+	/* Parked (a frost call from an offline sandbox, e.g. frost_reclaim()):
+	 * make it really offline, for good; it stays offline, as it was. */
+	if (__atomic_load_n(&__frost_sb_rcu(sb)->park, __ATOMIC_RELAXED)) {
+		unpark_then_offline(sb);
+		return false;
+	}
+	if (!__frost_sandbox_online(sb))
+		return false;
+	offline_fenced(__frost_sb_rcu(sb));
 	return true;
 }
 
 void __frost_blocking_end(struct frost_sandbox *sb, bool went_offline)
 {
 	if (went_offline)
-		frost_sandbox_online(sb);
+		online_fenced(__frost_sb_rcu(sb));
 }
 
 void __frost_synchronize_rcu(struct frost_sandbox *sb)

@@ -8,7 +8,10 @@
  * namespace nodes are freed only after a grace period, i.e. after every
  * online sandbox passed a quiescent state. See qs.c for how
  * frost_quiescent()'s one-load fast path stays exactly equivalent to
- * liburcu's own urcu_qsbr_quiescent_state().
+ * liburcu's own urcu_qsbr_quiescent_state(), and park.c for the cheap
+ * offline/online pair: frost_sandbox_offline() only "parks" the sandbox
+ * (a plain store) and whoever needs it offline in liburcu converts it,
+ * after a membarrier().
  *
  * Internal code includes liburcu through this header only, so the flavour
  * and _LGPL_SOURCE choices live in one place.
@@ -25,9 +28,12 @@
 
 /*
  * The sandbox's online state, stored once (struct frost_sandbox_rcu's
- * @state). ONLINE and OFFLINE are set by the owner; HELD by the reclaimer
- * (__frost_rcu_hold(), from OFFLINE) while it does an offline sandbox's
- * handshake work; frost_sandbox_online() waits for HELD to end.
+ * @state). ONLINE and OFFLINE are set by the owner, and OFFLINE by a
+ * converter (lib/rcu/park.c) that takes a parked sandbox offline in
+ * liburcu for it; HELD by the reclaimer (__frost_rcu_hold(), from OFFLINE)
+ * while it does an offline sandbox's handshake work; frost_sandbox_online()
+ * waits for HELD to end. A parked sandbox (@park set) is offline for frost
+ * whatever @state says.
  */
 enum {
 	FROST_SB_ONLINE = 0,
@@ -38,15 +44,28 @@ enum {
 /*
  * struct frost_sandbox_rcu - the quiescent-state layer's part of a sandbox.
  * @state: FROST_SB_ONLINE, _OFFLINE or _HELD (atomic; see above).
+ * @park: 1 while the sandbox is parked (offline by a plain store, still
+ *	online in liburcu), else 0. Written by the owner only (atomic).
+ * @claim: 1 while a converter examines the parked sandbox (written under
+ *	the park lock only, atomic; lib/rcu/park.c).
+ * @park_ok: may this sandbox park (membarrier() works)? Else offline and
+ *	online take liburcu's fenced path. Owner-read, set at attach.
+ * @park_next: the next sandbox on the process-wide park list (under the
+ *	park lock).
  * @qs_ctr: liburcu's counter at the last quiescent state, or 0 when not a
  *	reader (relaxed atomic; stall diagnosis, lib/rcu/qs.c).
  * @rcu_reader: the thread's liburcu reader record while it is registered
  *	(set and cleared inside the fork gate), so the child of a fork() can
- *	unlink a gone thread's record (lib/heap/fork.c).
+ *	unlink a gone thread's record (lib/heap/fork.c), and a converter can
+ *	take a parked sandbox offline in liburcu (lib/rcu/park.c).
  */
 struct frost_sandbox_rcu {
 	struct frost_sandbox_obj;
 	int state;
+	int park;
+	int claim;
+	bool park_ok;
+	struct frost_sandbox_rcu *park_next;
 	unsigned long qs_ctr;
 	void *rcu_reader;
 };
@@ -97,12 +116,17 @@ static inline void __frost_rcu_want_slow(struct frost_sandbox *sb)
 	__frost_sb_core(sb)->qs.gp_seen = FROST_GP_SEEN_NONE;
 }
 
-/* Is @sb online (not offline, not held)? Context: @sb's own thread. */
+/*
+ * Is @sb online (not parked, not offline, not held)? Context: @sb's own
+ * thread.
+ */
 static inline bool __frost_sandbox_online(const struct frost_sandbox *sb)
 {
-	/* Relaxed: the owner reads its own state; the reclaimer only moves it
-	 * between OFFLINE and HELD, both "not online". */
-	return __atomic_load_n(&__frost_sb_rcu(sb)->state, __ATOMIC_RELAXED) == FROST_SB_ONLINE;
+	/* Relaxed: the owner reads its own words; others change @state only
+	 * while @park is set (a converter, ONLINE -> OFFLINE) or between
+	 * OFFLINE and HELD (the reclaimer), all "not online". */
+	return !__atomic_load_n(&__frost_sb_rcu(sb)->park, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&__frost_sb_rcu(sb)->state, __ATOMIC_RELAXED) == FROST_SB_ONLINE;
 }
 
 /*
@@ -120,6 +144,32 @@ void __frost_rcu_fork_prepare(void);
 void __frost_rcu_fork_parent(void);
 void __frost_rcu_fork_child_reset(void);
 void __frost_rcu_fork_child_resume(void);
+
+/*
+ * Parked sandboxes (lib/rcu/park.c). __frost_rcu_park_attach() puts @sb on
+ * the park list and decides whether it may park; __frost_rcu_park_detach()
+ * takes it off (owner, online). __frost_rcu_settle() converts parked
+ * sandboxes into liburcu-offline ones (one membarrier() for all): every
+ * parked one if @all, else those that hold up liburcu's current grace
+ * period. Return: how many it converted. Context: any thread that is not
+ * a parked sandbox; takes the park lock (a leaf lock).
+ */
+void __frost_rcu_park_attach(struct frost_sandbox *sb);
+void __frost_rcu_park_detach(struct frost_sandbox *sb);
+unsigned int __frost_rcu_settle(bool all);
+
+/*
+ * The park lock and settler thread across fork() (called by gate.c's
+ * __frost_rcu_fork_*()): PREPARE takes the lock, PARENT releases it, CHILD
+ * re-initialises it; __frost_rcu_park_child_resume() re-registers for
+ * membarrier() in the child and restarts the settler, once the gone
+ * threads' sandboxes are off the list.
+ */
+void __frost_rcu_park_fork(enum frost_fork_phase phase);
+void __frost_rcu_park_child_resume(void);
+
+/* Take a gone thread's sandbox off the park list (fork child only). */
+void __frost_rcu_park_drop_after_fork(struct frost_sandbox *sb);
 
 /* Forget a gone thread's liburcu registration (fork child only). */
 void __frost_rcu_drop_after_fork(struct frost_sandbox *sb);

@@ -34,6 +34,7 @@ static const struct bench *const bench_table[] = {
 	&bench_read,
 	&bench_churn,
 	&bench_channel,
+	&bench_offline,
 };
 
 #define NR_BENCHES (sizeof(bench_table) / sizeof(bench_table[0]))

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tools/model/check.sh - model-check frost's reclaim cycle (tools/model/frost.pml).
+# tools/model/check.sh - model-check frost's reclaim cycle (tools/model/frost.pml)
+# and the parked-sandbox protocol beneath it (tools/model/park.pml).
 #
 # Every run is an exhaustive safety search (pan -DSAFETY -DCOLLAPSE: lossless
 # state compression, no bitstate, no hash compaction) of the model under its
@@ -23,7 +24,7 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-pml=$here/frost.pml
+mf=frost.pml		# the model the next build uses (park.pml: PARK runs)
 secs=${MODEL_SECS:-400}
 cc=${CC:-cc}
 panflags="-DSAFETY -DCOLLAPSE -DMEMLIM=16000"
@@ -43,8 +44,8 @@ trap 'exit 1' INT TERM
 build() {
 	name=$1; shift
 	d=$tmp/$name
-	mkdir -p "$d" && cp "$pml" "$d/" || return 1
-	(cd "$d" && spin -a "$@" frost.pml >spin.log 2>&1 &&
+	mkdir -p "$d" && cp "$here/$mf" "$d/" || return 1
+	(cd "$d" && spin -a "$@" "$mf" >spin.log 2>&1 &&
 		$cc -O2 $panflags -o pan pan.c >cc.log 2>&1) || {
 		cat "$d/spin.log" "$d/cc.log" 2>/dev/null
 		return 1
@@ -79,7 +80,7 @@ expect_error() {
 	d=$tmp/$name
 	what=$(grep -m 1 'assertion violated' "$d/pan.out" | sed 's/^pan:[0-9]*: *//; s/ (at depth.*//')
 	at=$(sed -n 's/.*assertion violated.*(at depth \([0-9]*\)).*/\1/p' "$d/pan.out" | head -n 1)
-	if [ "${errs:-0}" -ge 1 ] && [ -f "$d/frost.pml.trail" ]; then
+	if [ "${errs:-0}" -ge 1 ] && [ -f "$d/$mf.trail" ]; then
 		printf '%-26s counterexample at depth %s (%s states, %ss): %s\n' \
 			"$name" "${at:-?}" "${states:-?}" "$t" "$what"
 	else
@@ -124,6 +125,21 @@ expect_error "BROKEN_NO_BORN_MARKED" -DBROKEN_NO_BORN_MARKED
 expect_error "BROKEN_NO_PRIVATE_SCAN" -DBROKEN_NO_PRIVATE_SCAN
 expect_error "BROKEN_BORN_BLACK" -DBROKEN_BORN_BLACK
 expect_error "BROKEN_NO_TERMINATE" -DBROKEN_NO_TERMINATE
+
+# The parked-sandbox protocol (park.pml: seconds in all). Its planted bugs
+# must fail both ways: with the reclaimer's hold (asserts the owner is not
+# running while held) and without it (MAXHOLD=0: only the grace period's
+# use-after-free assertion can catch them).
+mf=park.pml
+expect_error "PARK_BROKEN_NO_MEMBARRIER" -DBROKEN_NO_MEMBARRIER
+expect_error "PARK_BROKEN_NO_CHECK" -DBROKEN_NO_CHECK
+expect_error "PARK_BROKEN_NO_WAIT_CLAIM" -DBROKEN_NO_WAIT_CLAIM
+expect_error "PARK_NO_MEMBARRIER[hold=0]" -DBROKEN_NO_MEMBARRIER -DMAXHOLD=0
+expect_error "PARK_NO_CHECK[hold=0]" -DBROKEN_NO_CHECK -DMAXHOLD=0
+expect_safe "park[parks=3,conv=2,hold=2]" || fail=1
+expect_safe "park[parks=4,conv=3,hold=3]" -DMAXPARK=4 -DMAXCONV=3 -DMAXHOLD=3 || fail=1
+expect_safe "park[parks=4,conv=3,hold=0]" -DMAXPARK=4 -DMAXCONV=3 -DMAXHOLD=0 || fail=1
+mf=frost.pml
 
 # Safe runs, two queues in parallel (2 cores); results go to files.
 # Queue 1: the protocol with five operations per sandbox (the longest run).
