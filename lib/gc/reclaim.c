@@ -762,6 +762,17 @@ static void duty_sleep(struct frost_heap *heap, uint64_t cpu_ns)
 	pthread_mutex_unlock(&gc->wait_lock);
 }
 
+/*
+ * Start the process-wide kicker from the thread that starts a reclaimer,
+ * before the reclaimer runs: a thread inherits its creator's nice value,
+ * and a kicker started by a reclaimer with reclaimer_nice would serve
+ * every heap's handshakes at that low priority.
+ */
+static void kicker_prestart(void)
+{
+	pthread_once(&kick_once, kicker_start);
+}
+
 /* reclaimer_nice: lower the calling (background) thread's priority. */
 static void reclaimer_set_nice(struct frost_heap *heap)
 {
@@ -865,6 +876,7 @@ void __frost_gc_fork_restart(struct frost_heap *heap)
 	if (!gc->has_thread || __frost_heap_gc(heap)->magic != FROST_HEAP_MAGIC)
 		return;
 	/* Without a thread the heap behaves as FROST_HEAP_MANUAL. */
+	kicker_prestart();
 	if (pthread_create(&gc->thread, NULL, reclaimer_thread, heap)) {
 		fprintf(stderr, "frost: cannot restart the reclaimer after fork(): "
 			"cycles run only in frost_reclaim() and over shared_limit\n");
@@ -934,6 +946,7 @@ int __frost_gc_init(struct frost_heap *heap, const struct frost_gc_roots *roots)
 	__frost_heap_gc(heap)->gc = gc;
 	__frost_heap_gc(heap)->gc_phase = FROST_GC_IDLE;
 	if (!(__frost_heap_gc(heap)->cfg.flags & FROST_HEAP_MANUAL)) {
+		kicker_prestart();
 		if (pthread_create(&gc->thread, NULL, reclaimer_thread, heap)) {
 			__frost_heap_gc(heap)->gc = NULL;
 			free(gc);
