@@ -56,8 +56,11 @@
  * itself and fills, which is what the reclaimer's share takes from; other
  * load on the machine does not enter it). The SUMMARY lines
  * read_share_<n>t and read_share_cpu_<n>t are frost-share over
- * frost-manual by each clock (target 0.95), read_cycles_<n>t and
- * read_cycles_cpu_<n>t the same for frost-b2b. Run it pinned
+ * frost-manual by the wall clock and by CPU time (target 0.95): the
+ * process's CPU when the readers are at least as many as the CPUs the
+ * process may use, else the readers' own (the reclaimer then runs on an
+ * idle CPU); read_cycles_<n>t and read_cycles_cpu_<n>t the same for
+ * frost-b2b. Run it pinned
  * (`taskset -c 0 frost-bench read --readers 1`) for one CPU.
  *
  * For each reader count 1..--readers (default: the online CPUs) and each
@@ -70,6 +73,7 @@
  * for callgrind's --toggle-collect: see tools/bench/callgrind-read.sh.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <urcu/urcu-qsbr.h>
@@ -356,7 +360,7 @@ static void *writer(void *arg)
 	struct read_data *d = t->d;
 	struct frost_sandbox *sb = NULL;
 	size_t k = t->id % d->nr;
-	uint64_t ops = 0;
+	uint64_t ops = 0, cpu0;
 
 	if (is_frost(t->variant)) {
 		sb = frost_sandbox_attach(heap_of(d, t->variant));
@@ -366,6 +370,7 @@ static void *writer(void *arg)
 		urcu_qsbr_register_thread();
 	}
 	bench_sync_ready(&d->sync);
+	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	while (!t->err && !bench_stopped(&d->sync)) {
 		struct read_slot *s = table_find(d, d->names[k]);
 		struct read_box *nb, *old;
@@ -410,6 +415,7 @@ static void *writer(void *arg)
 		ops++;
 		k = (k + 1) % d->nr;
 	}
+	t->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	t->ops = ops;
 	if (sb)
 		frost_sandbox_detach(sb);
@@ -429,6 +435,7 @@ static bool has_writers(int v)
  */
 struct read_speed {
 	double wall, thread_cpu, process_cpu;
+	double writer_share, other_share;	/* of the process's CPU */
 };
 
 /* One run: @nr readers of variant @v for --duration. */
@@ -437,7 +444,7 @@ static struct read_speed run_once(const struct bench_common *c, struct read_data
 {
 	static struct read_thread th[MAX_READERS + 16];
 	unsigned int nw = has_writers(v) ? (unsigned int)opt_writers : 0;
-	uint64_t ops = 0, reader_cpu = 0, pcpu0, pcpu;
+	uint64_t ops = 0, reader_cpu = 0, writer_cpu = 0, pcpu0, pcpu;
 	struct read_speed sp;
 	double secs;
 
@@ -466,6 +473,7 @@ static struct read_speed run_once(const struct bench_common *c, struct read_data
 			reader_cpu += th[i].cpu_ns;
 		} else {
 			*updates += th[i].ops;
+			writer_cpu += th[i].cpu_ns;
 		}
 	}
 	/* From before the threads start to after they are joined: their
@@ -474,6 +482,9 @@ static struct read_speed run_once(const struct bench_common *c, struct read_data
 	sp.wall = (double)ops / secs / nr;
 	sp.thread_cpu = reader_cpu ? (double)ops / ((double)reader_cpu / 1e9) / nr : 0;
 	sp.process_cpu = pcpu ? (double)ops / ((double)pcpu / 1e9) / nr : 0;
+	/* The rest: the reclaimer, the kicker, liburcu's workers, main. */
+	sp.writer_share = pcpu ? (double)writer_cpu / (double)pcpu : 0;
+	sp.other_share = pcpu ? 1.0 - (double)(writer_cpu + reader_cpu) / (double)pcpu : 0;
 	return sp;
 }
 
@@ -572,18 +583,35 @@ static struct frost_heap *share_heap_new(struct read_data *d, int v)
 	return arg[1];
 }
 
-/* SUMMARY of share variant @v against frost-manual at @n readers, by each clock. */
-static void share_summary(const struct bench_common *c, const char *what, unsigned int n,
-			  double wall, double wall_base, double pcpu, double pcpu_base)
+/* CPUs this process may run on (taskset), at least 1. */
+static unsigned int affinity_cpus(void)
 {
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return bench_nr_cpus();
+	return CPU_COUNT(&set) > 0 ? (unsigned int)CPU_COUNT(&set) : 1;
+}
+
+/*
+ * SUMMARY of a share variant against frost-manual at @n readers, by the
+ * wall clock and by CPU time: per second of the process's CPU when the
+ * readers fill the CPUs the process may use (@pcpu: the reclaimer's CPU
+ * is taken from them), else per second of the readers' own CPU (@tcpu:
+ * the reclaimer runs on an idle CPU and only its handshakes cost them).
+ */
+static void share_summary(const struct bench_common *c, const char *what, unsigned int n,
+			  const double wall[2], const double tcpu[2], const double pcpu[2])
+{
+	const double *cpu = n >= affinity_cpus() ? pcpu : tcpu;
 	char name[48];
 
-	if (!wall || !wall_base)
+	if (!wall[0] || !wall[1])
 		return;
 	snprintf(name, sizeof(name), "read_%s_%ut", what, n);
-	bench_summary_ge(c, name, wall, wall_base, "Mops/s/thread", TARGET_SHARE);
+	bench_summary_ge(c, name, wall[0], wall[1], "Mops/s/thread", TARGET_SHARE);
 	snprintf(name, sizeof(name), "read_%s_cpu_%ut", what, n);
-	bench_summary_ge(c, name, pcpu, pcpu_base, "Mops/cpu-s/thread", TARGET_SHARE);
+	bench_summary_ge(c, name, cpu[0], cpu[1], "Mops/cpu-s/thread", TARGET_SHARE);
 }
 
 static int read_run(const struct bench_common *c)
@@ -646,7 +674,9 @@ static int read_run(const struct bench_common *c)
 				total_updates[v] += updates;
 				bench_info(c, " %s %.2f", read_variants[v], res[n][v][r]);
 				if (v >= V_MANUAL)
-					bench_info(c, "/%.2f", res_pc[n][v][r]);
+					bench_info(c, " (thread %.2f process %.2f; writers %.1f%% other %.1f%% of the CPU)",
+						   res_tc[n][v][r], res_pc[n][v][r],
+						   100 * sp.writer_share, 100 * sp.other_share);
 			}
 			bench_info(c, "\n");
 		}
@@ -702,10 +732,13 @@ static int read_run(const struct bench_common *c)
 	if (failed)
 		goto out;
 	for (unsigned int n = 1; n <= maxr; n++) {
-		share_summary(c, "share", n, med[n][V_SHARE], med[n][V_MANUAL], med_pc[n][V_SHARE],
-			      med_pc[n][V_MANUAL]);
-		share_summary(c, "cycles", n, med[n][V_B2B], med[n][V_MANUAL], med_pc[n][V_B2B],
-			      med_pc[n][V_MANUAL]);
+		for (int v = V_B2B; v <= V_SHARE; v++) {
+			const double wall[2] = { med[n][v], med[n][V_MANUAL] };
+			const double tcpu[2] = { med_tc[n][v], med_tc[n][V_MANUAL] };
+			const double pcpu[2] = { med_pc[n][v], med_pc[n][V_MANUAL] };
+
+			share_summary(c, v == V_SHARE ? "share" : "cycles", n, wall, tcpu, pcpu);
+		}
 	}
 	for (unsigned int n = 1; n <= maxr; n++) {
 		char name[48];
