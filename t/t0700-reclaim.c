@@ -15,12 +15,21 @@
  * when it reports. A million freeze/publish/replace operations with the
  * background reclaimer keep the shared heap within 2x the live set plus
  * one trigger.
+ *
+ * The reclaimer's CPU share (reclaimer_duty, reclaimer_nice): knobs out of
+ * range are EINVAL; a throttled background thread still runs cycles back
+ * to back but keeps to its share of a CPU (its thread CPU clock against
+ * the wall clock), frost_reclaim() is not throttled, the nice increment
+ * reaches the thread, and pacing still bounds the heap without waiting
+ * for the reclaimer's naps.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <frost/frost.h>
 #include "tap.h"
 #include "frost-test.h"
@@ -620,6 +629,338 @@ TEST_F(manual_heap, bad_arguments)
 	expect_neg_errno(frost_reclaim(NULL), EINVAL);
 	expect_neg_errno(frost_debug_break_reclaimer(NULL, 0), EINVAL);
 	expect_neg_errno(frost_debug_break_reclaimer(self->heap, 0x100), EINVAL);
+}
+
+/* ------------------------------------------------------------------ */
+/* The reclaimer's CPU share                                           */
+
+TEST(share_knobs_validated)
+{
+	struct frost_heap_config cfg = { .reclaimer_duty = FROST_RECLAIMER_DUTY_MAX + 1 };
+	struct frost_heap *h;
+
+	expect_null_errno(frost_heap_create(&cfg), EINVAL);
+	cfg = (struct frost_heap_config){ .reclaimer_nice = FROST_RECLAIMER_NICE_MAX + 1 };
+	expect_null_errno(frost_heap_create(&cfg), EINVAL);
+	cfg = (struct frost_heap_config){ .reclaimer_duty = ~0u };
+	expect_null_errno(frost_heap_create(&cfg), EINVAL);
+	for (int i = 0; i < 6; i++) {
+		cfg = (struct frost_heap_config){ .flags = FROST_HEAP_MANUAL };
+		cfg.reserved[i] = 1;
+		expect_null_errno(frost_heap_create(&cfg), EINVAL);
+	}
+	/* The limits themselves, and the defaults' stored values. */
+	cfg = (struct frost_heap_config){ .reclaimer_duty = FROST_RECLAIMER_DUTY_MAX,
+					  .reclaimer_nice = FROST_RECLAIMER_NICE_MAX };
+	h = frost_heap_create(&cfg);
+	assert_ptr(h, !=, NULL);
+	expect_int(frost_heap_destroy(h), ==, 0);
+	cfg = (struct frost_heap_config){ .reclaimer_duty = 1 };
+	h = frost_heap_create(&cfg);
+	assert_ptr(h, !=, NULL);
+	expect_uint(h->cfg.reclaimer_duty, ==, 1);
+	expect_int(frost_heap_destroy(h), ==, 0);
+	h = frost_heap_create(NULL);
+	assert_ptr(h, !=, NULL);
+	expect_uint(h->cfg.reclaimer_duty, ==, FROST_RECLAIMER_DUTY_MAX);
+	expect_uint(h->cfg.reclaimer_nice, ==, 0);
+	expect_int(frost_heap_destroy(h), ==, 0);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double clock_s(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CPU time of @heap's background reclaimer thread, in seconds. */
+static double reclaimer_cpu_s(struct frost_heap *heap)
+{
+	clockid_t c;
+
+	if (pthread_getcpuclockid(heap->gc->thread, &c))
+		tap_bail_out("no CPU clock for the reclaimer thread");
+	return clock_s(c);
+}
+
+static uint64_t cycles_of(struct frost_heap *heap)
+{
+	struct frost_heap_stats st;
+
+	frost_heap_stats(heap, &st);
+	return st.cycles;
+}
+
+static bool sanitized(void)
+{
+	const char *san = getenv("FROST_SANITIZE");
+
+	return san && *san;
+}
+
+/*
+ * A live set the reclaimer marks in every cycle: "big", a tuple of @n / 1000
+ * tuples of 1000 ints each (1000000 + i in order). Built from private ints,
+ * and each part pinned until it is in the published whole: a freeze can
+ * pace, which is a quiescent state.
+ */
+static void publish_big(struct frost_sandbox *sb, size_t n)
+{
+	struct frost_object *it[1000], *outer[1000], *t, *f;
+	size_t nr = n / 1000;
+
+	for (size_t j = 0; j < nr; j++) {
+		for (size_t i = 0; i < 1000; i++) {
+			it[i] = frost_int_new(sb, 1000000 + (int64_t)(j * 1000 + i));
+			assert_ptr(it[i], !=, NULL);
+		}
+		t = frost_tuple_new(sb, 1000, it);
+		for (size_t i = 0; i < 1000; i++)
+			frost_decref(it[i]);
+		assert_ptr(t, !=, NULL);
+		outer[j] = frost_freeze(sb, t);
+		frost_decref(t);
+		assert_ptr(outer[j], !=, NULL);
+		assert_int(frost_pin(sb, outer[j]), ==, 0);
+	}
+	t = frost_tuple_new(sb, nr, outer);
+	assert_ptr(t, !=, NULL);
+	f = frost_freeze(sb, t);
+	frost_decref(t);
+	assert_ptr(f, !=, NULL);
+	assert_int(frost_publish(sb, "big", f), ==, 0);
+	for (size_t j = 0; j < nr; j++)
+		frost_unpin(sb, outer[j]);
+}
+
+/*
+ * For @secs, freeze a small garbage object every ~200 us (offline in
+ * between): a 1-byte trigger is always passed, the pacing floor never.
+ */
+static void trickle(struct frost_sandbox *sb, double secs)
+{
+	double end = mono_s() + secs;
+
+	while (mono_s() < end) {
+		(void)frozen_str(sb, "garbage");
+		frost_quiescent(sb);
+		frost_sandbox_offline(sb);
+		usleep(200);
+		frost_sandbox_online(sb);
+	}
+}
+
+struct share_run {
+	uint64_t cycles;
+	double cpu, wall;
+};
+
+/* Back-to-back background cycles over a live set, on a heap with @duty. */
+static struct share_run share_run(unsigned int duty)
+{
+	const struct frost_heap_config cfg = { .cycle_trigger = 1, .reclaimer_duty = duty };
+	double secs = sanitized() ? 3.0 : 2.0, cpu0, t0;
+	struct frost_heap *heap;
+	struct frost_sandbox *sb;
+	struct share_run r;
+	uint64_t c0;
+
+	frost_test_open(&cfg, &heap, &sb);
+	/* Enough to mark that the unthrottled thread is busy, not napping
+	 * in handshakes. */
+	publish_big(sb, 200000);
+	trickle(sb, 0.3);	/* past the first (unthrottled-looking) cycles */
+	c0 = cycles_of(heap);
+	cpu0 = reclaimer_cpu_s(heap);
+	t0 = mono_s();
+	trickle(sb, secs);
+	r.cycles = cycles_of(heap) - c0;
+	r.cpu = reclaimer_cpu_s(heap) - cpu0;
+	r.wall = mono_s() - t0;
+	frost_test_close(heap, sb);
+	return r;
+}
+
+TEST_TIMEOUT(throttled_reclaimer_keeps_its_share, 120)
+{
+	struct share_run full = share_run(100), five = share_run(5);
+
+	tap_diag("duty 100: %llu cycles, reclaimer %.1f%% of a CPU; duty 5: %llu cycles, %.1f%%",
+		 (unsigned long long)full.cycles, 100 * full.cpu / full.wall,
+		 (unsigned long long)five.cycles, 100 * five.cpu / five.wall);
+	/* Still cycling back to back, at its share (slack: a window cuts a
+	 * cycle and its nap apart). */
+	expect_uint(five.cycles, >=, 2);
+	expect_true(five.cpu / five.wall <= 0.10);
+	/* The nap is what limits it: the unthrottled thread ran more. */
+	expect_uint(five.cycles, <, full.cycles);
+	expect_true(five.cpu / five.wall < full.cpu / full.wall);
+}
+
+static const struct frost_heap_config duty1_cfg = { .cycle_trigger = 1, .reclaimer_duty = 1 };
+FROST_TEST_HEAP_FIXTURE(duty1_heap, &duty1_cfg)
+
+TEST_F_TIMEOUT(duty1_heap, frost_reclaim_not_throttled, 120)
+{
+	publish_big(self->sb, sanitized() ? 20000 : 100000);
+	for (int i = 0; i < 5; i++) {
+		double w0, c0, wall, cpu;
+		long freed;
+
+		trickle(self->sb, 0.05);
+		w0 = mono_s();
+		c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+		freed = frost_reclaim(self->heap);
+		cpu = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+		wall = mono_s() - w0;
+		tap_diag("frost_reclaim(): %.1f ms, %.1f ms CPU, %ld freed", wall * 1e3, cpu * 1e3,
+			 freed);
+		expect_int(freed, >=, 0);
+		/* A 1 % duty nap in the caller would be 99x its CPU time. */
+		expect_true(wall < 10 * cpu + 0.1);
+	}
+	/* The live set survived the throttled background cycles and ours. */
+	expect_int(frost_test_int_of(frost_tuple_get(frost_tuple_get(frost_lookup(self->sb, "big"),
+								      3), 7)), ==, 1003007);
+}
+
+/* Threads of this process whose nice value is @nice. */
+static int threads_with_nice(int nice)
+{
+	char path[300], line[1024];
+	int n = 0;
+	DIR *dir = opendir("/proc/self/task");
+	struct dirent *de;
+
+	if (!dir)
+		tap_bail_out("no /proc/self/task");
+	while ((de = readdir(dir))) {
+		char *p, *save = NULL;
+		FILE *f;
+		int field = 2;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/stat", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		p = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+		fclose(f);
+		/* Fields after the command: state is field 3, nice field 19. */
+		for (p = p ? strtok_r(p + 1, " ", &save) : NULL; p; p = strtok_r(NULL, " ", &save))
+			if (++field == 19) {
+				n += atoi(p) == nice;
+				break;
+			}
+	}
+	closedir(dir);
+	return n;
+}
+
+TEST(reclaimer_nice_reaches_the_thread)
+{
+	int base = getpriority(PRIO_PROCESS, 0), want = base + 7 > 19 ? 19 : base + 7, n = 0;
+	const struct frost_heap_config cfg = { .cycle_trigger = 1, .reclaimer_nice = 7 };
+	struct frost_heap *h;
+	struct frost_sandbox *sb;
+
+	if (want == base)
+		tap_skip("already at nice 19");
+	expect_int(threads_with_nice(want), ==, 0);
+	frost_test_open(&cfg, &h, &sb);
+	/* The thread lowers its priority when it starts. */
+	for (int i = 0; i < 2000 && (n = threads_with_nice(want)) < 1; i++)
+		usleep(1000);
+	expect_int(n, ==, 1);
+	/* Background cycles (their handshakes start the grace-period
+	 * kicker, if no one has yet): only the reclaimer is niced, not the
+	 * threads it makes need, nor the creating thread. */
+	for (int i = 0; i < 2000 && cycles_of(h) < 2; i++) {
+		(void)frozen_str(sb, "garbage");
+		frost_quiescent(sb);
+		frost_sandbox_offline(sb);
+		usleep(1000);
+		frost_sandbox_online(sb);
+	}
+	expect_uint(cycles_of(h), >=, 2);
+	expect_int(threads_with_nice(want), ==, 1);
+	expect_int(getpriority(PRIO_PROCESS, 0), ==, base);
+	frost_test_close(h, sb);
+}
+
+struct bounded_run {
+	double secs;
+	uint64_t peak, live, cycles;
+};
+
+/* t0700's memory_stays_bounded workload on a heap with @duty. */
+static struct bounded_run bounded_run(unsigned int duty)
+{
+	const struct frost_heap_config cfg = { .cycle_trigger = 1u << 20, .reclaimer_duty = duty };
+	long ops = sanitized() ? 50000 : 300000;
+	const long names = 10000;
+	struct bounded_run r = { 0 };
+	struct frost_heap_stats st;
+	struct frost_heap *heap;
+	struct frost_sandbox *sb;
+	double t0;
+	char name[32];
+
+	frost_test_open(&cfg, &heap, &sb);
+	t0 = mono_s();
+	for (long i = 0; i < ops; i++) {
+		struct frost_object *items[2], *t, *f;
+
+		items[0] = frost_int_new(sb, 1000000 + i);
+		items[1] = frost_float_new(sb, (double)i);
+		t = frost_tuple_new(sb, 2, items);
+		f = frost_freeze(sb, t);
+		frost_decref(t);
+		frost_decref(items[0]);
+		frost_decref(items[1]);
+		snprintf(name, sizeof(name), "n%ld", i % names);
+		assert_int(frost_publish(sb, name, f), ==, 0);
+		frost_quiescent(sb);
+		if (i % 1000 == 0) {
+			frost_heap_stats(heap, &st);
+			if (st.shared_bytes > r.peak)
+				r.peak = st.shared_bytes;
+		}
+	}
+	r.secs = mono_s() - t0;
+	frost_reclaim(heap);
+	frost_reclaim(heap);
+	frost_heap_stats(heap, &st);
+	r.live = st.shared_bytes;
+	r.cycles = st.cycles;
+	frost_test_close(heap, sb);
+	return r;
+}
+
+TEST_TIMEOUT(pacing_bounds_a_throttled_heap, 300)
+{
+	struct bounded_run full = bounded_run(100), one = bounded_run(1);
+
+	tap_diag("duty 100: %.2f s, peak %llu B, live %llu B, %llu cycles; "
+		 "duty 1: %.2f s, peak %llu B, live %llu B, %llu cycles",
+		 full.secs, (unsigned long long)full.peak, (unsigned long long)full.live,
+		 (unsigned long long)full.cycles, one.secs, (unsigned long long)one.peak,
+		 (unsigned long long)one.live, (unsigned long long)one.cycles);
+	expect_uint(one.cycles, >=, 3);
+	expect_uint(one.peak, <=, 2 * one.live + (1u << 20));
+	/* Paced allocators end the naps: no 99x wait per cycle. */
+	expect_true(one.secs <= 3 * full.secs + 2.0);
 }
 
 TAP_MAIN()

@@ -31,13 +31,39 @@ struct frost_heap;
  * @stall_warn_ms: a sandbox that delays a cycle this long gets a stall
  *	warning on stderr (0: default, 2000 ms).
  * @flags: FROST_HEAP_MANUAL.
+ * @reclaimer_duty: percent of one CPU the background reclaimer may use,
+ *	1..100 (0: default, 100, unthrottled). After each cycle it sleeps
+ *	until its thread CPU time (CLOCK_THREAD_CPUTIME_ID) over the cycle
+ *	and the sleep is this share; it wakes early when an allocator waits
+ *	for a cycle (pacing) or the heap is destroyed. frost_reclaim() and
+ *	cycles run for @shared_limit are never throttled.
+ * @reclaimer_nice: nice increment for the background reclaimer thread,
+ *	0..19, added to the nice value it inherits from the thread that
+ *	creates the heap (and capped at 19): Linux per-thread nice with
+ *	setpriority(2). 0: default, unchanged. A paced allocator waits for
+ *	this thread, so under a full CPU a high increment slows allocators
+ *	that outrun it (memory stays bounded).
+ * @reserved: must be zero (EINVAL otherwise): room for later fields, so
+ *	that the structure's size does not change again.
+ *
+ * ABI: this structure grew in 0.1 from 24 to 56 bytes (@reclaimer_duty,
+ * @reclaimer_nice, @reserved); a program built against the older header
+ * must be rebuilt. Later parameters take @reserved words, whose zero keeps
+ * today's default, so the size stays fixed from now on.
  */
 struct frost_heap_config {
 	size_t shared_limit;
 	size_t cycle_trigger;
 	unsigned int stall_warn_ms;
 	unsigned int flags;
+	unsigned int reclaimer_duty;
+	unsigned int reclaimer_nice;
+	unsigned int reserved[6];
 };
+
+/* Limits of struct frost_heap_config's reclaimer fields. */
+#define FROST_RECLAIMER_DUTY_MAX	100u
+#define FROST_RECLAIMER_NICE_MAX	19u
 
 /**
  * struct frost_heap_stats - a snapshot of a heap's counters.
@@ -71,7 +97,8 @@ struct frost_heap_stats {
  * @cfg: parameters, or NULL for the defaults.
  *
  * Context: any thread; may block (allocates, may start a thread).
- * Return: the heap; NULL with errno EINVAL (unknown flag) or ENOMEM.
+ * Return: the heap; NULL with errno EINVAL (unknown flag, @reclaimer_duty
+ * over 100, @reclaimer_nice over 19, a non-zero @reserved word) or ENOMEM.
  */
 FROST_API struct frost_heap *frost_heap_create(const struct frost_heap_config *cfg);
 

@@ -40,6 +40,8 @@ struct frost_gc;
 #define FROST_MIN_CYCLE_TRIGGER		(2u << 20)
 #define FROST_MIN_PACE_BYTES		(1u << 20)
 #define FROST_DEFAULT_STALL_WARN_MS	2000u
+/* reclaimer_duty 0: the whole of one CPU, as before the knob existed. */
+#define FROST_DEFAULT_RECLAIMER_DUTY	FROST_RECLAIMER_DUTY_MAX
 
 /* A visitor of root objects. */
 typedef void (*frost_root_fn)(struct frost_object *o, void *arg);

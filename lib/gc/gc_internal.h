@@ -39,6 +39,9 @@
  *	of that page for a later cycle).
  * @stall_unknown_cycle: the cycle in which the reclaimer last warned of a
  *	grace period that no frost sandbox holds up.
+ * @pace_wanted: the cycle number (a value of @cycles) that a paced
+ *	allocator waits for, the highest; while @cycles is below it the
+ *	background thread skips its reclaimer_duty sleep (under @wait_lock).
  */
 struct frost_gc {
 	pthread_mutex_t cycle_lock;
@@ -64,6 +67,7 @@ struct frost_gc {
 	uint64_t stall_unknown_cycle;	/* warned of a non-frost staller (cycle) */
 	struct __frost_stack grey;
 	struct __frost_stack garbage;
+	uint64_t pace_wanted;
 };
 
 /* Where a cycle is (struct frost_gc.step). */

@@ -56,6 +56,20 @@
  * heap, once per cycle of the waiting heap. If none does (a liburcu reader
  * outside frost), it says so.
  *
+ * The reclaimer's CPU share. The background thread runs a cycle when
+ * allocation passes the trigger. With reclaimer_duty under 100 it then
+ * sleeps long enough that the cycle's thread CPU time
+ * (CLOCK_THREAD_CPUTIME_ID) is that share of the cycle plus the sleep, so
+ * that readers on few CPUs keep the rest even when cycles would run back
+ * to back. Pacing comes first: an allocator that waits for a cycle
+ * (__frost_gc_pace()) records the cycle it wants in gc->pace_wanted and
+ * wakes the thread, which skips or ends the nap while that cycle is not
+ * done; so a throttled reclaimer still bounds the heap, it only stops
+ * running ahead of the allocators. reclaimer_nice lowers the thread's
+ * priority once at its start (setpriority(2) on its tid, Linux per-thread
+ * nice). frost_reclaim() and shared_limit cycles run in the caller's
+ * thread and are never throttled.
+ *
  * Lock order: gc->cycle_lock, then the heap registry lock, then __frost_heap_gc(heap)->lock
  * (sandbox list; of any heap, one at a time), then __frost_heap_gc(heap)->shared_lock. The
  * background thread sleeps on gc->wait_lock/wake.
@@ -64,6 +78,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include "gc/gc_internal.h"
 
 #define FROST_GC_POLL_MIN_NS	20000
@@ -696,10 +713,92 @@ void __frost_gc_pace(struct frost_sandbox *sb)
 	__frost_gc_poke(heap);
 	off = __frost_blocking_begin(sb);
 	pthread_mutex_lock(&gc->wait_lock);
+	/* A throttled reclaimer must not nap while we wait (duty_sleep()). */
+	if (gc->pace_wanted < cycles + 1)
+		gc->pace_wanted = cycles + 1;
+	pthread_cond_signal(&gc->wake);
 	while (__atomic_load_n(&gc->cycles, __ATOMIC_ACQUIRE) == cycles && !gc->stop)
 		pthread_cond_wait(&gc->cycle_done, &gc->wait_lock);
 	pthread_mutex_unlock(&gc->wait_lock);
 	__frost_blocking_end(sb, off);
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A paced allocator waits for a cycle not done yet. Context: gc->wait_lock. */
+static bool pace_waiting(struct frost_gc *gc)
+{
+	return gc->pace_wanted > __atomic_load_n(&gc->cycles, __ATOMIC_RELAXED);
+}
+
+/*
+ * After a cycle that took @cpu_ns of the background thread's CPU, sleep so
+ * that the cycle and the nap together use reclaimer_duty percent of one
+ * CPU; end the nap early for a paced allocator or for destruction. A poke
+ * only wakes the wait to re-check: gc->poked stays set for the main loop.
+ */
+static void duty_sleep(struct frost_heap *heap, uint64_t cpu_ns)
+{
+	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
+	uint64_t duty = __frost_heap_gc(heap)->cfg.reclaimer_duty, nap;
+	struct timespec until;
+
+	if (duty >= FROST_RECLAIMER_DUTY_MAX || !duty || !cpu_ns)
+		return;
+	nap = cpu_ns * (FROST_RECLAIMER_DUTY_MAX - duty) / duty;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(nap / 1000000000u);
+	until.tv_nsec += (long)(nap % 1000000000u);
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&gc->wait_lock);
+	while (!gc->stop && !pace_waiting(gc))
+		if (pthread_cond_timedwait(&gc->wake, &gc->wait_lock, &until) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&gc->wait_lock);
+}
+
+/*
+ * Start the process-wide kicker from the thread that starts a reclaimer,
+ * before the reclaimer runs: a thread inherits its creator's nice value,
+ * and a kicker started by a reclaimer with reclaimer_nice would serve
+ * every heap's handshakes at that low priority.
+ */
+static void kicker_prestart(void)
+{
+	pthread_once(&kick_once, kicker_start);
+}
+
+/* reclaimer_nice: lower the calling (background) thread's priority. */
+static void reclaimer_set_nice(struct frost_heap *heap)
+{
+	unsigned int inc = __frost_heap_gc(heap)->cfg.reclaimer_nice;
+	id_t tid = (id_t)syscall(SYS_gettid);
+	int cur, want;
+
+	if (!inc)
+		return;
+	errno = 0;
+	cur = getpriority(PRIO_PROCESS, tid);
+	if (cur == -1 && errno)
+		goto fail;
+	want = cur + (int)inc;
+	if (want > (int)FROST_RECLAIMER_NICE_MAX)
+		want = (int)FROST_RECLAIMER_NICE_MAX;
+	if (!setpriority(PRIO_PROCESS, tid, want))
+		return;
+fail:
+	fprintf(stderr, "frost: heap %p: cannot lower the reclaimer's priority by %u: %m\n",
+		(void *)heap, inc);
 }
 
 static void *reclaimer_thread(void *arg)
@@ -707,6 +806,7 @@ static void *reclaimer_thread(void *arg)
 	struct frost_heap *heap = arg;
 	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 
+	reclaimer_set_nice(heap);
 	for (;;) {
 		struct timespec until;
 		bool stop;
@@ -726,9 +826,12 @@ static void *reclaimer_thread(void *arg)
 		if (stop)
 			break;
 		if (over_trigger(heap)) {
+			uint64_t cpu = thread_cpu_ns();
+
 			pthread_mutex_lock(&gc->cycle_lock);
 			run_cycle(heap);
 			pthread_mutex_unlock(&gc->cycle_lock);
+			duty_sleep(heap, thread_cpu_ns() - cpu);
 		}
 	}
 	return NULL;
@@ -765,6 +868,7 @@ void __frost_gc_fork_locks(struct frost_heap *heap, enum frost_fork_phase phase)
 		pthread_cond_init(&gc->wake, NULL);
 		pthread_cond_init(&gc->cycle_done, NULL);
 		gc->poked = false;
+		gc->pace_wanted = 0;
 		pthread_mutex_unlock(&gc->wait_lock);
 		break;
 	}
@@ -777,6 +881,7 @@ void __frost_gc_fork_restart(struct frost_heap *heap)
 	if (!gc->has_thread || __frost_heap_gc(heap)->magic != FROST_HEAP_MAGIC)
 		return;
 	/* Without a thread the heap behaves as FROST_HEAP_MANUAL. */
+	kicker_prestart();
 	if (pthread_create(&gc->thread, NULL, reclaimer_thread, heap)) {
 		fprintf(stderr, "frost: cannot restart the reclaimer after fork(): "
 			"cycles run only in frost_reclaim() and over shared_limit\n");
@@ -889,6 +994,7 @@ int __frost_gc_init(struct frost_heap *heap, const struct frost_gc_roots *roots)
 	__frost_heap_gc(heap)->gc = gc;
 	__frost_heap_gc(heap)->gc_phase = FROST_GC_IDLE;
 	if (!(__frost_heap_gc(heap)->cfg.flags & FROST_HEAP_MANUAL)) {
+		kicker_prestart();
 		if (pthread_create(&gc->thread, NULL, reclaimer_thread, heap)) {
 			__frost_heap_gc(heap)->gc = NULL;
 			free(gc);

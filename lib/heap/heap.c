@@ -57,11 +57,25 @@ static int heap_unregister(struct frost_heap *heap)
 	return ret;
 }
 
+/* Unknown flags, knobs out of range and non-zero reserved words: EINVAL. */
+static bool config_valid(const struct frost_heap_config *cfg)
+{
+	if (cfg->flags & ~FROST_HEAP_MANUAL)
+		return false;
+	if (cfg->reclaimer_duty > FROST_RECLAIMER_DUTY_MAX ||
+	    cfg->reclaimer_nice > FROST_RECLAIMER_NICE_MAX)
+		return false;
+	for (size_t i = 0; i < sizeof(cfg->reserved) / sizeof(cfg->reserved[0]); i++)
+		if (cfg->reserved[i])
+			return false;
+	return true;
+}
+
 struct frost_heap *frost_heap_create(const struct frost_heap_config *cfg)
 {
 	struct frost_heap *heap;
 
-	if (cfg && (cfg->flags & ~FROST_HEAP_MANUAL))
+	if (cfg && !config_valid(cfg))
 		return frost_err_null(EINVAL);
 	/* Cache-line aligned: parts keep hot words on lines of their own
 	 * (the namespace index's table pointer and lock). */
@@ -75,6 +89,9 @@ struct frost_heap *frost_heap_create(const struct frost_heap_config *cfg)
 	/* cycle_trigger 0: adaptive (__frost_gc_trigger()). */
 	if (!heap->cfg.stall_warn_ms)
 		heap->cfg.stall_warn_ms = FROST_DEFAULT_STALL_WARN_MS;
+	/* reclaimer_nice 0: unchanged. */
+	if (!heap->cfg.reclaimer_duty)
+		heap->cfg.reclaimer_duty = FROST_DEFAULT_RECLAIMER_DUTY;
 	__frost_heap_core_init(heap);
 	if (pthread_mutex_init(&heap->lock, NULL))
 		goto err_free;

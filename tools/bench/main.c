@@ -80,9 +80,20 @@ double bench_measure(const struct bench_common *c, bench_chunk_fn fn, void *arg)
 	return (double)(now - t0) / (double)(ops ? ops : 1);
 }
 
+/* Is @name one of the comma-separated names in @list? */
+static bool in_list(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
+			return true;
+	return false;
+}
+
 bool bench_variant_on(const struct bench_common *c, const char *name)
 {
-	return !c->variant || !strcmp(c->variant, name);
+	return !c->variant || in_list(c->variant, name);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -208,7 +219,7 @@ static void usage(FILE *f)
 		"  --duration SEC    seconds per measurement (default %.1f)\n"
 		"  --reps N          repetitions; medians are reported (default %d, max %d)\n"
 		"  --iterations N    fixed work: N chunks per measurement instead of --duration\n"
-		"  --variant NAME    measure only this variant (see `list`)\n"
+		"  --variant NAME    measure only this variant, or NAME,NAME... (see `list`)\n"
 		"  --csv FILE        append rows bench,variant,metric,value,unit to FILE\n"
 		"  --quiet           print only the parameters and the SUMMARY lines\n"
 		"  --help            this text\n",
@@ -384,14 +395,16 @@ static void parse_args(int argc, char **argv, int first, const struct bench *b,
 	}
 
 	if (c->variant) {
-		bool ok = false;
+		size_t known = 0, given = 1;
 
 		if (!b)
 			usage_error("--variant needs a single benchmark, not `all`");
+		for (const char *p = c->variant; *p; p++)
+			given += *p == ',';
 		for (const char *const *v = b->variants; *v; v++)
-			ok |= !strcmp(*v, c->variant);
-		if (!ok)
-			usage_error("unknown variant '%s' for %s (see `%s list`)",
+			known += in_list(c->variant, *v);
+		if (known != given)
+			usage_error("unknown variant in '%s' for %s (see `%s list`)",
 				    c->variant, b->name, prog);
 	}
 }

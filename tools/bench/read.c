@@ -40,6 +40,29 @@
  * period. The original tuples stay pinned by the main sandbox, so the
  * baselines' boxes always point to live objects.
  *
+ * The reclaimer's CPU share: three more frost variants read the same data
+ * from heaps of their own, with the same writers:
+ *
+ *   frost-manual  FROST_HEAP_MANUAL: no cycles at all, the reference;
+ *   frost-b2b     cycle_trigger 1 byte: cycles back to back, unthrottled;
+ *   frost-share   the same with reclaimer_duty --duty and reclaimer_nice
+ *                 --nice (defaults 5 % and 0).
+ *
+ * Besides the wall clock, each reader reads its CLOCK_THREAD_CPUTIME_ID
+ * (reads per second of its own CPU: what a cycle costs the read path
+ * itself, the handshake work at quiescent states) and the run reads
+ * CLOCK_PROCESS_CPUTIME_ID (reads per second of the whole process's CPU,
+ * reclaimer included: the readers' speed on CPUs the process has to
+ * itself and fills, which is what the reclaimer's share takes from; other
+ * load on the machine does not enter it). The SUMMARY lines
+ * read_share_<n>t and read_share_cpu_<n>t are frost-share over
+ * frost-manual by the wall clock and by CPU time (target 0.95): the
+ * process's CPU when the readers are at least as many as the CPUs the
+ * process may use, else the readers' own (the reclaimer then runs on an
+ * idle CPU); read_cycles_<n>t and read_cycles_cpu_<n>t the same for
+ * frost-b2b. Run it pinned
+ * (`taskset -c 0 frost-bench read --readers 1`) for one CPU.
+ *
  * For each reader count 1..--readers (default: the online CPUs) and each
  * repetition, every variant runs for --duration seconds, interleaved. The
  * figure is operations per second per reader thread (median over
@@ -50,6 +73,7 @@
  * for callgrind's --toggle-collect: see tools/bench/callgrind-read.sh.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <urcu/urcu-qsbr.h>
@@ -63,16 +87,26 @@
 #define TARGET_IDEAL	0.95
 #define TARGET_ATOMIC	5.0
 #define TARGET_BINDING	1.4	/* a resolved name against the ideal table */
+#define TARGET_SHARE	0.95
 
 static uint64_t opt_readers;	/* 0: online CPUs */
 static uint64_t opt_writers = 1;
 static uint64_t opt_names = 64;
 static uint64_t opt_items = 8;
 static uint64_t opt_update_us = 1000;
+static uint64_t opt_duty = 5;
+static uint64_t opt_nice;
 
-enum { V_IDEAL, V_FROST, V_ATOMIC, V_RWLOCK, V_URCU, V_BINDING, NR_V };
+enum { V_IDEAL, V_FROST, V_ATOMIC, V_RWLOCK, V_URCU, V_BINDING, V_MANUAL, V_B2B, V_SHARE, NR_V };
 static const char *const read_variants[] = { "ideal", "frost", "atomic", "rwlock", "urcu",
-					     "binding", NULL };
+					     "binding", "frost-manual", "frost-b2b", "frost-share",
+					     NULL };
+
+/* Variants that read through a frost sandbox. */
+static bool is_frost(int v)
+{
+	return v == V_FROST || v >= V_BINDING;
+}
 
 /* A box: what the baselines' table points to. Its own cache line. */
 struct read_box {
@@ -90,6 +124,7 @@ struct read_slot {
 
 struct read_data {
 	struct frost_heap *heap;
+	struct frost_heap *share_heaps[NR_V];	/* V_MANUAL.. own heaps */
 	size_t nr, mask;
 	char **names;
 	struct frost_object **tuples;	/* the originals, pinned */
@@ -107,8 +142,22 @@ struct read_thread {
 	unsigned int id;
 	uint64_t ops;
 	uint64_t bad;
+	uint64_t cpu_ns;	/* CLOCK_THREAD_CPUTIME_ID over the run */
 	int err;
 } __attribute__((aligned(64)));
+
+static struct frost_heap *heap_of(const struct read_data *d, int v)
+{
+	return v >= V_MANUAL ? d->share_heaps[v] : d->heap;
+}
+
+static uint64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static struct read_slot *table_find(struct read_data *d, const char *name)
 {
@@ -234,10 +283,10 @@ static void *reader(void *arg)
 	struct frost_sandbox *sb = NULL;
 	struct frost_binding **bind = NULL;
 	size_t k = (t->id * 7919u) % d->nr;
-	uint64_t ops = 0, bad = 0;
+	uint64_t ops = 0, bad = 0, cpu0;
 
-	if (t->variant == V_FROST || t->variant == V_BINDING) {
-		sb = frost_sandbox_attach(d->heap);
+	if (is_frost(t->variant)) {
+		sb = frost_sandbox_attach(heap_of(d, t->variant));
 		if (sb && t->variant == V_BINDING) {
 			bind = calloc(d->nr, sizeof(*bind));
 			for (size_t i = 0; bind && i < d->nr; i++) {
@@ -257,14 +306,12 @@ static void *reader(void *arg)
 		urcu_qsbr_register_thread();
 	}
 	bench_sync_ready(&d->sync);
+	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	while (!bench_stopped(&d->sync)) {
 		for (unsigned int i = 0; i < READ_BATCH; i++) {
 			switch (t->variant) {
 			case V_IDEAL:
 				bad += bench_read_ideal_op(d, k);
-				break;
-			case V_FROST:
-				bad += bench_read_frost_op(d, sb, k);
 				break;
 			case V_ATOMIC:
 				bad += bench_read_atomic_op(d, k);
@@ -275,8 +322,11 @@ static void *reader(void *arg)
 			case V_BINDING:
 				bad += bench_read_binding_op(d, bind[k], k);
 				break;
-			default:
+			case V_URCU:
 				bad += bench_read_urcu_op(d, k);
+				break;
+			default:	/* the frost variants */
+				bad += bench_read_frost_op(d, sb, k);
 				break;
 			}
 			if (++k == d->nr)
@@ -288,6 +338,7 @@ static void *reader(void *arg)
 		else if (t->variant == V_URCU)
 			urcu_qsbr_quiescent_state();
 	}
+	t->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	t->ops = ops;
 	t->bad = bad;
 	if (bind) {
@@ -345,21 +396,22 @@ static void *writer(void *arg)
 	struct read_data *d = t->d;
 	struct frost_sandbox *sb = NULL;
 	size_t k = t->id % d->nr;
-	uint64_t ops = 0;
+	uint64_t ops = 0, cpu0;
 
-	if (t->variant == V_FROST || t->variant == V_BINDING) {
-		sb = frost_sandbox_attach(d->heap);
+	if (is_frost(t->variant)) {
+		sb = frost_sandbox_attach(heap_of(d, t->variant));
 		if (!sb)
 			t->err = 1;
 	} else if (t->variant == V_URCU) {
 		urcu_qsbr_register_thread();
 	}
 	bench_sync_ready(&d->sync);
+	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	while (!t->err && !bench_stopped(&d->sync)) {
 		struct read_slot *s = table_find(d, d->names[k]);
 		struct read_box *nb, *old;
 
-		if (t->variant == V_FROST || t->variant == V_BINDING) {
+		if (is_frost(t->variant)) {
 			struct frost_object *p = make_tuple(sb, k, (size_t)opt_items);
 			struct frost_object *f = p ? frost_freeze(sb, p) : NULL;
 
@@ -399,6 +451,7 @@ static void *writer(void *arg)
 		ops++;
 		k = (k + 1) % d->nr;
 	}
+	t->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	t->ops = ops;
 	if (sb)
 		frost_sandbox_detach(sb);
@@ -409,19 +462,30 @@ static void *writer(void *arg)
 
 static bool has_writers(int v)
 {
-	return v == V_FROST || v == V_RWLOCK || v == V_URCU || v == V_BINDING;
+	return is_frost(v) || v == V_RWLOCK || v == V_URCU;
 }
 
-/* One run: @nr readers of variant @v for --duration. Return ops/s/thread. */
-static double run_once(const struct bench_common *c, struct read_data *d, int v,
-		       unsigned int nr, uint64_t *updates, int *failed)
+/*
+ * One run's reader speeds, each per reader thread: by the wall clock, per
+ * second of the reader's own CPU, and per second of the process's CPU.
+ */
+struct read_speed {
+	double wall, thread_cpu, process_cpu;
+	double writer_share, other_share;	/* of the process's CPU */
+};
+
+/* One run: @nr readers of variant @v for --duration. */
+static struct read_speed run_once(const struct bench_common *c, struct read_data *d, int v,
+				  unsigned int nr, uint64_t *updates, int *failed)
 {
 	static struct read_thread th[MAX_READERS + 16];
 	unsigned int nw = has_writers(v) ? (unsigned int)opt_writers : 0;
-	uint64_t ops = 0;
+	uint64_t ops = 0, reader_cpu = 0, writer_cpu = 0, pcpu0, pcpu;
+	struct read_speed sp;
 	double secs;
 
 	bench_sync_init(&d->sync);
+	pcpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	for (unsigned int i = 0; i < nr + nw; i++) {
 		th[i] = (struct read_thread){ .d = d, .variant = v, .id = i };
 		if (pthread_create(&th[i].tid, NULL, i < nr ? reader : writer, &th[i])) {
@@ -440,12 +504,24 @@ static double run_once(const struct bench_common *c, struct read_data *d, int v,
 				    (unsigned long long)th[i].bad);
 			*failed = 1;
 		}
-		if (i < nr)
+		if (i < nr) {
 			ops += th[i].ops;
-		else
+			reader_cpu += th[i].cpu_ns;
+		} else {
 			*updates += th[i].ops;
+			writer_cpu += th[i].cpu_ns;
+		}
 	}
-	return (double)ops / secs / nr;
+	/* From before the threads start to after they are joined: their
+	 * set-up is in it, a few attaches, noise next to --duration. */
+	pcpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - pcpu0;
+	sp.wall = (double)ops / secs / nr;
+	sp.thread_cpu = reader_cpu ? (double)ops / ((double)reader_cpu / 1e9) / nr : 0;
+	sp.process_cpu = pcpu ? (double)ops / ((double)pcpu / 1e9) / nr : 0;
+	/* The rest: the reclaimer, the kicker, liburcu's workers, main. */
+	sp.writer_share = pcpu ? (double)writer_cpu / (double)pcpu : 0;
+	sp.other_share = pcpu ? 1.0 - (double)(writer_cpu + reader_cpu) / (double)pcpu : 0;
+	return sp;
 }
 
 static int setup(struct read_data *d, struct frost_sandbox *sb)
@@ -495,10 +571,92 @@ static void teardown(struct read_data *d)
 	free(d->table);
 }
 
+/* Publish the tuples in a heap of the share variants (a thread of its own:
+ * the main thread's sandbox is on the main heap). */
+static void *share_fill(void *arg)
+{
+	struct read_data *d = ((void **)arg)[0];
+	struct frost_heap *heap = ((void **)arg)[1];
+	struct frost_sandbox *sb = frost_sandbox_attach(heap);
+	intptr_t err = !sb;
+
+	for (size_t k = 0; !err && k < d->nr; k++) {
+		struct frost_object *p = make_tuple(sb, k, (size_t)opt_items);
+		struct frost_object *f = p ? frost_freeze(sb, p) : NULL;
+
+		err = !f || frost_publish(sb, d->names[k], f);
+		if (p)
+			frost_decref(p);
+	}
+	if (sb)
+		frost_sandbox_detach(sb);
+	return (void *)err;
+}
+
+/* The heap of share variant @v (V_MANUAL, V_B2B, V_SHARE), filled. */
+static struct frost_heap *share_heap_new(struct read_data *d, int v)
+{
+	struct frost_heap_config cfg = { .cycle_trigger = 1 };
+	void *arg[2], *err = (void *)1;
+	pthread_t th;
+
+	if (v == V_MANUAL)
+		cfg = (struct frost_heap_config){ .flags = FROST_HEAP_MANUAL };
+	if (v == V_SHARE) {
+		cfg.reclaimer_duty = (unsigned int)opt_duty;
+		cfg.reclaimer_nice = (unsigned int)opt_nice;
+	}
+	arg[0] = d;
+	arg[1] = frost_heap_create(&cfg);
+	if (!arg[1])
+		return NULL;
+	if (!pthread_create(&th, NULL, share_fill, arg))
+		pthread_join(th, &err);
+	if (err) {
+		frost_heap_destroy(arg[1]);
+		return NULL;
+	}
+	return arg[1];
+}
+
+/* CPUs this process may run on (taskset), at least 1. */
+static unsigned int affinity_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return bench_nr_cpus();
+	return CPU_COUNT(&set) > 0 ? (unsigned int)CPU_COUNT(&set) : 1;
+}
+
+/*
+ * SUMMARY of a share variant against frost-manual at @n readers, by the
+ * wall clock and by CPU time: per second of the process's CPU when the
+ * readers fill the CPUs the process may use (@pcpu: the reclaimer's CPU
+ * is taken from them), else per second of the readers' own CPU (@tcpu:
+ * the reclaimer runs on an idle CPU and only its handshakes cost them).
+ */
+static void share_summary(const struct bench_common *c, const char *what, unsigned int n,
+			  const double wall[2], const double tcpu[2], const double pcpu[2])
+{
+	const double *cpu = n >= affinity_cpus() ? pcpu : tcpu;
+	char name[48];
+
+	if (!wall[0] || !wall[1])
+		return;
+	snprintf(name, sizeof(name), "read_%s_%ut", what, n);
+	bench_summary_ge(c, name, wall[0], wall[1], "Mops/s/thread", TARGET_SHARE);
+	snprintf(name, sizeof(name), "read_%s_cpu_%ut", what, n);
+	bench_summary_ge(c, name, cpu[0], cpu[1], "Mops/cpu-s/thread", TARGET_SHARE);
+}
+
 static int read_run(const struct bench_common *c)
 {
 	static double res[MAX_READERS + 1][NR_V][BENCH_MAX_REPS];
 	static double med[MAX_READERS + 1][NR_V];
+	static double res_tc[MAX_READERS + 1][NR_V][BENCH_MAX_REPS];
+	static double res_pc[MAX_READERS + 1][NR_V][BENCH_MAX_REPS];
+	static double med_tc[MAX_READERS + 1][NR_V], med_pc[MAX_READERS + 1][NR_V];
 	struct read_data d = { 0 };
 	struct frost_sandbox *sb;
 	unsigned int maxr = opt_readers ? (unsigned int)opt_readers : bench_nr_cpus();
@@ -524,6 +682,16 @@ static int read_run(const struct bench_common *c)
 	}
 	/* The main sandbox holds the pins; offline, it never delays anyone. */
 	frost_sandbox_offline(sb);
+	for (int v = V_MANUAL; v < NR_V; v++) {
+		if (!bench_variant_on(c, read_variants[v]))
+			continue;
+		d.share_heaps[v] = share_heap_new(&d, v);
+		if (!d.share_heaps[v]) {
+			bench_error("read: setting up the %s heap failed: %m", read_variants[v]);
+			failed = 1;
+			goto out;
+		}
+	}
 
 	bench_info(c, "# Mops/s per reader thread; %zu names, tuples of %llu ints; %llu writer(s), one update per %llu us\n",
 		   d.nr, (unsigned long long)opt_items, (unsigned long long)opt_writers,
@@ -534,9 +702,17 @@ static int read_run(const struct bench_common *c)
 			for (int v = 0; v < NR_V; v++) {
 				if (!bench_variant_on(c, read_variants[v]))
 					continue;
-				res[n][v][r] = run_once(c, &d, v, n, &updates, &failed) / 1e6;
+				struct read_speed sp = run_once(c, &d, v, n, &updates, &failed);
+
+				res[n][v][r] = sp.wall / 1e6;
+				res_tc[n][v][r] = sp.thread_cpu / 1e6;
+				res_pc[n][v][r] = sp.process_cpu / 1e6;
 				total_updates[v] += updates;
 				bench_info(c, " %s %.2f", read_variants[v], res[n][v][r]);
+				if (v >= V_MANUAL)
+					bench_info(c, " (thread %.2f process %.2f; writers %.1f%% other %.1f%% of the CPU)",
+						   res_tc[n][v][r], res_pc[n][v][r],
+						   100 * sp.writer_share, 100 * sp.other_share);
 			}
 			bench_info(c, "\n");
 		}
@@ -565,12 +741,41 @@ static int read_run(const struct bench_common *c)
 		}
 		bench_info(c, "\n");
 	}
+	bench_info(c, "# the reclaimer's share (frost-share: reclaimer_duty %llu, reclaimer_nice %llu):\n"
+		   "# Mops per second of the reader's own CPU / of the process's CPU, per reader\n",
+		   (unsigned long long)opt_duty, (unsigned long long)opt_nice);
+	for (unsigned int n = 1; n <= maxr; n++) {
+		bench_info(c, "%-8u", n);
+		for (int v = V_MANUAL; v < NR_V; v++) {
+			char metric[32];
+
+			if (!bench_variant_on(c, read_variants[v]))
+				continue;
+			med_tc[n][v] = bench_median(res_tc[n][v], c->reps);
+			med_pc[n][v] = bench_median(res_pc[n][v], c->reps);
+			bench_info(c, " %s %.3f / %.3f", read_variants[v], med_tc[n][v], med_pc[n][v]);
+			snprintf(metric, sizeof(metric), "thread_cpu_%ut", n);
+			bench_csv(c, "read", read_variants[v], metric, med_tc[n][v], "Mops/cpu-s/thread");
+			snprintf(metric, sizeof(metric), "process_cpu_%ut", n);
+			bench_csv(c, "read", read_variants[v], metric, med_pc[n][v], "Mops/cpu-s/thread");
+		}
+		bench_info(c, "\n");
+	}
 	for (int v = 0; v < NR_V; v++)
 		if (has_writers(v) && bench_variant_on(c, read_variants[v]))
 			bench_info(c, "# %s: %llu updates in all runs\n", read_variants[v],
 				   (unsigned long long)total_updates[v]);
 	if (failed)
 		goto out;
+	for (unsigned int n = 1; n <= maxr; n++) {
+		for (int v = V_B2B; v <= V_SHARE; v++) {
+			const double wall[2] = { med[n][v], med[n][V_MANUAL] };
+			const double tcpu[2] = { med_tc[n][v], med_tc[n][V_MANUAL] };
+			const double pcpu[2] = { med_pc[n][v], med_pc[n][V_MANUAL] };
+
+			share_summary(c, v == V_SHARE ? "share" : "cycles", n, wall, tcpu, pcpu);
+		}
+	}
 	for (unsigned int n = 1; n <= maxr; n++) {
 		char name[48];
 
@@ -585,7 +790,7 @@ static int read_run(const struct bench_common *c)
 		for (int v = 0; v < NR_V; v++) {
 			double target = 0;
 
-			if (v == V_FROST || v == V_BINDING || !med[n][v])
+			if (is_frost(v) || !med[n][v])
 				continue;
 			if (v == V_IDEAL)
 				target = TARGET_IDEAL;
@@ -604,6 +809,9 @@ out:
 	urcu_qsbr_barrier();
 	teardown(&d);
 	frost_heap_destroy(d.heap);
+	for (int v = V_MANUAL; v < NR_V; v++)
+		if (d.share_heaps[v])
+			frost_heap_destroy(d.share_heaps[v]);
 	return failed ? -1 : 0;
 }
 
@@ -618,6 +826,10 @@ static const struct bench_option read_options[] = {
 	  .min = 1, .max = 64, .help = "ints per tuple (default 8)" },
 	{ .name = "update-us", .metavar = "US", .kind = BENCH_OPT_UINT, .value = &opt_update_us,
 	  .min = 1, .max = 10000000, .help = "a writer's pause between updates (default 1000)" },
+	{ .name = "duty", .metavar = "PCT", .kind = BENCH_OPT_UINT, .value = &opt_duty,
+	  .min = 1, .max = 100, .help = "frost-share: reclaimer_duty, percent of a CPU (default 5)" },
+	{ .name = "nice", .metavar = "N", .kind = BENCH_OPT_UINT, .value = &opt_nice,
+	  .min = 0, .max = 19, .help = "frost-share: reclaimer_nice increment (default 0)" },
 	{ .name = NULL },
 };
 
