@@ -432,6 +432,90 @@ FROST_API struct frost_object *frost_map_get(const struct frost_object *map,
 					     const struct frost_object *key);
 
 /**
+ * frost_map_get_str() - Value for a str key given as UTF-8 text (borrowed).
+ * @map: a map.
+ * @utf8: the key's text (need not be NUL-terminated; may be NULL if @len is 0).
+ * @len: its length in bytes.
+ *
+ * The same answer as frost_map_get() with a str key holding this text,
+ * without making one: nothing is allocated. Only str keys match (never a
+ * bytes key with the same contents, by frost_equal()'s rules). The text is
+ * not validated: invalid UTF-8 cannot equal any str key, so it is not found
+ * (ENOENT, not EILSEQ). A caller that looks the same text up often may
+ * compute its hash once with frost_str_hash() and use
+ * frost_map_get_str_hashed().
+ *
+ * Context: any thread (no sandbox needed; @map must be valid for the caller).
+ * Return: the value, valid while the map is; NULL with errno ENOENT (absent,
+ * or invalid UTF-8) or EINVAL (@map is not a map, NULL @utf8 with non-zero
+ * @len).
+ */
+FROST_API struct frost_object *frost_map_get_str(const struct frost_object *map,
+						 const char *utf8, size_t len);
+
+/**
+ * frost_str_hash() - The hash of a str holding this text, without making one.
+ * @utf8: the text (may be NULL if @len is 0).
+ * @len: its length in bytes.
+ *
+ * Equal to frost_hash() of a str with this text. Like every frost hash it is
+ * keyed per process: cache it within the process, never store it. The text
+ * is not validated.
+ *
+ * Context: any thread.
+ * Return: the hash; 0 with errno EINVAL for NULL @utf8 with non-zero @len
+ * (a hash may be 0 too: set errno to 0 first to tell).
+ */
+FROST_API uint64_t frost_str_hash(const char *utf8, size_t len);
+
+/**
+ * frost_map_get_str_hashed() - frost_map_get_str() with a precomputed hash.
+ * @map: a map.
+ * @utf8: the key's text (may be NULL if @len is 0).
+ * @len: its length in bytes.
+ * @hash: frost_str_hash(@utf8, @len), computed earlier in this process.
+ *
+ * Skips hashing the text. A @hash that is not frost_str_hash() of the text
+ * gives a wrong ENOENT (never a wrong value: contents are compared).
+ *
+ * Context: any thread.
+ * Return: as frost_map_get_str().
+ */
+FROST_API struct frost_object *frost_map_get_str_hashed(const struct frost_object *map,
+							const char *utf8, size_t len,
+							uint64_t hash);
+
+/**
+ * frost_map_get_bytes() - Value for a bytes key given as a buffer (borrowed).
+ * @map: a map.
+ * @p: the key's contents (may be NULL if @len is 0).
+ * @len: its length in bytes.
+ *
+ * The same answer as frost_map_get() with a bytes key holding these bytes,
+ * without making one. Only bytes keys match (never a str).
+ *
+ * Context: any thread.
+ * Return: the value, valid while the map is; NULL with errno ENOENT
+ * (absent) or EINVAL (@map is not a map, NULL @p with non-zero @len).
+ */
+FROST_API struct frost_object *frost_map_get_bytes(const struct frost_object *map,
+						   const void *p, size_t len);
+
+/**
+ * frost_map_get_int() - Value for an int key given as a C integer (borrowed).
+ * @map: a map.
+ * @v: the key's value.
+ *
+ * The same answer as frost_map_get() with an int key of value @v, without
+ * making one. Only int keys match (never a float or a bool: 1 != 1.0).
+ *
+ * Context: any thread.
+ * Return: the value, valid while the map is; NULL with errno ENOENT
+ * (absent) or EINVAL (@map is not a map).
+ */
+FROST_API struct frost_object *frost_map_get_int(const struct frost_object *map, int64_t v);
+
+/**
  * frost_map_item() - The @i-th key/value pair of a map, in insertion order.
  * @map: a map.
  * @i: index, 0 <= @i < frost_map_len(@map).

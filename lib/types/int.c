@@ -51,11 +51,6 @@ static struct frost_int small_ints[SMALLINT_COUNT] = {
 	},
 };
 
-static inline uint64_t int_hash_value(int64_t v)
-{
-	return __frost_hash_u64((uint64_t)v);
-}
-
 __attribute__((constructor(102)))
 static void small_ints_init(void)
 {
@@ -63,7 +58,7 @@ static void small_ints_init(void)
 		int64_t v = SMALLINT_MIN + (int64_t)i;
 
 		small_ints[i].value = v;
-		small_ints[i].hash = int_hash_value(v);
+		small_ints[i].hash = __frost_int_hash_value(v);
 	}
 }
 
@@ -82,7 +77,7 @@ struct frost_object *frost_int_new(struct frost_sandbox *sb, int64_t v)
 		return NULL;
 	n = __frost_container_of(o, struct frost_int, ob);
 	n->value = v;
-	n->hash = int_hash_value(v);
+	n->hash = __frost_int_hash_value(v);
 	return o;
 }
 

@@ -40,6 +40,16 @@ uint64_t __frost_str_hash(const char *p, size_t len)
 	return __frost_siphash13(&key, p, len);
 }
 
+/* Public: see include/frost/types.h. */
+uint64_t frost_str_hash(const char *utf8, size_t len)
+{
+	if (unlikely(!utf8 && len)) {
+		errno = EINVAL;
+		return 0;
+	}
+	return __frost_str_hash(utf8, len);
+}
+
 static uint64_t str_hash(const struct frost_object *o)
 {
 	return ((const struct frost_str *)o)->hash;

