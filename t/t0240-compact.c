@@ -245,4 +245,60 @@ TEST_F(heap, map_get_raw_errors)
 	frost_decref(v);
 }
 
+static const struct frost_type flagged_type = {
+	.name = "flagged",
+	.basic_size = sizeof(struct frost_object),
+	/* Bits a user may set; they are not a kind without FROST_TYPE_BUILTIN. */
+	.flags = FROST_TYPE_IMMUTABLE | (FROST_KIND_TUPLE << 24),
+};
+
+TEST_F(heap, kind_of_every_type)
+{
+	struct frost_sandbox *sb = self->sb;
+	struct frost_object *i = mkint(sb, BIG), *s = mkstr(sb, "x");
+	struct frost_object *b = frost_bytes_new(sb, "x", 1), *f = frost_float_new(sb, 1.5);
+	struct frost_object *t = frost_tuple_new(sb, 1, &i), *m = frost_map_new(sb, 1, &s, &i);
+	struct frost_object *l = frost_list_new(sb);
+	struct frost_object *u = frost_object_new(sb, &flagged_type, 0);
+	struct frost_object *c = mkclash(sb, 1), *ft;
+
+	assert_ptr(b, !=, NULL);
+	assert_ptr(f, !=, NULL);
+	assert_ptr(t, !=, NULL);
+	assert_ptr(m, !=, NULL);
+	assert_ptr(l, !=, NULL);
+	assert_ptr(u, !=, NULL);
+	expect_int(frost_kind(NULL), ==, FROST_KIND_INVALID);
+	expect_int(frost_kind(frost_none()), ==, FROST_KIND_NONE);
+	expect_int(frost_kind(frost_bool(true)), ==, FROST_KIND_BOOL);
+	expect_int(frost_kind(frost_bool(false)), ==, FROST_KIND_BOOL);
+	expect_int(frost_kind(i), ==, FROST_KIND_INT);
+	expect_int(frost_kind(frost_int_new(sb, 3)), ==, FROST_KIND_INT);	/* small */
+	expect_int(frost_kind(f), ==, FROST_KIND_FLOAT);
+	expect_int(frost_kind(s), ==, FROST_KIND_STR);
+	expect_int(frost_kind(b), ==, FROST_KIND_BYTES);
+	expect_int(frost_kind(t), ==, FROST_KIND_TUPLE);
+	expect_int(frost_kind(m), ==, FROST_KIND_MAP);
+	expect_int(frost_kind(l), ==, FROST_KIND_LIST);
+	expect_int(frost_kind(c), ==, FROST_KIND_USER);
+	expect_int(frost_kind(u), ==, FROST_KIND_USER);
+	/* The tuple accessors agree: the flagged user object is no tuple. */
+	expect_null_errno(frost_tuple_get(u, 0), EINVAL);
+	/* Frozen copies keep their kind. */
+	ft = frost_freeze(sb, t);
+	assert_ptr(ft, !=, NULL);
+	expect_int(frost_kind(ft), ==, FROST_KIND_TUPLE);
+	expect_int(frost_kind(frost_tuple_get(ft, 0)), ==, FROST_KIND_INT);
+	expect_int(frost_kind(frost_str_intern(sb, "y", 1)), ==, FROST_KIND_STR);
+	frost_decref(u);
+	frost_decref(c);
+	frost_decref(l);
+	frost_decref(m);
+	frost_decref(t);
+	frost_decref(f);
+	frost_decref(b);
+	frost_decref(s);
+	frost_decref(i);
+}
+
 TAP_MAIN()

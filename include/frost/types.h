@@ -75,6 +75,74 @@ FROST_API extern const struct frost_type frost_bytes_type;
 FROST_API extern const struct frost_type frost_tuple_type;
 
 /**
+ * enum frost_kind - What frost_kind() reports: which built-in type, or a user type.
+ * @FROST_KIND_INVALID: not an object (NULL), or an object whose type is
+ *	no longer valid (a freed shared slot).
+ * @FROST_KIND_NONE: None.
+ * @FROST_KIND_BOOL: True or False.
+ * @FROST_KIND_INT: an int.
+ * @FROST_KIND_FLOAT: a float.
+ * @FROST_KIND_STR: a str.
+ * @FROST_KIND_BYTES: a bytes object.
+ * @FROST_KIND_TUPLE: a tuple.
+ * @FROST_KIND_MAP: a map.
+ * @FROST_KIND_LIST: a list.
+ * @FROST_KIND_DICT: a dict.
+ * @FROST_KIND_USER: an object of a user type (frost_object_new()).
+ *
+ * New built-in types get new values before FROST_KIND_USER; switch on
+ * the names, never on the numbers.
+ */
+enum frost_kind {
+	FROST_KIND_INVALID = 0,
+	FROST_KIND_NONE,
+	FROST_KIND_BOOL,
+	FROST_KIND_INT,
+	FROST_KIND_FLOAT,
+	FROST_KIND_STR,
+	FROST_KIND_BYTES,
+	FROST_KIND_TUPLE,
+	FROST_KIND_MAP,
+	FROST_KIND_LIST,
+	FROST_KIND_DICT,
+	FROST_KIND_USER = 127,
+};
+
+/*
+ * A built-in type's kind lives in bits 24..30 of its flags, beside
+ * FROST_TYPE_BUILTIN; the bits mean nothing in a user type's flags.
+ */
+#define __FROST_TYPE_KIND_SHIFT	24
+#define __FROST_TYPE_KIND(k)	((unsigned int)(k) << __FROST_TYPE_KIND_SHIFT)
+
+/**
+ * frost_kind() - Which built-in type @o is, in one load and a test.
+ * @o: an object, or NULL.
+ *
+ * The built-in types carry their kind in the reserved bits of their
+ * struct frost_type flags, next to FROST_TYPE_BUILTIN; those bits are
+ * read only when FROST_TYPE_BUILTIN is set, and no object of a user type
+ * can have a type with that flag (frost_object_new() refuses it), so the
+ * answer is exact: FROST_KIND_TUPLE means frost_tuple_len() and friends
+ * will accept @o. struct frost_type keeps its layout.
+ *
+ * Context: any thread that may read @o.
+ * Return: the kind; FROST_KIND_USER for every user type; FROST_KIND_INVALID
+ * for NULL.
+ */
+static inline enum frost_kind frost_kind(const struct frost_object *o)
+{
+	unsigned int f;
+
+	if (frost_unlikely(!o))
+		return FROST_KIND_INVALID;
+	f = o->type->flags;
+	if (frost_likely(f & FROST_TYPE_BUILTIN))
+		return (enum frost_kind)((f >> __FROST_TYPE_KIND_SHIFT) & 0x7fu);
+	return FROST_KIND_USER;
+}
+
+/**
  * struct frost_bool_pub - layout of True and False (read-only; inline paths only).
  * @ob: the header.
  * @value: the value.

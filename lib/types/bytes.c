@@ -37,7 +37,8 @@ static bool bytes_equal(const struct frost_object *a, const struct frost_object 
 const struct frost_type __frost_bytes_type = {
 	.name = "bytes",
 	.basic_size = offsetof(struct frost_bytes, data),
-	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN,
+	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN |
+		 __FROST_TYPE_KIND(FROST_KIND_BYTES),
 	.hash = bytes_hash,
 	.equal = bytes_equal,
 };

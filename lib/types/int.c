@@ -40,7 +40,8 @@ static bool int_equal(const struct frost_object *a, const struct frost_object *b
 const struct frost_type __frost_int_type = {
 	.name = "int",
 	.basic_size = sizeof(struct frost_int),
-	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN,
+	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN |
+		 __FROST_TYPE_KIND(FROST_KIND_INT),
 	.hash = int_hash,
 	.equal = int_equal,
 };

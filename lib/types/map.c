@@ -134,7 +134,8 @@ static bool map_equal(const struct frost_object *a, const struct frost_object *b
 const struct frost_type __frost_map_type = {
 	.name = "map",
 	.basic_size = offsetof(struct frost_map, entries),
-	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN,
+	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN |
+		 __FROST_TYPE_KIND(FROST_KIND_MAP),
 	.trace = map_trace,
 	.hash = map_hash,
 	.equal = map_equal,

@@ -67,7 +67,8 @@ static bool str_equal(const struct frost_object *a, const struct frost_object *b
 const struct frost_type __frost_str_type = {
 	.name = "str",
 	.basic_size = offsetof(struct frost_str, data),
-	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN,
+	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN |
+		 __FROST_TYPE_KIND(FROST_KIND_STR),
 	.hash = str_hash,
 	.equal = str_equal,
 };

@@ -61,7 +61,8 @@ static bool tuple_equal(const struct frost_object *a, const struct frost_object 
 const struct frost_type __frost_tuple_type = {
 	.name = "tuple",
 	.basic_size = offsetof(struct frost_tuple, items),
-	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN,
+	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN |
+		 __FROST_TYPE_KIND(FROST_KIND_TUPLE),
 	.trace = tuple_trace,
 	.hash = tuple_hash,
 	.equal = tuple_equal,
