@@ -301,4 +301,146 @@ TEST_F(heap, kind_of_every_type)
 	frost_decref(i);
 }
 
+/* The four empties, as a sandbox makes them. */
+static void make_empties(struct frost_sandbox *sb, struct frost_object *e[4])
+{
+	e[0] = frost_str_new(sb, NULL, 0);
+	e[1] = frost_bytes_new(sb, NULL, 0);
+	e[2] = frost_tuple_new(sb, 0, NULL);
+	e[3] = frost_map_new(sb, 0, NULL, NULL);
+	for (int i = 0; i < 4; i++)
+		assert_ptr(e[i], !=, NULL);
+}
+
+static struct frost_object *spawned_empties[4];
+
+static int spawned_make_empties(struct frost_sandbox *sb, void *arg)
+{
+	(void)arg;
+	make_empties(sb, spawned_empties);
+	return 0;
+}
+
+TEST_F(heap, empties_are_static_and_shared_everywhere)
+{
+	struct frost_object *e[4], *e2[4], *o[4];
+	struct frost_heap *h2;
+	struct frost_sandbox *sb2;
+	uint64_t base = live(self->sb);
+	int ret = -1;
+
+	make_empties(self->sb, e);
+	expect_uint(live(self->sb), ==, base);		/* nothing allocated */
+	for (int i = 0; i < 4; i++) {
+		expect_true(frost_is_shared(e[i]));
+		expect_ptr(frost_freeze(self->sb, e[i]), ==, e[i]);
+		frost_incref(e[i]);			/* no-ops */
+		frost_decref(e[i]);
+		frost_decref(e[i]);
+	}
+	/* Other spellings give the same objects. */
+	o[0] = frost_str_new(self->sb, "x", 0);
+	o[1] = frost_bytes_new(self->sb, "x", 0);
+	expect_ptr(o[0], ==, e[0]);
+	expect_ptr(o[1], ==, e[1]);
+	expect_ptr(frost_str_intern(self->sb, "", 0), ==, e[0]);
+	/* The same pointers in another sandbox of the heap... */
+	{
+		struct frost_sandbox *t = frost_sandbox_spawn(self->heap, spawned_make_empties, NULL);
+
+		assert_ptr(t, !=, NULL);
+		assert_int(frost_sandbox_join(t, &ret), ==, 0);
+		expect_int(ret, ==, 0);
+		for (int i = 0; i < 4; i++)
+			expect_ptr(spawned_empties[i], ==, e[i]);
+	}
+	/* ... and of another heap (from its own thread: the same thread may
+	 * attach to one heap at a time, so detach ours around it). */
+	frost_test_close(self->heap, self->sb);
+	self->heap = NULL;
+	self->sb = NULL;
+	frost_test_open(NULL, &h2, &sb2);
+	make_empties(sb2, e2);
+	for (int i = 0; i < 4; i++)
+		expect_ptr(e2[i], ==, e[i]);
+	/* Publishable and pinnable like any shared object of the heap. */
+	expect_int(frost_publish(sb2, "empty-map", e2[3]), ==, 0);
+	expect_ptr(frost_lookup(sb2, "empty-map"), ==, e[3]);
+	expect_int(frost_pin(sb2, e2[0]), ==, 0);
+	expect_true(frost_reclaim(h2) >= 0);
+	expect_true(frost_reclaim(h2) >= 0);
+	expect_ptr(frost_lookup(sb2, "empty-map"), ==, e[3]);
+	expect_int(frost_unpin(sb2, e2[0]), ==, 0);
+	expect_int(frost_unpublish(sb2, "empty-map"), ==, 0);
+	frost_test_close(h2, sb2);
+}
+
+TEST_F(heap, empties_behave)
+{
+	struct frost_sandbox *sb = self->sb;
+	struct frost_object *e[4], *k, *v, *keys[4], *vals[4], *m, *fm, *t, *ft;
+	size_t len = 99;
+
+	make_empties(sb, e);
+	/* Accessors. */
+	expect_str(frost_str_data(e[0], &len), "");
+	expect_uint(len, ==, 0);
+	expect_int(frost_str_length(e[0]), ==, 0);
+	len = 99;
+	expect_ptr(frost_bytes_data(e[1], &len), !=, NULL);
+	expect_uint(len, ==, 0);
+	expect_uint(frost_tuple_len(e[2]), ==, 0);
+	expect_null_errno(frost_tuple_get(e[2], 0), ERANGE);
+	expect_uint(frost_map_len(e[3]), ==, 0);
+	expect_null_errno(frost_map_get(e[3], e[0]), ENOENT);
+	expect_null_errno(frost_map_get_str(e[3], "", 0), ENOENT);
+	expect_null_errno(frost_map_get_int(e[3], 0), ENOENT);
+	expect_neg_errno(frost_map_item(e[3], 0, NULL, NULL), ERANGE);
+	expect_int(frost_kind(e[0]), ==, FROST_KIND_STR);
+	expect_int(frost_kind(e[1]), ==, FROST_KIND_BYTES);
+	expect_int(frost_kind(e[2]), ==, FROST_KIND_TUPLE);
+	expect_int(frost_kind(e[3]), ==, FROST_KIND_MAP);
+	/* Equality and hash: distinct from each other and from non-empties. */
+	expect_uint(frost_hash(e[0]), ==, frost_str_hash("", 0));
+	for (int i = 0; i < 4; i++)
+		for (int j = 0; j < 4; j++)
+			expect_int(frost_equal(e[i], e[j]), ==, i == j);
+	k = mkstr(sb, "a");
+	expect_true(!frost_equal(e[0], k));
+	t = frost_tuple_new(sb, 1, &e[2]);		/* ((),) */
+	assert_ptr(t, !=, NULL);
+	expect_true(!frost_equal(t, e[2]));
+	expect_uint(frost_hash(t), !=, frost_hash(e[2]));
+	/* Every empty is a key; each finds its own value. */
+	for (int i = 0; i < 4; i++) {
+		keys[i] = e[i];
+		vals[i] = mkint(sb, BIG + i);
+	}
+	m = frost_map_new(sb, 4, keys, vals);
+	assert_ptr(m, !=, NULL);
+	for (int i = 0; i < 4; i++)
+		expect_ptr(frost_map_get(m, e[i]), ==, vals[i]);
+	expect_ptr(frost_map_get_str(m, "", 0), ==, vals[0]);
+	expect_ptr(frost_map_get_bytes(m, "", 0), ==, vals[1]);
+	/* Frozen: the static children are kept as they are. */
+	fm = frost_freeze(sb, m);
+	ft = frost_freeze(sb, t);
+	assert_ptr(fm, !=, NULL);
+	assert_ptr(ft, !=, NULL);
+	expect_ptr(frost_tuple_get(ft, 0), ==, e[2]);
+	for (int i = 0; i < 4; i++) {
+		expect_int(frost_map_item(fm, (size_t)i, &v, NULL), ==, 0);
+		expect_ptr(v, ==, e[i]);
+		expect_true(frost_equal(frost_map_get(fm, e[i]), vals[i]));
+	}
+	expect_true(frost_equal(fm, m));
+	expect_true(frost_reclaim(self->heap) >= 0);
+	expect_str(frost_str_data(e[0], NULL), "");	/* never swept */
+	for (int i = 0; i < 4; i++)
+		frost_decref(vals[i]);
+	frost_decref(m);
+	frost_decref(t);
+	frost_decref(k);
+}
+
 TAP_MAIN()

@@ -5,9 +5,9 @@
  *
  * Theory of operation. Constructors take the calling sandbox and return a
  * new private object holding one reference, except where the value has a
- * static immortal object: frost_none(), frost_bool() and frost_int_new()
- * for CONFIG_FROST_SMALLINT_MIN..MAX return the one shared copy and allocate
- * nothing. Everything but list is immutable once constructed, and its hash
+ * static immortal object: frost_none(), frost_bool(), frost_int_new()
+ * for CONFIG_FROST_SMALLINT_MIN..MAX and the constructors of an empty str,
+ * bytes, tuple or map return the one shared copy and allocate nothing. Everything but list is immutable once constructed, and its hash
  * (str, bytes, int, float, tuple, map) is computed at construction, so a
  * frozen copy is never written again. Containers take a new reference to
  * each item; accessors return borrowed references, valid while the container
@@ -323,6 +323,8 @@ static inline int __frost_inline_float_get(const struct frost_object *o, double 
  * The text is validated strictly: overlong forms, surrogates, code points
  * above U+10FFFF and truncated sequences are refused. Length in code points
  * and the hash are computed here, once. The copy is NUL-terminated.
+ * The empty text (@len 0) gives the static immortal empty str, the same
+ * pointer in every sandbox and heap, allocating nothing.
  *
  * Return: the str; NULL with errno EINVAL (NULL @sb, NULL @utf8 with
  * non-zero @len), EILSEQ (invalid UTF-8) or ENOMEM.
@@ -382,6 +384,9 @@ FROST_API long frost_str_length(const struct frost_object *o);
  * @p: the bytes.
  * @len: how many.
  *
+ * @len 0 gives the static immortal empty bytes object (shared, allocates
+ * nothing).
+ *
  * Return: the bytes object; NULL with errno EINVAL (NULL @sb, NULL @p with
  * non-zero @len) or ENOMEM.
  */
@@ -413,6 +418,8 @@ static inline const void *__frost_inline_bytes_data(const struct frost_object *o
  * @sb: the calling sandbox.
  * @n: number of items.
  * @items: the items; each gains a reference.
+ *
+ * @n 0 gives the static immortal empty tuple (shared, allocates nothing).
  *
  * Return: the tuple; NULL with errno EINVAL (NULL @sb, NULL @items with
  * non-zero @n, a NULL item), EPERM (an item is another sandbox's private
@@ -464,7 +471,8 @@ static inline struct frost_object *__frost_inline_tuple_get(const struct frost_o
  *
  * Built once: with duplicate keys (frost_equal) the last pair wins. Keys and
  * values gain a reference each. Keys may be nested to any depth: they are
- * compared without recursion (see frost_equal()).
+ * compared without recursion (see frost_equal()). @n 0 gives the static
+ * immortal empty map (shared, allocates nothing).
  *
  * Return: the map; NULL with errno EINVAL (NULL @sb, NULL arrays with
  * non-zero @n, a NULL key or value, an unhashable key), EPERM (another

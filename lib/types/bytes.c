@@ -8,7 +8,8 @@
  * is SipHash-1-3 of the contents under the per-process key, computed once
  * here so a frozen copy is never written; str uses a tweaked key, so equal
  * contents in a str and a bytes object hash differently. Equality is
- * equality of contents.
+ * equality of contents. The empty bytes object is one static immortal
+ * object, shared by every sandbox and heap.
  */
 #include <string.h>
 
@@ -43,6 +44,24 @@ const struct frost_type __frost_bytes_type = {
 	.equal = bytes_equal,
 };
 
+/*
+ * The static empty bytes object, returned for every empty frost_bytes_new()
+ * (as the empty str in lib/types/str.c: immortal, static, hash set once
+ * by a constructor after the key's).
+ */
+static union {
+	struct frost_bytes b;
+	unsigned char storage[offsetof(struct frost_bytes, data) + 1];
+} empty_bytes = {
+	.b = { .ob = FROST_STATIC_OBJECT_HEAD(&__frost_bytes_type) },
+};
+
+__attribute__((constructor(102)))
+static void empty_bytes_init(void)
+{
+	empty_bytes.b.hash = __frost_hash_bytes("", 0);
+}
+
 /* Public: see include/frost/types.h. */
 struct frost_object *frost_bytes_new(struct frost_sandbox *sb, const void *p, size_t len)
 {
@@ -52,6 +71,8 @@ struct frost_object *frost_bytes_new(struct frost_sandbox *sb, const void *p, si
 	__frost_sandbox_guard_null(sb);
 	if (unlikely(!p && len))
 		return frost_err_null(EINVAL);
+	if (!len)
+		return &empty_bytes.b.ob;
 	if (unlikely(len > SIZE_MAX - offsetof(struct frost_bytes, data) - 1))
 		return frost_err_null(ENOMEM);
 

@@ -16,7 +16,8 @@
  *      its first occurrence and of its last value ("last pair wins");
  *   3. allocate the map sized for the distinct keys, fill in entries and
  *      index, take the references and compute the map's hash.
- * The scratch memory is freed on every path.
+ * The scratch memory is freed on every path. No pairs give the static
+ * empty map, one immortal object shared by every sandbox and heap.
  *
  * The hash is computed once, at construction: the sum (order-independent)
  * of keyed SipHash over each (key hash, value hash) pair, mixed with the
@@ -215,6 +216,30 @@ static long scratch_dedup(struct map_scratch *s, size_t n,
 	return (long)d;
 }
 
+/*
+ * The static empty map, returned for every frost_map_new() of no pairs:
+ * immortal and static (no heap, every sandbox). Its index is the smallest
+ * one (two empty slots, from the union's zeroed tail), so every probe ends
+ * at once; its hash, the one frost_map_new() would compute for no pairs,
+ * is set once by a constructor after the key's (lib/types/hash.c).
+ */
+static union {
+	struct frost_map m;
+	unsigned char storage[offsetof(struct frost_map, entries) + 2 * sizeof(uint32_t)];
+} empty_map = {
+	.m = {
+		.ob = FROST_STATIC_OBJECT_HEAD(&__frost_map_type),
+		.index_size = 2,
+		.hashable = true,
+	},
+};
+
+__attribute__((constructor(102)))
+static void empty_map_init(void)
+{
+	empty_map.m.hash = __frost_hash_u64(0 ^ __frost_hash_u64(MAP_HASH_SEED ^ 0));
+}
+
 /* Public: see include/frost/types.h. */
 struct frost_object *frost_map_new(struct frost_sandbox *sb, size_t n,
 				   struct frost_object *const keys[],
@@ -232,6 +257,8 @@ struct frost_object *frost_map_new(struct frost_sandbox *sb, size_t n,
 	__frost_sandbox_guard_null(sb);
 	if (unlikely(n && (!keys || !vals)))
 		return frost_err_null(EINVAL);
+	if (!n)
+		return &empty_map.m.ob;
 	if (unlikely(n > MAP_MAX_LEN))
 		return frost_err_null(ENOMEM);
 	for (size_t i = 0; i < n; i++) {

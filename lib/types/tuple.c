@@ -18,7 +18,8 @@
  * hashes as a quick reject (equal objects hash equally); it is walked
  * without recursion by lib/types/equal.c, which knows the layout, so
  * tuple_equal() only hands over to it. Construction never walks either:
- * an item's hash is its cached hash.
+ * an item's hash is its cached hash. The empty tuple is one static
+ * immortal object, shared by every sandbox and heap.
  */
 #include <stdint.h>
 
@@ -68,6 +69,22 @@ const struct frost_type __frost_tuple_type = {
 	.equal = tuple_equal,
 };
 
+/*
+ * The static empty tuple, returned for every frost_tuple_new() of no items:
+ * immortal and static (no heap, every sandbox), its hash set once by a
+ * constructor after the key's (lib/types/hash.c), before any thread runs.
+ */
+static struct frost_tuple empty_tuple = {
+	.ob = FROST_STATIC_OBJECT_HEAD(&__frost_tuple_type),
+	.hashable = true,
+};
+
+__attribute__((constructor(102)))
+static void empty_tuple_init(void)
+{
+	empty_tuple.hash = __frost_hash_u64(TUPLE_HASH_SEED ^ 0);
+}
+
 /* Public: see include/frost/types.h. */
 struct frost_object *frost_tuple_new(struct frost_sandbox *sb, size_t n,
 				     struct frost_object *const items[])
@@ -81,6 +98,8 @@ struct frost_object *frost_tuple_new(struct frost_sandbox *sb, size_t n,
 	__frost_sandbox_guard_null(sb);
 	if (unlikely(n && !items))
 		return frost_err_null(EINVAL);
+	if (!n)
+		return &empty_tuple.ob;
 	if (unlikely(n > (SIZE_MAX - offsetof(struct frost_tuple, items)) /
 			 sizeof(struct frost_object *)))
 		return frost_err_null(ENOMEM);

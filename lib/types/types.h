@@ -83,6 +83,9 @@ struct frost_str {
 	char data[];
 };
 
+/* The static immortal empty str (lib/types/str.c). */
+struct frost_object *__frost_str_empty(void);
+
 /* The hash of a str holding the @len bytes at @p (lib/types/str.c). */
 uint64_t __frost_str_hash(const char *p, size_t len);
 
