@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * frost/types.h - the built-in types: None, bool, int, float, str, bytes,
- * tuple, map and list.
+ * tuple, map, list and dict.
  *
  * Theory of operation. Constructors take the calling sandbox and return a
  * new private object holding one reference, except where the value has a
  * static immortal object: frost_none(), frost_bool(), frost_int_new()
  * for CONFIG_FROST_SMALLINT_MIN..MAX and the constructors of an empty str,
- * bytes, tuple or map return the one shared copy and allocate nothing. Everything but list is immutable once constructed, and its hash
+ * bytes, tuple or map return the one shared copy and allocate nothing.
+ * Everything but list and dict is immutable once constructed, and its hash
  * (str, bytes, int, float, tuple, map) is computed at construction, so a
  * frozen copy is never written again. Containers take a new reference to
  * each item; accessors return borrowed references, valid while the container
@@ -643,5 +644,121 @@ FROST_API size_t frost_list_len(const struct frost_object *o);
  * ERANGE or EINVAL.
  */
 FROST_API struct frost_object *frost_list_get(const struct frost_object *o, size_t i);
+
+/**
+ * frost_dict_new() - Make an empty dict (a private, mutable hash map).
+ * @sb: the calling sandbox.
+ *
+ * A dict is private forever, like a list: frost_freeze() refuses it (and
+ * anything containing it) with EPERM, it is unhashable (no key), and it
+ * equals only itself (a dict may contain itself). Keys must be hashable;
+ * they and the values may be @sb's private objects or shared objects of
+ * its heap. Iteration (frost_dict_item()) follows insertion order.
+ *
+ * Context: the sandbox's own thread.
+ * Return: the dict; NULL with errno EINVAL (NULL or foreign @sb) or ENOMEM.
+ */
+FROST_API struct frost_object *frost_dict_new(struct frost_sandbox *sb);
+
+/**
+ * frost_dict_from_map() - Make a dict holding a map's pairs.
+ * @sb: the calling sandbox.
+ * @map: a map: shared (of @sb's heap) or @sb's private one.
+ *
+ * The mutable private instance of an immutable shared value: the dict
+ * references the map's keys and values (no copy of them, and for a shared
+ * map no reference count written) and starts with the map's entry array
+ * and hash index copied as they are (one allocation, no hashing). Changing
+ * the dict never changes the map. The order is the map's.
+ *
+ * Context: the sandbox's own thread.
+ * Return: the dict; NULL with errno EINVAL (NULL argument, @map not a
+ * map), EPERM (@map is another sandbox's private map or another heap's
+ * shared one) or ENOMEM.
+ */
+FROST_API struct frost_object *frost_dict_from_map(struct frost_sandbox *sb,
+						   const struct frost_object *map);
+
+/**
+ * frost_dict_set() - Set @dict[@key] to @val.
+ * @sb: the calling sandbox; must own @dict.
+ * @dict: a dict.
+ * @key: the key: hashable; gains a reference if it is new.
+ * @val: the value; gains a reference (a replaced value loses one).
+ *
+ * A new key goes at the end of the iteration order; an existing key keeps
+ * its position. Keys are compared by frost_equal(), without recursion.
+ *
+ * Context: the sandbox's own thread.
+ * Return: 0; -EINVAL (NULL argument, @dict not a dict, @key unhashable),
+ * -EPERM (@dict, @key or @val is another sandbox's private object or
+ * another heap's shared one) or -ENOMEM (no room, or a key comparison ran
+ * out of memory). On failure the dict is unchanged and no reference is
+ * taken.
+ */
+FROST_API int frost_dict_set(struct frost_sandbox *sb, struct frost_object *dict,
+			     struct frost_object *key, struct frost_object *val);
+
+/**
+ * frost_dict_get() - Value for @key in a dict (borrowed).
+ * @dict: a dict.
+ * @key: the key to look up.
+ *
+ * Takes no sandbox, like frost_list_get(): it cannot check that the caller
+ * owns @dict. Calling it on another sandbox's dict is a misuse that the
+ * library does not detect (it may read a dict its owner is changing);
+ * every call that takes a sandbox does check (EPERM).
+ *
+ * Context: the owner's thread.
+ * Return: the value, valid until the dict changes or dies; NULL with errno
+ * ENOENT (absent), EINVAL (@dict not a dict, @key NULL or unhashable) or
+ * ENOMEM (comparing a deep key ran out of memory).
+ */
+FROST_API struct frost_object *frost_dict_get(const struct frost_object *dict,
+					      const struct frost_object *key);
+
+/**
+ * frost_dict_del() - Remove @key and its value from a dict.
+ * @sb: the calling sandbox; must own @dict.
+ * @dict: a dict.
+ * @key: the key.
+ *
+ * The key and value lose the dict's references. The other items keep
+ * their order.
+ *
+ * Context: the sandbox's own thread.
+ * Return: 0; -ENOENT (absent), -EINVAL (NULL argument, @dict not a dict,
+ * @key unhashable), -EPERM (another sandbox's or heap's object) or -ENOMEM
+ * (a deep key comparison ran out of memory; the dict is unchanged).
+ */
+FROST_API int frost_dict_del(struct frost_sandbox *sb, struct frost_object *dict,
+			     const struct frost_object *key);
+
+/**
+ * frost_dict_len() - Number of items in a dict.
+ * @dict: a dict.
+ *
+ * Context: the owner's thread.
+ * Return: the number of keys; 0 with errno EINVAL if @dict is not a dict.
+ */
+FROST_API size_t frost_dict_len(const struct frost_object *dict);
+
+/**
+ * frost_dict_item() - The @i-th key/value pair of a dict, in insertion order.
+ * @dict: a dict.
+ * @i: index, 0 <= @i < frost_dict_len(@dict).
+ * @key: receives the key (borrowed); may be NULL.
+ * @val: receives the value (borrowed); may be NULL.
+ *
+ * Indexes are stable while the dict is not modified; after a deletion,
+ * the items after it move down by one. O(1), except that the first call
+ * after deletions closes the holes they left (O(n), no allocation): so
+ * @dict is written, and, like every dict call, this is for the owner only.
+ *
+ * Context: the owner's thread.
+ * Return: 0; -ERANGE (@i out of range) or -EINVAL (@dict is not a dict).
+ */
+FROST_API int frost_dict_item(struct frost_object *dict, size_t i, struct frost_object **key,
+			      struct frost_object **val);
 
 #endif /* __FROST_TYPES_H */

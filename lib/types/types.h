@@ -17,6 +17,7 @@
 extern const struct frost_type __frost_none_type;
 extern const struct frost_type __frost_map_type;
 extern const struct frost_type __frost_list_type;
+extern const struct frost_type __frost_dict_type;
 
 /*
  * These six are exported (include/frost/types.h) for the inline accessors'
