@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * frost/types.h - the built-in types: None, bool, int, float, str, bytes,
- * tuple, map and list.
+ * tuple, map, list and dict.
  *
  * Theory of operation. Constructors take the calling sandbox and return a
  * new private object holding one reference, except where the value has a
- * static immortal object: frost_none(), frost_bool() and frost_int_new()
- * for CONFIG_FROST_SMALLINT_MIN..MAX return the one shared copy and allocate
- * nothing. Everything but list is immutable once constructed, and its hash
+ * static immortal object: frost_none(), frost_bool(), frost_int_new()
+ * for CONFIG_FROST_SMALLINT_MIN..MAX and the constructors of an empty str,
+ * bytes, tuple or map return the one shared copy and allocate nothing.
+ * Everything but list and dict is immutable once constructed, and its hash
  * (str, bytes, int, float, tuple, map) is computed at construction, so a
  * frozen copy is never written again. Containers take a new reference to
  * each item; accessors return borrowed references, valid while the container
@@ -73,6 +74,74 @@ FROST_API extern const struct frost_type frost_bytes_type;
  * frost_tuple_type - The type of tuple objects (exported for inline tests).
  */
 FROST_API extern const struct frost_type frost_tuple_type;
+
+/**
+ * enum frost_kind - What frost_kind() reports: which built-in type, or a user type.
+ * @FROST_KIND_INVALID: not an object (NULL), or an object whose type is
+ *	no longer valid (a freed shared slot).
+ * @FROST_KIND_NONE: None.
+ * @FROST_KIND_BOOL: True or False.
+ * @FROST_KIND_INT: an int.
+ * @FROST_KIND_FLOAT: a float.
+ * @FROST_KIND_STR: a str.
+ * @FROST_KIND_BYTES: a bytes object.
+ * @FROST_KIND_TUPLE: a tuple.
+ * @FROST_KIND_MAP: a map.
+ * @FROST_KIND_LIST: a list.
+ * @FROST_KIND_DICT: a dict.
+ * @FROST_KIND_USER: an object of a user type (frost_object_new()).
+ *
+ * New built-in types get new values before FROST_KIND_USER; switch on
+ * the names, never on the numbers.
+ */
+enum frost_kind {
+	FROST_KIND_INVALID = 0,
+	FROST_KIND_NONE,
+	FROST_KIND_BOOL,
+	FROST_KIND_INT,
+	FROST_KIND_FLOAT,
+	FROST_KIND_STR,
+	FROST_KIND_BYTES,
+	FROST_KIND_TUPLE,
+	FROST_KIND_MAP,
+	FROST_KIND_LIST,
+	FROST_KIND_DICT,
+	FROST_KIND_USER = 127,
+};
+
+/*
+ * A built-in type's kind lives in bits 24..30 of its flags, beside
+ * FROST_TYPE_BUILTIN; the bits mean nothing in a user type's flags.
+ */
+#define __FROST_TYPE_KIND_SHIFT	24
+#define __FROST_TYPE_KIND(k)	((unsigned int)(k) << __FROST_TYPE_KIND_SHIFT)
+
+/**
+ * frost_kind() - Which built-in type @o is, in one load and a test.
+ * @o: an object, or NULL.
+ *
+ * The built-in types carry their kind in the reserved bits of their
+ * struct frost_type flags, next to FROST_TYPE_BUILTIN; those bits are
+ * read only when FROST_TYPE_BUILTIN is set, and no object of a user type
+ * can have a type with that flag (frost_object_new() refuses it), so the
+ * answer is exact: FROST_KIND_TUPLE means frost_tuple_len() and friends
+ * will accept @o. struct frost_type keeps its layout.
+ *
+ * Context: any thread that may read @o.
+ * Return: the kind; FROST_KIND_USER for every user type; FROST_KIND_INVALID
+ * for NULL.
+ */
+static inline enum frost_kind frost_kind(const struct frost_object *o)
+{
+	unsigned int f;
+
+	if (frost_unlikely(!o))
+		return FROST_KIND_INVALID;
+	f = o->type->flags;
+	if (frost_likely(f & FROST_TYPE_BUILTIN))
+		return (enum frost_kind)((f >> __FROST_TYPE_KIND_SHIFT) & 0x7fu);
+	return FROST_KIND_USER;
+}
 
 /**
  * struct frost_bool_pub - layout of True and False (read-only; inline paths only).
@@ -255,6 +324,8 @@ static inline int __frost_inline_float_get(const struct frost_object *o, double 
  * The text is validated strictly: overlong forms, surrogates, code points
  * above U+10FFFF and truncated sequences are refused. Length in code points
  * and the hash are computed here, once. The copy is NUL-terminated.
+ * The empty text (@len 0) gives the static immortal empty str, the same
+ * pointer in every sandbox and heap, allocating nothing.
  *
  * Return: the str; NULL with errno EINVAL (NULL @sb, NULL @utf8 with
  * non-zero @len), EILSEQ (invalid UTF-8) or ENOMEM.
@@ -314,6 +385,9 @@ FROST_API long frost_str_length(const struct frost_object *o);
  * @p: the bytes.
  * @len: how many.
  *
+ * @len 0 gives the static immortal empty bytes object (shared, allocates
+ * nothing).
+ *
  * Return: the bytes object; NULL with errno EINVAL (NULL @sb, NULL @p with
  * non-zero @len) or ENOMEM.
  */
@@ -345,6 +419,8 @@ static inline const void *__frost_inline_bytes_data(const struct frost_object *o
  * @sb: the calling sandbox.
  * @n: number of items.
  * @items: the items; each gains a reference.
+ *
+ * @n 0 gives the static immortal empty tuple (shared, allocates nothing).
  *
  * Return: the tuple; NULL with errno EINVAL (NULL @sb, NULL @items with
  * non-zero @n, a NULL item), EPERM (an item is another sandbox's private
@@ -495,7 +571,8 @@ static inline struct frost_object *__frost_inline_tuple_get(const struct frost_o
  *
  * Built once: with duplicate keys (frost_equal) the last pair wins. Keys and
  * values gain a reference each. Keys may be nested to any depth: they are
- * compared without recursion (see frost_equal()).
+ * compared without recursion (see frost_equal()). @n 0 gives the static
+ * immortal empty map (shared, allocates nothing).
  *
  * Return: the map; NULL with errno EINVAL (NULL @sb, NULL arrays with
  * non-zero @n, a NULL key or value, an unhashable key), EPERM (another
@@ -529,6 +606,90 @@ FROST_API size_t frost_map_len(const struct frost_object *o);
  */
 FROST_API struct frost_object *frost_map_get(const struct frost_object *map,
 					     const struct frost_object *key);
+
+/**
+ * frost_map_get_str() - Value for a str key given as UTF-8 text (borrowed).
+ * @map: a map.
+ * @utf8: the key's text (need not be NUL-terminated; may be NULL if @len is 0).
+ * @len: its length in bytes.
+ *
+ * The same answer as frost_map_get() with a str key holding this text,
+ * without making one: nothing is allocated. Only str keys match (never a
+ * bytes key with the same contents, by frost_equal()'s rules). The text is
+ * not validated: invalid UTF-8 cannot equal any str key, so it is not found
+ * (ENOENT, not EILSEQ). A caller that looks the same text up often may
+ * compute its hash once with frost_str_hash() and use
+ * frost_map_get_str_hashed().
+ *
+ * Context: any thread (no sandbox needed; @map must be valid for the caller).
+ * Return: the value, valid while the map is; NULL with errno ENOENT (absent,
+ * or invalid UTF-8) or EINVAL (@map is not a map, NULL @utf8 with non-zero
+ * @len).
+ */
+FROST_API struct frost_object *frost_map_get_str(const struct frost_object *map,
+						 const char *utf8, size_t len);
+
+/**
+ * frost_str_hash() - The hash of a str holding this text, without making one.
+ * @utf8: the text (may be NULL if @len is 0).
+ * @len: its length in bytes.
+ *
+ * Equal to frost_hash() of a str with this text. Like every frost hash it is
+ * keyed per process: cache it within the process, never store it. The text
+ * is not validated.
+ *
+ * Context: any thread.
+ * Return: the hash; 0 with errno EINVAL for NULL @utf8 with non-zero @len
+ * (a hash may be 0 too: set errno to 0 first to tell).
+ */
+FROST_API uint64_t frost_str_hash(const char *utf8, size_t len);
+
+/**
+ * frost_map_get_str_hashed() - frost_map_get_str() with a precomputed hash.
+ * @map: a map.
+ * @utf8: the key's text (may be NULL if @len is 0).
+ * @len: its length in bytes.
+ * @hash: frost_str_hash(@utf8, @len), computed earlier in this process.
+ *
+ * Skips hashing the text. A @hash that is not frost_str_hash() of the text
+ * gives a wrong ENOENT (never a wrong value: contents are compared).
+ *
+ * Context: any thread.
+ * Return: as frost_map_get_str().
+ */
+FROST_API struct frost_object *frost_map_get_str_hashed(const struct frost_object *map,
+							const char *utf8, size_t len,
+							uint64_t hash);
+
+/**
+ * frost_map_get_bytes() - Value for a bytes key given as a buffer (borrowed).
+ * @map: a map.
+ * @p: the key's contents (may be NULL if @len is 0).
+ * @len: its length in bytes.
+ *
+ * The same answer as frost_map_get() with a bytes key holding these bytes,
+ * without making one. Only bytes keys match (never a str).
+ *
+ * Context: any thread.
+ * Return: the value, valid while the map is; NULL with errno ENOENT
+ * (absent) or EINVAL (@map is not a map, NULL @p with non-zero @len).
+ */
+FROST_API struct frost_object *frost_map_get_bytes(const struct frost_object *map,
+						   const void *p, size_t len);
+
+/**
+ * frost_map_get_int() - Value for an int key given as a C integer (borrowed).
+ * @map: a map.
+ * @v: the key's value.
+ *
+ * The same answer as frost_map_get() with an int key of value @v, without
+ * making one. Only int keys match (never a float or a bool: 1 != 1.0).
+ *
+ * Context: any thread.
+ * Return: the value, valid while the map is; NULL with errno ENOENT
+ * (absent) or EINVAL (@map is not a map).
+ */
+FROST_API struct frost_object *frost_map_get_int(const struct frost_object *map, int64_t v);
 
 /**
  * frost_map_item() - The @i-th key/value pair of a map, in insertion order.
@@ -582,5 +743,121 @@ FROST_API size_t frost_list_len(const struct frost_object *o);
  * ERANGE or EINVAL.
  */
 FROST_API struct frost_object *frost_list_get(const struct frost_object *o, size_t i);
+
+/**
+ * frost_dict_new() - Make an empty dict (a private, mutable hash map).
+ * @sb: the calling sandbox.
+ *
+ * A dict is private forever, like a list: frost_freeze() refuses it (and
+ * anything containing it) with EPERM, it is unhashable (no key), and it
+ * equals only itself (a dict may contain itself). Keys must be hashable;
+ * they and the values may be @sb's private objects or shared objects of
+ * its heap. Iteration (frost_dict_item()) follows insertion order.
+ *
+ * Context: the sandbox's own thread.
+ * Return: the dict; NULL with errno EINVAL (NULL or foreign @sb) or ENOMEM.
+ */
+FROST_API struct frost_object *frost_dict_new(struct frost_sandbox *sb);
+
+/**
+ * frost_dict_from_map() - Make a dict holding a map's pairs.
+ * @sb: the calling sandbox.
+ * @map: a map: shared (of @sb's heap) or @sb's private one.
+ *
+ * The mutable private instance of an immutable shared value: the dict
+ * references the map's keys and values (no copy of them, and for a shared
+ * map no reference count written) and starts with the map's entry array
+ * and hash index copied as they are (one allocation, no hashing). Changing
+ * the dict never changes the map. The order is the map's.
+ *
+ * Context: the sandbox's own thread.
+ * Return: the dict; NULL with errno EINVAL (NULL argument, @map not a
+ * map), EPERM (@map is another sandbox's private map or another heap's
+ * shared one) or ENOMEM.
+ */
+FROST_API struct frost_object *frost_dict_from_map(struct frost_sandbox *sb,
+						   const struct frost_object *map);
+
+/**
+ * frost_dict_set() - Set @dict[@key] to @val.
+ * @sb: the calling sandbox; must own @dict.
+ * @dict: a dict.
+ * @key: the key: hashable; gains a reference if it is new.
+ * @val: the value; gains a reference (a replaced value loses one).
+ *
+ * A new key goes at the end of the iteration order; an existing key keeps
+ * its position. Keys are compared by frost_equal(), without recursion.
+ *
+ * Context: the sandbox's own thread.
+ * Return: 0; -EINVAL (NULL argument, @dict not a dict, @key unhashable),
+ * -EPERM (@dict, @key or @val is another sandbox's private object or
+ * another heap's shared one) or -ENOMEM (no room, or a key comparison ran
+ * out of memory). On failure the dict is unchanged and no reference is
+ * taken.
+ */
+FROST_API int frost_dict_set(struct frost_sandbox *sb, struct frost_object *dict,
+			     struct frost_object *key, struct frost_object *val);
+
+/**
+ * frost_dict_get() - Value for @key in a dict (borrowed).
+ * @dict: a dict.
+ * @key: the key to look up.
+ *
+ * Takes no sandbox, like frost_list_get(): it cannot check that the caller
+ * owns @dict. Calling it on another sandbox's dict is a misuse that the
+ * library does not detect (it may read a dict its owner is changing);
+ * every call that takes a sandbox does check (EPERM).
+ *
+ * Context: the owner's thread.
+ * Return: the value, valid until the dict changes or dies; NULL with errno
+ * ENOENT (absent), EINVAL (@dict not a dict, @key NULL or unhashable) or
+ * ENOMEM (comparing a deep key ran out of memory).
+ */
+FROST_API struct frost_object *frost_dict_get(const struct frost_object *dict,
+					      const struct frost_object *key);
+
+/**
+ * frost_dict_del() - Remove @key and its value from a dict.
+ * @sb: the calling sandbox; must own @dict.
+ * @dict: a dict.
+ * @key: the key.
+ *
+ * The key and value lose the dict's references. The other items keep
+ * their order.
+ *
+ * Context: the sandbox's own thread.
+ * Return: 0; -ENOENT (absent), -EINVAL (NULL argument, @dict not a dict,
+ * @key unhashable), -EPERM (another sandbox's or heap's object) or -ENOMEM
+ * (a deep key comparison ran out of memory; the dict is unchanged).
+ */
+FROST_API int frost_dict_del(struct frost_sandbox *sb, struct frost_object *dict,
+			     const struct frost_object *key);
+
+/**
+ * frost_dict_len() - Number of items in a dict.
+ * @dict: a dict.
+ *
+ * Context: the owner's thread.
+ * Return: the number of keys; 0 with errno EINVAL if @dict is not a dict.
+ */
+FROST_API size_t frost_dict_len(const struct frost_object *dict);
+
+/**
+ * frost_dict_item() - The @i-th key/value pair of a dict, in insertion order.
+ * @dict: a dict.
+ * @i: index, 0 <= @i < frost_dict_len(@dict).
+ * @key: receives the key (borrowed); may be NULL.
+ * @val: receives the value (borrowed); may be NULL.
+ *
+ * Indexes are stable while the dict is not modified; after a deletion,
+ * the items after it move down by one. O(1), except that the first call
+ * after deletions closes the holes they left (O(n), no allocation): so
+ * @dict is written, and, like every dict call, this is for the owner only.
+ *
+ * Context: the owner's thread.
+ * Return: 0; -ERANGE (@i out of range) or -EINVAL (@dict is not a dict).
+ */
+FROST_API int frost_dict_item(struct frost_object *dict, size_t i, struct frost_object **key,
+			      struct frost_object **val);
 
 #endif /* __FROST_TYPES_H */

@@ -196,6 +196,8 @@ struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8
 	err = __frost_str_check(utf8, len, &nchars);
 	if (unlikely(err))
 		return frost_err_null(-err);
+	if (!len)
+		return __frost_str_empty();	/* static: one for every heap */
 
 	key.data = len ? utf8 : "";
 	key.len = len;

@@ -30,7 +30,8 @@ static uint64_t bool_hash(const struct frost_object *o)
 const struct frost_type __frost_bool_type = {
 	.name = "bool",
 	.basic_size = sizeof(struct frost_bool),
-	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN,
+	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN |
+		 __FROST_TYPE_KIND(FROST_KIND_BOOL),
 	.hash = bool_hash,
 };
 

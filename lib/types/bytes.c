@@ -8,7 +8,8 @@
  * is SipHash-1-3 of the contents under the per-process key, computed once
  * here so a frozen copy is never written; str uses a tweaked key, so equal
  * contents in a str and a bytes object hash differently. Equality is
- * equality of contents.
+ * equality of contents. The empty bytes object is one static immortal
+ * object, shared by every sandbox and heap.
  */
 #include <string.h>
 
@@ -37,7 +38,8 @@ static bool bytes_equal(const struct frost_object *a, const struct frost_object 
 const struct frost_type __frost_bytes_type = {
 	.name = "bytes",
 	.basic_size = offsetof(struct frost_bytes, data),
-	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN,
+	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN |
+		 __FROST_TYPE_KIND(FROST_KIND_BYTES),
 	.hash = bytes_hash,
 	.equal = bytes_equal,
 };
@@ -54,6 +56,24 @@ void __frost_bytes_init(struct frost_object *o, const void *p, size_t len)
 	b->hash = __frost_hash_bytes(b->data, len);
 }
 
+/*
+ * The static empty bytes object, returned for every empty frost_bytes_new()
+ * (as the empty str in lib/types/str.c: immortal, static, hash set once
+ * by a constructor after the key's).
+ */
+static union {
+	struct frost_bytes b;
+	unsigned char storage[offsetof(struct frost_bytes, data) + 1];
+} empty_bytes = {
+	.b = { .ob = FROST_STATIC_OBJECT_HEAD(&__frost_bytes_type) },
+};
+
+__attribute__((constructor(102)))
+static void empty_bytes_init(void)
+{
+	empty_bytes.b.hash = __frost_hash_bytes("", 0);
+}
+
 /* Public: see include/frost/types.h. */
 struct frost_object *frost_bytes_new(struct frost_sandbox *sb, const void *p, size_t len)
 {
@@ -62,6 +82,8 @@ struct frost_object *frost_bytes_new(struct frost_sandbox *sb, const void *p, si
 	__frost_sandbox_guard_null(sb);
 	if (unlikely(!p && len))
 		return frost_err_null(EINVAL);
+	if (!len)
+		return &empty_bytes.b.ob;
 	if (unlikely(len > SIZE_MAX - offsetof(struct frost_bytes, data) - 1))
 		return frost_err_null(ENOMEM);
 

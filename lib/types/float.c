@@ -46,7 +46,8 @@ static bool float_equal(const struct frost_object *a, const struct frost_object 
 const struct frost_type __frost_float_type = {
 	.name = "float",
 	.basic_size = sizeof(struct frost_float),
-	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN,
+	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN |
+		 __FROST_TYPE_KIND(FROST_KIND_FLOAT),
 	.hash = float_hash,
 	.equal = float_equal,
 };

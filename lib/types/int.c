@@ -40,7 +40,8 @@ static bool int_equal(const struct frost_object *a, const struct frost_object *b
 const struct frost_type __frost_int_type = {
 	.name = "int",
 	.basic_size = sizeof(struct frost_int),
-	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN,
+	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN |
+		 __FROST_TYPE_KIND(FROST_KIND_INT),
 	.hash = int_hash,
 	.equal = int_equal,
 };
@@ -51,11 +52,6 @@ static struct frost_int small_ints[SMALLINT_COUNT] = {
 	},
 };
 
-static inline uint64_t int_hash_value(int64_t v)
-{
-	return __frost_hash_u64((uint64_t)v);
-}
-
 __attribute__((constructor(102)))
 static void small_ints_init(void)
 {
@@ -63,7 +59,7 @@ static void small_ints_init(void)
 		int64_t v = SMALLINT_MIN + (int64_t)i;
 
 		small_ints[i].value = v;
-		small_ints[i].hash = int_hash_value(v);
+		small_ints[i].hash = __frost_int_hash_value(v);
 	}
 }
 
@@ -81,7 +77,7 @@ void __frost_int_init(struct frost_object *o, int64_t v)
 	struct frost_int *n = __frost_container_of(o, struct frost_int, ob);
 
 	n->value = v;
-	n->hash = int_hash_value(v);
+	n->hash = __frost_int_hash_value(v);
 }
 
 /* Public: see include/frost/types.h. */

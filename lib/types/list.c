@@ -55,7 +55,7 @@ static void list_finalize(struct frost_object *o)
 const struct frost_type __frost_list_type = {
 	.name = "list",
 	.basic_size = sizeof(struct frost_list),
-	.flags = FROST_TYPE_BUILTIN,	/* not FROST_TYPE_IMMUTABLE: never shared */
+	.flags = FROST_TYPE_BUILTIN | __FROST_TYPE_KIND(FROST_KIND_LIST),	/* not FROST_TYPE_IMMUTABLE: never shared */
 	.trace = list_trace,
 	.finalize = list_finalize,
 	/* .hash NULL: unhashable; .equal NULL: identity. */

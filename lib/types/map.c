@@ -16,7 +16,8 @@
  *      its first occurrence and of its last value ("last pair wins");
  *   3. allocate the map sized for the distinct keys, fill in entries and
  *      index, take the references and compute the map's hash.
- * The scratch memory is freed on every path.
+ * The scratch memory is freed on every path. No pairs give the static
+ * empty map, one immortal object shared by every sandbox and heap.
  *
  * The hash is computed once, at construction: the sum (order-independent)
  * of keyed SipHash over each (key hash, value hash) pair, mixed with the
@@ -33,6 +34,17 @@
  * can fail with ENOMEM: frost_map_new() (before it allocates anything) and
  * frost_map_get() then fail with ENOMEM rather than give a wrong answer.
  * map_equal() hands over to lib/types/equal.c, which knows this layout.
+ *
+ * Lookups without a key object: frost_map_get_str(), _bytes() and _int()
+ * hash the raw value exactly as the key object's constructor would
+ * (__frost_str_hash(), __frost_hash_bytes(), __frost_hash_u64()), probe the
+ * same index and, on a hash match, compare the entry's key by type
+ * (identity of the built-in type object) and contents. That is
+ * frost_equal()'s rule for those types, so they answer as frost_map_get()
+ * with the equivalent key object would, without allocating and without the
+ * generic equality dispatch. Invalid UTF-8 given to frost_map_get_str()
+ * cannot equal any str key (every str is valid), so it is simply not
+ * found: ENOENT, with no validation pass.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -123,7 +135,8 @@ static bool map_equal(const struct frost_object *a, const struct frost_object *b
 const struct frost_type __frost_map_type = {
 	.name = "map",
 	.basic_size = offsetof(struct frost_map, entries),
-	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN,
+	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN |
+		 __FROST_TYPE_KIND(FROST_KIND_MAP),
 	.trace = map_trace,
 	.hash = map_hash,
 	.equal = map_equal,
@@ -203,6 +216,30 @@ static long scratch_dedup(struct map_scratch *s, size_t n,
 	return (long)d;
 }
 
+/*
+ * The static empty map, returned for every frost_map_new() of no pairs:
+ * immortal and static (no heap, every sandbox). Its index is the smallest
+ * one (two empty slots, from the union's zeroed tail), so every probe ends
+ * at once; its hash, the one frost_map_new() would compute for no pairs,
+ * is set once by a constructor after the key's (lib/types/hash.c).
+ */
+static union {
+	struct frost_map m;
+	unsigned char storage[offsetof(struct frost_map, entries) + 2 * sizeof(uint32_t)];
+} empty_map = {
+	.m = {
+		.ob = FROST_STATIC_OBJECT_HEAD(&__frost_map_type),
+		.index_size = 2,
+		.hashable = true,
+	},
+};
+
+__attribute__((constructor(102)))
+static void empty_map_init(void)
+{
+	empty_map.m.hash = __frost_hash_u64(0 ^ __frost_hash_u64(MAP_HASH_SEED ^ 0));
+}
+
 /* Public: see include/frost/types.h. */
 struct frost_object *frost_map_new(struct frost_sandbox *sb, size_t n,
 				   struct frost_object *const keys[],
@@ -220,6 +257,8 @@ struct frost_object *frost_map_new(struct frost_sandbox *sb, size_t n,
 	__frost_sandbox_guard_null(sb);
 	if (unlikely(n && (!keys || !vals)))
 		return frost_err_null(EINVAL);
+	if (!n)
+		return &empty_map.m.ob;
 	if (unlikely(n > MAP_MAX_LEN))
 		return frost_err_null(ENOMEM);
 	for (size_t i = 0; i < n; i++) {
@@ -325,6 +364,102 @@ struct frost_object *frost_map_get(const struct frost_object *map,
 	if (err)
 		return frost_err_null(-err);
 	return e->val;
+}
+
+/*
+ * Probe @m for a str or bytes key of type @type whose @len bytes equal @p
+ * (hash @h). Both layouts start with @len after the header; the data
+ * offset differs, so it is passed in.
+ */
+static inline const struct frost_map_entry *
+map_find_buf(const struct frost_map *m, const struct frost_type *type, size_t data_off,
+	     const void *p, size_t len, uint64_t h)
+{
+	const uint32_t *idx = __frost_map_index(m);
+	size_t mask = m->index_size - 1;
+	size_t i = (size_t)h & mask;
+	uint32_t slot;
+
+	while ((slot = idx[i]) != 0) {
+		const struct frost_map_entry *e = &m->entries[slot - 1];
+
+		if (e->hash == h && e->key->type == type) {
+			const struct frost_str *k = (const struct frost_str *)e->key;
+
+			if (k->len == len &&
+			    (!len || memcmp((const unsigned char *)k + data_off, p, len) == 0))
+				return e;
+		}
+		i = (i + 1) & mask;
+	}
+	return NULL;
+}
+
+_Static_assert(offsetof(struct frost_str, len) == offsetof(struct frost_bytes, len),
+	       "map_find_buf() reads str and bytes lengths at one offset");
+
+/* Public: see include/frost/types.h. */
+struct frost_object *frost_map_get_str_hashed(const struct frost_object *map, const char *utf8,
+					      size_t len, uint64_t hash)
+{
+	const struct frost_map_entry *e;
+
+	if (unlikely(!__frost_is(map, &__frost_map_type) || (!utf8 && len)))
+		return frost_err_null(EINVAL);
+	e = map_find_buf(to_map(map), &__frost_str_type, offsetof(struct frost_str, data),
+			 utf8, len, hash);
+	if (unlikely(!e))
+		return frost_err_null(ENOENT);
+	return e->val;
+}
+
+/* Public: see include/frost/types.h. */
+struct frost_object *frost_map_get_str(const struct frost_object *map, const char *utf8,
+				       size_t len)
+{
+	if (unlikely(!__frost_is(map, &__frost_map_type) || (!utf8 && len)))
+		return frost_err_null(EINVAL);
+	return frost_map_get_str_hashed(map, utf8, len, __frost_str_hash(utf8, len));
+}
+
+/* Public: see include/frost/types.h. */
+struct frost_object *frost_map_get_bytes(const struct frost_object *map, const void *p,
+					 size_t len)
+{
+	const struct frost_map_entry *e;
+
+	if (unlikely(!__frost_is(map, &__frost_map_type) || (!p && len)))
+		return frost_err_null(EINVAL);
+	e = map_find_buf(to_map(map), &__frost_bytes_type, offsetof(struct frost_bytes, data),
+			 p, len, __frost_hash_bytes(p, len));
+	if (unlikely(!e))
+		return frost_err_null(ENOENT);
+	return e->val;
+}
+
+/* Public: see include/frost/types.h. */
+struct frost_object *frost_map_get_int(const struct frost_object *map, int64_t v)
+{
+	const struct frost_map *m;
+	const uint32_t *idx;
+	size_t mask, i;
+	uint64_t h;
+	uint32_t slot;
+
+	if (unlikely(!__frost_is(map, &__frost_map_type)))
+		return frost_err_null(EINVAL);
+	m = to_map(map);
+	idx = __frost_map_index(m);
+	mask = m->index_size - 1;
+	h = __frost_int_hash_value(v);
+	for (i = (size_t)h & mask; (slot = idx[i]) != 0; i = (i + 1) & mask) {
+		const struct frost_map_entry *e = &m->entries[slot - 1];
+
+		if (e->hash == h && e->key->type == &__frost_int_type &&
+		    ((const struct frost_int *)e->key)->value == v)
+			return e->val;
+	}
+	return frost_err_null(ENOENT);
 }
 
 /* Public: see include/frost/types.h. */

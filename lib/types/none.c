@@ -22,7 +22,8 @@ static uint64_t none_hash(const struct frost_object *o)
 const struct frost_type __frost_none_type = {
 	.name = "NoneType",
 	.basic_size = sizeof(struct frost_object),
-	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN,
+	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN |
+		 __FROST_TYPE_KIND(FROST_KIND_NONE),
 	.hash = none_hash,
 };
 

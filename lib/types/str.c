@@ -7,7 +7,9 @@
  * and NUL-terminated (it may also contain NUL characters, so the length is
  * authoritative). Input is validated before anything is allocated, so a
  * refused string costs nothing and leaks nothing. Length in code points and
- * the hash are computed once here; a frozen copy is never written.
+ * the hash are computed once here; a frozen copy is never written. The
+ * empty str is one static immortal object, shared by every sandbox and
+ * heap, so no "" costs an allocation.
  *
  * The hash is SipHash-1-3 of the bytes under the per-process key with a
  * fixed tweak applied to its first half, so a str and a bytes object with the
@@ -40,6 +42,16 @@ uint64_t __frost_str_hash(const char *p, size_t len)
 	return __frost_siphash13(&key, p, len);
 }
 
+/* Public: see include/frost/types.h. */
+uint64_t frost_str_hash(const char *utf8, size_t len)
+{
+	if (unlikely(!utf8 && len)) {
+		errno = EINVAL;
+		return 0;
+	}
+	return __frost_str_hash(utf8, len);
+}
+
 static uint64_t str_hash(const struct frost_object *o)
 {
 	return ((const struct frost_str *)o)->hash;
@@ -57,10 +69,38 @@ static bool str_equal(const struct frost_object *a, const struct frost_object *b
 const struct frost_type __frost_str_type = {
 	.name = "str",
 	.basic_size = offsetof(struct frost_str, data),
-	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN,
+	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN |
+		 __FROST_TYPE_KIND(FROST_KIND_STR),
 	.hash = str_hash,
 	.equal = str_equal,
 };
+
+/*
+ * The static empty str: every frost_str_new() of "" returns it (and so
+ * does frost_str_intern()). Immortal and static (__FROST_REFCNT_STATIC),
+ * so it belongs to every sandbox of every heap and the reclaimer never
+ * marks or sweeps it; the union provides the NUL after the header. Its
+ * hash needs the key: filled in by a constructor after the key's (101),
+ * before any thread exists, and never written again.
+ */
+static union {
+	struct frost_str s;
+	unsigned char storage[offsetof(struct frost_str, data) + 1];
+} empty_str = {
+	.s = { .ob = FROST_STATIC_OBJECT_HEAD(&__frost_str_type) },
+};
+
+__attribute__((constructor(102)))
+static void empty_str_init(void)
+{
+	empty_str.s.hash = __frost_str_hash("", 0);
+}
+
+/* Internal: see types.h. */
+struct frost_object *__frost_str_empty(void)
+{
+	return &empty_str.s.ob;
+}
 
 /* Internal: see types.h. */
 int __frost_str_check(const char *utf8, size_t len, size_t *nchars)
@@ -102,6 +142,8 @@ struct frost_object *frost_str_new(struct frost_sandbox *sb, const char *utf8, s
 	err = __frost_str_check(utf8, len, &nchars);
 	if (unlikely(err))
 		return frost_err_null(-err);
+	if (!len)
+		return &empty_str.s.ob;
 
 	o = __frost_object_alloc(sb, &__frost_str_type,
 				 offsetof(struct frost_str, data) + len + 1);

@@ -18,7 +18,8 @@
  * hashes as a quick reject (equal objects hash equally); it is walked
  * without recursion by lib/types/equal.c, which knows the layout, so
  * tuple_equal() only hands over to it. Construction never walks either:
- * an item's hash is its cached hash.
+ * an item's hash is its cached hash. The empty tuple is one static
+ * immortal object, shared by every sandbox and heap.
  */
 #include <stdint.h>
 
@@ -61,7 +62,8 @@ static bool tuple_equal(const struct frost_object *a, const struct frost_object 
 const struct frost_type __frost_tuple_type = {
 	.name = "tuple",
 	.basic_size = offsetof(struct frost_tuple, items),
-	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN,
+	.flags = FROST_TYPE_IMMUTABLE | FROST_TYPE_BUILTIN |
+		 __FROST_TYPE_KIND(FROST_KIND_TUPLE),
 	.trace = tuple_trace,
 	.hash = tuple_hash,
 	.equal = tuple_equal,
@@ -92,6 +94,22 @@ void __frost_tuple_init(struct frost_object *o, size_t n, struct frost_object *c
 	t->hash = hashable ? acc : 0;
 }
 
+/*
+ * The static empty tuple, returned for every frost_tuple_new() of no items:
+ * immortal and static (no heap, every sandbox), its hash set once by a
+ * constructor after the key's (lib/types/hash.c), before any thread runs.
+ */
+static struct frost_tuple empty_tuple = {
+	.ob = FROST_STATIC_OBJECT_HEAD(&__frost_tuple_type),
+	.hashable = true,
+};
+
+__attribute__((constructor(102)))
+static void empty_tuple_init(void)
+{
+	empty_tuple.hash = __frost_hash_u64(TUPLE_HASH_SEED ^ 0);
+}
+
 /* Public: see include/frost/types.h. */
 struct frost_object *frost_tuple_new(struct frost_sandbox *sb, size_t n,
 				     struct frost_object *const items[])
@@ -102,6 +120,8 @@ struct frost_object *frost_tuple_new(struct frost_sandbox *sb, size_t n,
 	__frost_sandbox_guard_null(sb);
 	if (unlikely(n && !items))
 		return frost_err_null(EINVAL);
+	if (!n)
+		return &empty_tuple.ob;
 	if (unlikely(n > (SIZE_MAX - offsetof(struct frost_tuple, items)) /
 			 sizeof(struct frost_object *)))
 		return frost_err_null(ENOMEM);

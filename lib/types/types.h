@@ -17,6 +17,7 @@
 extern const struct frost_type __frost_none_type;
 extern const struct frost_type __frost_map_type;
 extern const struct frost_type __frost_list_type;
+extern const struct frost_type __frost_dict_type;
 
 /*
  * These six are exported (include/frost/types.h) for the inline accessors'
@@ -74,6 +75,12 @@ struct frost_int {
 	uint64_t hash;
 };
 
+/* The hash every int with value @v caches (lib/types/int.c). */
+static inline uint64_t __frost_int_hash_value(int64_t v)
+{
+	return __frost_hash_u64((uint64_t)v);
+}
+
 struct frost_float {
 	struct frost_object ob;
 	double value;
@@ -95,6 +102,9 @@ struct frost_str {
 	uint64_t hash;
 	char data[];
 };
+
+/* The static immortal empty str (lib/types/str.c). */
+struct frost_object *__frost_str_empty(void);
 
 /* The hash of a str holding the @len bytes at @p (lib/types/str.c). */
 uint64_t __frost_str_hash(const char *p, size_t len);
