@@ -39,7 +39,8 @@
 #include <stdlib.h>
 #include "core/handle.h"
 
-__thread struct frost_sandbox *__frost_current_sb __attribute__((tls_model("initial-exec")));
+FROST_API __thread struct frost_sandbox *__frost_current_sb
+	__attribute__((tls_model("initial-exec")));
 
 int __frost_check_sandbox_slow(const struct frost_sandbox *sb)
 {
