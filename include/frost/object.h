@@ -153,7 +153,7 @@ FROST_API void frost_dealloc(struct frost_object *o);
  * finalize, and its page is its class's current page in the owner's slots.
  * Return: true if freed; false to call frost_dealloc().
  */
-static inline bool __frost_free_inline(struct frost_object *o)
+static inline FROST_ALWAYS_INLINE bool __frost_free_inline(struct frost_object *o)
 {
 	const struct frost_type *t = o->type;
 	const struct frost_page_head *pg;
@@ -345,14 +345,17 @@ FROST_API struct frost_object *frost_object_new_slow(struct frost_sandbox *sb,
  * @type), the body as it was; NULL when any of that fails (the caller
  * calls out, which checks again and reports the error).
  */
-static inline struct frost_object *__frost_object_take(struct frost_sandbox *sb,
+static inline FROST_ALWAYS_INLINE struct frost_object *__frost_object_take(struct frost_sandbox *sb,
 						       const struct frost_type *type, size_t size)
 {
 	struct frost_alloc_slot *s;
 	struct frost_object *o;
 
-	if (frost_unlikely(sb != __frost_current_sb || !sb || (type->flags & FROST_TYPE_BUILTIN) ||
-			   size < sizeof(*o) || size > FROST_SMALL_SIZE_MAX))
+	/* Two branches, not one on a combined flag: one compare each. */
+	if (frost_unlikely(sb != __frost_current_sb))
+		return NULL;
+	if (frost_unlikely(!sb || (type->flags & FROST_TYPE_BUILTIN) ||
+			   size - sizeof(*o) > FROST_SMALL_SIZE_MAX - sizeof(*o)))
 		return NULL;
 	s = &((struct frost_sandbox_pub *)sb)->alloc[__frost_size_class(size)];
 	o = (struct frost_object *)s->free;
@@ -383,7 +386,7 @@ static inline struct frost_object *__frost_object_take(struct frost_sandbox *sb,
  * @type, size smaller than the header), EPERM (another thread's @sb) or
  * ENOMEM.
  */
-static inline struct frost_object *frost_object_new(struct frost_sandbox *sb,
+static inline FROST_ALWAYS_INLINE struct frost_object *frost_object_new(struct frost_sandbox *sb,
 						    const struct frost_type *type, size_t size)
 {
 	if (frost_likely(type != NULL)) {
@@ -393,8 +396,9 @@ static inline struct frost_object *frost_object_new(struct frost_sandbox *sb,
 		if (frost_likely(o != NULL)) {
 			/*
 			 * The slot is a multiple of 16 bytes: zero the body in
-			 * 16-byte steps (stores for the small sizes, never a
-			 * rep stos, whose start-up cost is a whole allocation).
+			 * 16-byte units with plain stores (never a memset call
+			 * or a rep stos, whose start-up cost is a whole
+			 * allocation's; a 2x unrolled loop measured no better).
 			 */
 			uint64_t *w = (uint64_t *)(void *)(o + 1);
 
@@ -426,9 +430,8 @@ static inline struct frost_object *frost_object_new(struct frost_sandbox *sb,
  * Context: the sandbox's own thread.
  * Return: the object; NULL with errno as frost_object_new().
  */
-static inline struct frost_object *frost_object_new_uninit(struct frost_sandbox *sb,
-							   const struct frost_type *type,
-							   size_t size)
+static inline FROST_ALWAYS_INLINE struct frost_object *
+frost_object_new_uninit(struct frost_sandbox *sb, const struct frost_type *type, size_t size)
 {
 	if (frost_likely(type != NULL)) {
 		struct frost_object *o = __frost_object_take(sb, type,
