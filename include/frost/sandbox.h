@@ -68,16 +68,17 @@ struct frost_sandbox_pub {
 	struct frost_alloc_slot alloc[FROST_NR_SIZE_CLASSES];
 };
 
-/*
- * The calling thread's sandbox, or NULL: what the inline fast paths compare
- * a sandbox argument with (every sandbox-taking call checks it). Exported
- * with the initial-exec TLS model: one %fs-relative load, no
- * __tls_get_addr() call. This works for programs that link libfrost and
- * for modules dlopen()ed later (libfrost itself already needs its 8 bytes
- * of static TLS, which glibc's surplus provides). Not for direct use.
+/**
+ * __frost_current_sb - The calling thread's sandbox, or NULL (not for
+ * direct use: frost_sandbox_current() is the API).
+ *
+ * What the inline fast paths compare a sandbox argument with (every
+ * sandbox-taking call checks it). Exported with the initial-exec TLS model:
+ * one %fs-relative load, no __tls_get_addr() call. That works for programs
+ * linked with libfrost and for modules dlopen()ed later (libfrost itself
+ * already needs its 8 bytes of static TLS, which glibc's surplus provides).
  */
-extern FROST_API __thread struct frost_sandbox *__frost_current_sb
-	__attribute__((tls_model("initial-exec")));
+FROST_API extern __thread FROST_TLS_IE struct frost_sandbox *__frost_current_sb;
 
 /*
  * __frost_size_class() - the size class of a small allocation of @size

@@ -136,7 +136,8 @@ static inline struct frost_page *__frost_page_of(const void *p)
  * struct frost_private_heap - the arena embedded in each sandbox.
  * @slots: per sort, the class slots in use: the object sort's are @pub
  *	(FROST_INLINE_ALLOC) or @own's, the raw sort's always @own's.
- * @pub: the sandbox's public slots (struct frost_sandbox_pub's @alloc).
+ * @pub: the sandbox's public slots (the alloc array of struct
+ *	frost_sandbox_pub).
  * @own: private slots, for the raw sort and the builds without inline
  *	allocation.
  * @partial: per sort and class, the pages with free slots that are not
