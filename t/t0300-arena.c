@@ -11,7 +11,11 @@
  * detached for it, a heap with sandboxes cannot be destroyed (EBUSY).
  * Deallocation of a million-deep chain must not recurse. With
  * CONFIG_FROST_DEBUG, a refcount change from another sandbox aborts naming
- * both sandboxes.
+ * both sandboxes. Then the inline allocation paths of <frost/object.h>:
+ * frost_object_new_uninit() (no zeroing, same errors), LIFO reuse and exact
+ * counts in every size class across page changes, frost_sandbox_stats()
+ * read by another thread while the owner churns (exact once it stops), and
+ * fault injection still failing the inline calls.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -293,6 +297,248 @@ TEST(debug_cross_sandbox_refcount_aborts)
 	expect_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
 	expect_true(strstr(buf, "sandbox 2 changed the refcount of sandbox 1's private object") != NULL);
 	tap_diag("%s", buf);
+#endif
+}
+
+/* A leaf user type: no trace, no finalize (freed inline by frost_decref()). */
+static const struct frost_type leaf_type = {
+	.name = "leaf",
+	.basic_size = 64,
+};
+
+/* The sizes of the 32 classes (lib/mm/private.c's table). */
+static const size_t class_sizes[] = {
+	16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512,
+	640, 768, 896, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096,
+	5120, 6144, 7168, 8192,
+};
+
+/* A leaf, or a node when the size can hold its child slot. */
+static const struct frost_type *some_type(size_t size, int i)
+{
+	return (i & 3) || size < sizeof(struct node) ? &leaf_type : &node_type;
+}
+
+static void *uninit_other_thread(void *arg)
+{
+	errno = 0;
+	return frost_object_new_uninit(arg, &leaf_type, 0) ? (void *)1 : (void *)(intptr_t)errno;
+}
+
+TEST_F(heap, object_new_uninit)
+{
+	static const struct frost_type builtin_like = {
+		.name = "fake", .basic_size = 16, .flags = FROST_TYPE_BUILTIN,
+	};
+	struct frost_object *a, *b, *c;
+	pthread_t t;
+	void *ret;
+
+	/* The header is written, the body left alone: write a pattern, free,
+	 * and the next allocation of the class gets the same slot with the
+	 * pattern (or the debug build's poison), never zeroes. */
+	for (size_t s = 0; s < sizeof(class_sizes) / sizeof(class_sizes[0]); s++) {
+		size_t n = class_sizes[s];
+		unsigned char *body;
+		size_t zeroes = 0;
+
+		a = frost_object_new(self->sb, &leaf_type, n);
+		assert_ptr(a, !=, NULL);
+		memset(a + 1, 0xab, n - sizeof(*a));
+		frost_decref(a);
+		b = frost_object_new_uninit(self->sb, &leaf_type, n);
+		assert_ptr(b, ==, a);		/* LIFO: the slot just freed */
+		expect_uint(b->refcnt, ==, 1);
+		expect_ptr(b->type, ==, &leaf_type);
+		body = (unsigned char *)(b + 1);
+		for (size_t i = sizeof(void *); i < n - sizeof(*b); i++)
+			zeroes += body[i] == 0;
+		expect_uint(zeroes, ==, 0);
+		frost_decref(b);
+		/* frost_object_new() on the same slot zeroes it all. */
+		c = frost_object_new(self->sb, &leaf_type, n);
+		assert_ptr(c, ==, a);
+		body = (unsigned char *)(c + 1);
+		for (size_t i = 0; i < n - sizeof(*c); i++)
+			zeroes += body[i] != 0;
+		expect_uint(zeroes, ==, 0);
+		frost_decref(c);
+	}
+	/* Size 0 is the type's basic size; large objects work too. */
+	a = frost_object_new_uninit(self->sb, &leaf_type, 0);
+	assert_ptr(a, !=, NULL);
+	b = frost_object_new_uninit(self->sb, &leaf_type, 100000);
+	assert_ptr(b, !=, NULL);
+	expect_uint(b->refcnt, ==, 1);
+	expect_uint(stats(self->sb).live_objects, ==, 2);
+	expect_uint(stats(self->sb).live_bytes, >=, 64 + 100000);
+	frost_decref(a);
+	frost_decref(b);
+	expect_uint(stats(self->sb).live_objects, ==, 0);
+	/* The errors of frost_object_new(). */
+	expect_null_errno(frost_object_new_uninit(NULL, &leaf_type, 0), EINVAL);
+	expect_null_errno(frost_object_new_uninit(self->sb, NULL, 0), EINVAL);
+	expect_null_errno(frost_object_new_uninit(self->sb, &leaf_type, 8), EINVAL);
+	expect_null_errno(frost_object_new_uninit(self->sb, &builtin_like, 0), EINVAL);
+	pthread_create(&t, NULL, uninit_other_thread, self->sb);
+	pthread_join(t, &ret);
+	expect_int((intptr_t)ret, ==, EPERM);
+	expect_uint(stats(self->sb).live_objects, ==, 0);
+}
+
+TEST_F(heap, inline_alloc_free_many_classes)
+{
+	enum { N = 3000 };
+	static struct frost_object *objs[N];
+	struct frost_sandbox_stats base = stats(self->sb), st;
+
+	for (size_t s = 0; s < sizeof(class_sizes) / sizeof(class_sizes[0]); s++) {
+		size_t size = class_sizes[s];
+		/* Three pages' worth and more: current pages fill and change. */
+		size_t n = 3 * ((65536 - 128) / size) + 7;
+		uint64_t pages;
+
+		if (n > N)
+			n = N;
+		/* Sizes just above the previous class land in this one. */
+		for (size_t i = 0; i < n; i++) {
+			size_t sz = (i & 1) && s ? class_sizes[s - 1] + 1 : size;
+
+			objs[i] = frost_object_new(self->sb, some_type(sz, (int)i), sz);
+			assert_ptr(objs[i], !=, NULL);
+		}
+		st = stats(self->sb);
+		expect_uint(st.live_objects, ==, base.live_objects + n);
+		expect_uint(st.live_bytes, ==, base.live_bytes + n * size);
+		pages = st.pages;
+		/* Free every other one (pages that are not current go partial),
+		 * then reallocate: the freed slots are reused, no page added. */
+		for (size_t i = 0; i < n; i += 2)
+			frost_decref(objs[i]);
+		expect_uint(stats(self->sb).live_objects, ==, base.live_objects + n - (n + 1) / 2);
+		for (size_t i = 0; i < n; i += 2) {
+			objs[i] = frost_object_new_uninit(self->sb, &leaf_type, size);
+			assert_ptr(objs[i], !=, NULL);
+		}
+		st = stats(self->sb);
+		expect_uint(st.live_objects, ==, base.live_objects + n);
+		expect_uint(st.pages, ==, pages);
+		/* LIFO on the current page: free one, get it back. */
+		frost_decref(objs[n - 1]);
+		objs[n - 1] = frost_object_new(self->sb, &leaf_type, size);
+		expect_ptr(objs[n - 1], !=, NULL);
+		for (size_t i = 0; i < n; i++)
+			frost_decref(objs[i]);
+		st = stats(self->sb);
+		expect_uint(st.live_objects, ==, base.live_objects);
+		expect_uint(st.live_bytes, ==, base.live_bytes);
+	}
+	/* Empty pages went back: at most the current pages remain. */
+	expect_uint(stats(self->sb).pages, <=, 32);
+}
+
+struct stats_reader {
+	struct frost_sandbox *sb;
+	int stop;			/* set by the owner, release */
+	uint64_t reads, insane;
+	struct frost_sandbox_stats final;
+};
+
+static void *stats_reader(void *arg)
+{
+	struct stats_reader *r = arg;
+	struct frost_sandbox_stats st;
+
+	/* Pairs with the store-release in the stats_from_another_thread test. */
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		if (frost_sandbox_stats(r->sb, &st)) {
+			r->insane++;
+			break;
+		}
+		/* A snapshot may be off by a page's count, never wild. */
+		if (st.live_objects > 1000000 || st.live_bytes > (UINT64_C(1) << 34))
+			r->insane++;
+		r->reads++;
+	}
+	/* The owner is quiescent now: this sum must be exact. */
+	if (frost_sandbox_stats(r->sb, &r->final))
+		r->insane++;
+	return NULL;
+}
+
+TEST_F(heap, stats_from_another_thread)
+{
+	enum { LIVE = 4000 };
+	static struct frost_object *objs[LIVE];
+	static size_t sizes[LIVE];
+	struct stats_reader r = { .sb = self->sb };
+	uint64_t live = 0, bytes = 0;
+	unsigned int seed = 7;
+	pthread_t t;
+
+	assert_int(pthread_create(&t, NULL, stats_reader, &r), ==, 0);
+	/* Churn through every class and large objects: pages are mapped,
+	 * made current, released and unmapped while the reader sums. */
+	for (int round = 0; round < 40; round++) {
+		for (int i = 0; i < LIVE; i++) {
+			size_t size = class_sizes[rand_r(&seed) % 32];
+
+			if (objs[i])
+				frost_decref(objs[i]);
+			if (rand_r(&seed) % 500 == 0)
+				size = 20000;
+			objs[i] = frost_object_new(self->sb, some_type(size, i), size);
+			assert_ptr(objs[i], !=, NULL);
+			sizes[i] = size;
+		}
+		for (int i = round & 1; i < LIVE; i += 2) {
+			frost_decref(objs[i]);
+			objs[i] = NULL;
+		}
+	}
+	for (int i = 0; i < LIVE; i++) {
+		if (objs[i]) {
+			live++;
+			bytes += sizes[i];
+		}
+	}
+	/* Pairs with the load-acquire in stats_reader(). */
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	expect_uint(r.insane, ==, 0);
+	tap_diag("%llu concurrent reads", (unsigned long long)r.reads);
+	expect_uint(r.final.live_objects, ==, live);
+	expect_uint(r.final.live_bytes, >=, bytes);
+	expect_uint(r.final.live_objects, ==, stats(self->sb).live_objects);
+	expect_uint(r.final.live_bytes, ==, stats(self->sb).live_bytes);
+	for (int i = 0; i < LIVE; i++)
+		if (objs[i])
+			frost_decref(objs[i]);
+	expect_uint(stats(self->sb).live_objects, ==, 0);
+	expect_uint(stats(self->sb).live_bytes, ==, 0);
+}
+
+TEST_F(heap, fault_injection_fails_inline_alloc)
+{
+#ifndef CONFIG_FROST_FAULT_INJECTION
+	tap_skip("needs CONFIG_FROST_FAULT_INJECTION");
+#else
+	struct frost_object *a, *b;
+
+	/* Warm the class: its slot has free slots, the inline path could
+	 * serve the next call without the library. */
+	a = frost_object_new(self->sb, &leaf_type, 64);
+	assert_ptr(a, !=, NULL);
+	frost_decref(a);
+	assert_int(frost_debug_fail_every(1), ==, 0);
+	expect_null_errno(frost_object_new(self->sb, &leaf_type, 64), ENOMEM);
+	expect_null_errno(frost_object_new_uninit(self->sb, &leaf_type, 64), ENOMEM);
+	expect_null_errno(frost_object_new(self->sb, &leaf_type, 20000), ENOMEM);
+	assert_int(frost_debug_fail_every(0), ==, 0);
+	expect_uint(stats(self->sb).live_objects, ==, 0);
+	b = frost_object_new(self->sb, &leaf_type, 64);
+	expect_ptr(b, ==, a);
+	frost_decref(b);
 #endif
 }
 

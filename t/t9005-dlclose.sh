@@ -35,7 +35,18 @@ runs() {
 	done
 }
 
+# The inline allocation paths' symbols: the out-of-line ABI functions and
+# the thread's sandbox, an initial-exec TLS variable.
+exports() {
+	for sym in frost_object_new frost_object_new_uninit frost_object_new_slow; do
+		nm -D --defined-only "$so" | grep -qw "T $sym" || { echo "no $sym"; return 1; }
+	done
+	readelf -W --dyn-syms "$so" | grep -E " TLS +GLOBAL .* __frost_current_sb@" >/dev/null ||
+		{ echo "no exported TLS __frost_current_sb"; return 1; }
+}
+
 ok "libfrost.so is NODELETE" -- nodelete
+ok "libfrost.so exports the allocation fast paths' symbols" -- exports
 ok "dlclose of the last user while frost's threads run, then exit 0" -- runs dlclose
 ok "exit with live heaps and sandboxes: exit 0" -- runs live
 done_testing

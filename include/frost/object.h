@@ -33,13 +33,27 @@
  * object leaks rather than being freed early. (At one increment per
  * nanosecond that takes 292 years; it is a guard, not a feature.)
  *
- * Decref to zero calls frost_dealloc(): the type's finalize runs, children
+ * Decref to zero frees an object without trace or finalize inline when it
+ * can (see below), and otherwise calls frost_dealloc(): the type's
+ * finalize runs, children
  * reached through trace are released, and the memory goes back to the owning
  * sandbox's free list. Immortal objects are never freed by refcounting:
  * shared ones are reclaimed by the heap's collector.
  *
- * The field layout is public only so that these fast paths can be inline;
- * treat struct frost_object as opaque.
+ * Private allocation is inline too (frost_object_new(),
+ * frost_object_new_uninit(), and the free in frost_decref() of an object
+ * whose type has neither trace nor finalize): a pop or a push on the free
+ * list of the sandbox's slot for the size class (struct frost_alloc_slot,
+ * in the sandbox's public prefix), which holds the class's current page's
+ * free slots; anything else (no free slot, a page that is not current, a
+ * large object, an argument error, a library built with fault injection or
+ * debug poisoning) calls out to the library, which does the same work the
+ * long way. A page is found by masking an object's address; its public
+ * head (struct frost_page_head) names its owner and size class.
+ *
+ * The field layouts are public only so that these fast paths can be
+ * inline; treat struct frost_object, struct frost_page_head and the
+ * sandbox prefix as opaque.
  */
 #ifndef __FROST_OBJECT_H
 #define __FROST_OBJECT_H
@@ -48,8 +62,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <frost/compiler.h>
-
-struct frost_sandbox;
+#include <frost/sandbox.h>
 
 /**
  * struct frost_object - header of every frost object (treat as opaque).
@@ -59,6 +72,25 @@ struct frost_sandbox;
 struct frost_object {
 	uint64_t refcnt;
 	const struct frost_type *type;
+};
+
+/* Private memory comes in pages of this size, aligned to it. */
+#define FROST_ARENA_PAGE_SIZE	(1UL << 16)
+
+/**
+ * struct frost_page_head - the public start of a private page's header,
+ * found by masking an object's address with FROST_ARENA_PAGE_SIZE; treat it
+ * as opaque.
+ * @magic: what kind of frost memory the page is.
+ * @kind: small (size-classed) or large.
+ * @size_class: the size class of a small page (0 for a large one).
+ * @owner: the sandbox that owns the page.
+ */
+struct frost_page_head {
+	uint32_t magic;
+	uint16_t kind;
+	uint16_t size_class;
+	struct frost_sandbox *owner;
 };
 
 /* The count immortal objects are created with: the middle of [2^63, 2^64). */
@@ -114,6 +146,31 @@ struct frost_type {
  * Context: the owning sandbox's thread.
  */
 FROST_API void frost_dealloc(struct frost_object *o);
+
+/*
+ * __frost_free_inline() - free private object @o, whose count just dropped
+ * to zero, inline if that is the whole job: its type has no trace and no
+ * finalize, and its page is its class's current page in the owner's slots.
+ * Return: true if freed; false to call frost_dealloc().
+ */
+static inline FROST_ALWAYS_INLINE bool __frost_free_inline(struct frost_object *o)
+{
+	const struct frost_type *t = o->type;
+	const struct frost_page_head *pg;
+	struct frost_alloc_slot *s;
+
+	if (t->trace || t->finalize)
+		return false;
+	pg = (const struct frost_page_head *)((uintptr_t)o & ~(FROST_ARENA_PAGE_SIZE - 1));
+	s = &((struct frost_sandbox_pub *)pg->owner)->alloc[pg->size_class];
+	if (frost_unlikely(s->page != pg))
+		return false;
+	*(void **)o = s->free;
+	s->free = o;
+	/* Relaxed: frost_sandbox_stats() reads it from any thread. */
+	__atomic_store_n(&s->used, s->used - 1, __ATOMIC_RELAXED);
+	return true;
+}
 
 /**
  * frost_debug_check_owner() - Abort if @o is another sandbox's private object.
@@ -201,7 +258,8 @@ static inline void frost_decref(struct frost_object *o)
 #ifdef CONFIG_FROST_DEBUG
 			frost_debug_check_owner(o);
 #endif
-			frost_dealloc(o);
+			if (!__frost_free_inline(o))
+				frost_dealloc(o);
 		}
 		return;
 	}
@@ -263,6 +321,55 @@ FROST_API uint64_t frost_hash(const struct frost_object *o);
 FROST_API bool frost_equal(const struct frost_object *a, const struct frost_object *b);
 
 /**
+ * frost_object_new_slow() - Create a private object (out-of-line part).
+ * @sb: the calling sandbox.
+ * @type: the type.
+ * @size: object size with the header, 0 for @type->basic_size.
+ * @zero: zero the body (frost_object_new()) or not (_uninit()).
+ *
+ * Called by frost_object_new() and frost_object_new_uninit() when their
+ * inline fast path cannot serve the call; not for direct use.
+ *
+ * Context: the sandbox's own thread.
+ * Return: as frost_object_new().
+ */
+FROST_API struct frost_object *frost_object_new_slow(struct frost_sandbox *sb,
+						     const struct frost_type *type, size_t size,
+						     bool zero);
+
+/*
+ * __frost_object_take() - the inline fast path of a private allocation of
+ * @size bytes (header included) for @sb: @sb is the calling thread's
+ * sandbox, @type a user type, @size fits a size class, and the class's slot
+ * has a free slot. Return: the object with its header written (count 1,
+ * @type), the body as it was; NULL when any of that fails (the caller
+ * calls out, which checks again and reports the error).
+ */
+static inline FROST_ALWAYS_INLINE struct frost_object *__frost_object_take(struct frost_sandbox *sb,
+						       const struct frost_type *type, size_t size)
+{
+	struct frost_alloc_slot *s;
+	struct frost_object *o;
+
+	/* Two branches, not one on a combined flag: one compare each. */
+	if (frost_unlikely(sb != __frost_current_sb))
+		return NULL;
+	if (frost_unlikely(!sb || (type->flags & FROST_TYPE_BUILTIN) ||
+			   size - sizeof(*o) > FROST_SMALL_SIZE_MAX - sizeof(*o)))
+		return NULL;
+	s = &((struct frost_sandbox_pub *)sb)->alloc[__frost_size_class(size)];
+	o = (struct frost_object *)s->free;
+	if (frost_unlikely(!o))
+		return NULL;
+	s->free = *(void **)o;
+	/* Relaxed: frost_sandbox_stats() reads it from any thread. */
+	__atomic_store_n(&s->used, s->used + 1, __ATOMIC_RELAXED);
+	o->refcnt = 1;
+	o->type = type;
+	return o;
+}
+
+/**
  * frost_object_new() - Create a private object of a user type.
  * @sb: the calling sandbox.
  * @type: the type; must outlive every object of it.
@@ -271,13 +378,70 @@ FROST_API bool frost_equal(const struct frost_object *a, const struct frost_obje
  *
  * Everything after the header is zeroed, so trace sees NULL child slots
  * until the caller fills them. The object starts with one reference.
+ * Inline when the sandbox's slot for the size class has a free slot; the
+ * library also exports the function, for callers that take its address.
  *
  * Context: the sandbox's own thread.
  * Return: the object; NULL with errno EINVAL (NULL or detached @sb, NULL
- * @type, size smaller than the header) or ENOMEM.
+ * @type, size smaller than the header), EPERM (another thread's @sb) or
+ * ENOMEM.
  */
-FROST_API struct frost_object *frost_object_new(struct frost_sandbox *sb,
-						const struct frost_type *type, size_t size);
+static inline FROST_ALWAYS_INLINE struct frost_object *frost_object_new(struct frost_sandbox *sb,
+						    const struct frost_type *type, size_t size)
+{
+	if (frost_likely(type != NULL)) {
+		size_t n = size ? size : type->basic_size;
+		struct frost_object *o = __frost_object_take(sb, type, n);
+
+		if (frost_likely(o != NULL)) {
+			/*
+			 * The slot is a multiple of 16 bytes: zero the body in
+			 * 16-byte units with plain stores (never a memset call
+			 * or a rep stos, whose start-up cost is a whole
+			 * allocation's; a 2x unrolled loop measured no better).
+			 */
+			uint64_t *w = (uint64_t *)(void *)(o + 1);
+
+			for (size_t i = 0; i < (n - sizeof(*o) + 15) / 16; i++) {
+				w[2 * i] = 0;
+				w[2 * i + 1] = 0;
+			}
+			return o;
+		}
+	}
+	return frost_object_new_slow(sb, type, size, true);
+}
+
+/**
+ * frost_object_new_uninit() - Create a private object whose body the caller
+ * writes whole.
+ * @sb: the calling sandbox.
+ * @type: the type; must outlive every object of it.
+ * @size: object size in bytes including the struct frost_object header;
+ *	0 means @type->basic_size.
+ *
+ * As frost_object_new(), but the body after the header is left as the
+ * allocator had it (garbage): the caller must write every byte of it, and
+ * every child slot trace visits, before the object is passed to any frost
+ * call (frost_freeze(), a container, frost_decref() of a type with trace)
+ * or a quiescent state lets the reclaimer scan it. Saves the zeroing of
+ * frost_object_new() for types that are filled at once.
+ *
+ * Context: the sandbox's own thread.
+ * Return: the object; NULL with errno as frost_object_new().
+ */
+static inline FROST_ALWAYS_INLINE struct frost_object *
+frost_object_new_uninit(struct frost_sandbox *sb, const struct frost_type *type, size_t size)
+{
+	if (frost_likely(type != NULL)) {
+		struct frost_object *o = __frost_object_take(sb, type,
+							     size ? size : type->basic_size);
+
+		if (frost_likely(o != NULL))
+			return o;
+	}
+	return frost_object_new_slow(sb, type, size, false);
+}
 
 /**
  * frost_freeze() - Make an immutable, shared copy of @o.

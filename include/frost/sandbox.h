@@ -31,6 +31,72 @@ struct frost_sandbox_qs {
 	unsigned long gp_seen;
 };
 
+/* Size classes of private allocations: 16..128 by 16, then four per power of two. */
+#define FROST_NR_SIZE_CLASSES	32
+/* The largest small (size-classed) private allocation; larger ones get a mapping. */
+#define FROST_SMALL_SIZE_MAX	8192u
+
+/**
+ * struct frost_alloc_slot - one size class's allocation state in a sandbox,
+ * public only so that private allocation and free can be inline; treat it
+ * as opaque.
+ * @free: the free slots of the class's current page, linked through their
+ *	first word; NULL when it has none (the out-of-line path refills).
+ * @page: the class's current page (NULL: none). A free of a slot of this
+ *	page pushes onto @free; every other free calls out.
+ * @used: allocations alive in the current page. Written by the owner only,
+ *	with relaxed atomic stores, so that frost_sandbox_stats() can read it
+ *	whole from any thread.
+ */
+struct frost_alloc_slot {
+	void *free;
+	const void *page;
+	unsigned long used;
+};
+
+/**
+ * struct frost_sandbox_pub - the public start of every struct frost_sandbox
+ * (frost_quiescent() and the allocation fast paths are inline); treat it as
+ * opaque.
+ * @qs: the quiescent-state words.
+ * @alloc: the object allocation state, one slot per size class. In library
+ *	builds that must see every allocation (fault injection, debug
+ *	poisoning) the slots stay empty and every call goes out of line.
+ */
+struct frost_sandbox_pub {
+	struct frost_sandbox_qs qs;
+	struct frost_alloc_slot alloc[FROST_NR_SIZE_CLASSES];
+};
+
+/**
+ * __frost_current_sb - The calling thread's sandbox, or NULL (not for
+ * direct use: frost_sandbox_current() is the API).
+ *
+ * What the inline fast paths compare a sandbox argument with (every
+ * sandbox-taking call checks it). Exported with the initial-exec TLS model:
+ * one %fs-relative load, no __tls_get_addr() call. That works for programs
+ * linked with libfrost and for modules dlopen()ed later (libfrost itself
+ * already needs its 8 bytes of static TLS, which glibc's surplus provides).
+ */
+FROST_API extern __thread FROST_TLS_IE struct frost_sandbox *__frost_current_sb;
+
+/*
+ * __frost_size_class() - the size class of a small allocation of @size
+ * bytes (at most FROST_SMALL_SIZE_MAX): 16..128 by 16, then four classes
+ * per power of two, up to 8192.
+ */
+static inline unsigned int __frost_size_class(size_t size)
+{
+	size_t s;
+	unsigned int b;
+
+	if (size <= 128)
+		return size ? (unsigned int)((size + 15) >> 4) - 1 : 0;
+	s = size - 1;
+	b = 63 - (unsigned int)__builtin_clzl(s);
+	return 8 + (b - 7) * 4 + (unsigned int)((s >> (b - 2)) & 3);
+}
+
 /**
  * frost_quiescent_slow() - Report a quiescent state (out-of-line part).
  * @sb: the calling thread's sandbox.

@@ -39,7 +39,7 @@
 #include <stdlib.h>
 #include "core/handle.h"
 
-__thread struct frost_sandbox *__frost_current_sb __attribute__((tls_model("initial-exec")));
+__thread FROST_TLS_IE struct frost_sandbox *__frost_current_sb;
 
 int __frost_check_sandbox_slow(const struct frost_sandbox *sb)
 {

@@ -71,6 +71,9 @@ struct frost_heap_core {
  * struct frost_sandbox_core - the bottom part of every sandbox.
  * @qs: the public quiescent-state words, first (frost_quiescent()'s inline
  *	fast path); written by lib/rcu/ only.
+ * @alloc: the public object allocation slots, right after @qs (the inline
+ *	frost_object_new() and frost_decref()); owned by lib/mm/private.c.
+ *	@qs and @alloc are struct frost_sandbox_pub, field for field.
  * @magic: FROST_SANDBOX_MAGIC while attached, 0 after detach; stored and
  *	loaded with relaxed atomics (a stale pointer's check reads it).
  * @heap: the heap.
@@ -83,6 +86,7 @@ struct frost_heap_core {
  */
 struct frost_sandbox_core {
 	struct frost_sandbox_qs qs;
+	struct frost_alloc_slot alloc[FROST_NR_SIZE_CLASSES];
 	uint32_t magic;
 	struct frost_heap *heap;
 	uint64_t id;
@@ -118,13 +122,18 @@ struct frost_sandbox_core {
 void __frost_heap_core_init(struct frost_heap *heap);
 
 /*
- * The calling thread's sandbox, or NULL (lib/sandbox/sandbox.c sets it at
- * attach and clears it at detach). Initial-exec TLS: one %fs-relative load,
- * not a __tls_get_addr() call, although libfrost is a shared library; its
- * 8 bytes fit glibc's static TLS surplus even when libfrost is dlopen()ed.
+ * __frost_current_sb, declared in include/frost/sandbox.h (exported: the
+ * public inline fast paths check their sandbox argument against it), is the
+ * calling thread's sandbox or NULL; lib/sandbox/sandbox.c sets it at attach
+ * and clears it at detach. Initial-exec TLS: one %fs-relative load, not a
+ * __tls_get_addr() call, although libfrost is a shared library; its 8 bytes
+ * fit glibc's static TLS surplus even when libfrost is dlopen()ed.
  */
-extern __thread struct frost_sandbox *__frost_current_sb
-	__attribute__((tls_model("initial-exec")));
+_Static_assert(__builtin_offsetof(struct frost_sandbox_core, qs) ==
+	       __builtin_offsetof(struct frost_sandbox_pub, qs) &&
+	       __builtin_offsetof(struct frost_sandbox_core, alloc) ==
+	       __builtin_offsetof(struct frost_sandbox_pub, alloc),
+	       "struct frost_sandbox_core does not start with struct frost_sandbox_pub");
 
 /* Out-of-line part of __frost_check_sandbox(): tells EINVAL from EPERM. */
 int __frost_check_sandbox_slow(const struct frost_sandbox *sb);

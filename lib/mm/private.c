@@ -5,7 +5,8 @@
  * Theory of operation (fast paths: lib/mm/private.h). A sandbox's arena
  * owns 64 KiB pages aligned to 64 KiB. Each small page serves one size
  * class and one sort (objects or raw buffers) and has its own free list.
- * Per class, the arena allocates from a *current* page and keeps other pages
+ * Per class, the arena allocates from a *current* page, whose free list and
+ * count its class slot holds (lib/mm/private.h), and keeps other pages
  * that have free slots on a *partial* list; a page that fills up leaves
  * every list ("unlisted") until a slot in it is freed. A page whose last
  * slot is freed goes to a small cache of empty pages, shared by all classes;
@@ -13,7 +14,8 @@
  * FROST_MAP_BATCH at a time to keep mmap calls rare.
  *
  * Invariants (checked under CONFIG_FROST_DEBUG):
- *   - a page's @listed says where it is: its class's current page, on the
+ *   - a page's @listed says where it is: its class's current page (then its
+ *     slot's @page names it and its own @free and @used are stale), on the
  *     partial list, or unlisted; an unlisted page is full;
  *   - a page on the partial list has used < capacity and used > 0;
  *   - every page and large mapping is on the arena's @all list.
@@ -41,26 +43,81 @@ const uint32_t __frost_class_size[FROST_NR_CLASSES] = {
 	2560, 3072, 3584, 4096, 5120, 6144, 7168, 8192,
 };
 
-/*
- * The current page of a class that has none: no free slot, never full
- * in the sense of the lists (kind SENTINEL keeps it out of them).
- */
-static struct frost_page frost_sentinel_page = {
-	.magic = FROST_PAGE_MAGIC,
-	.kind = FROST_PAGE_SENTINEL,
-};
-
-void __frost_private_heap_init(struct frost_private_heap *ph)
+void __frost_private_heap_init(struct frost_private_heap *ph, struct frost_alloc_slot *pub)
 {
 	memset(ph, 0, sizeof(*ph));
-	for (int s = 0; s < FROST_NR_SORTS; s++) {
-		for (int c = 0; c < FROST_NR_CLASSES; c++) {
-			ph->classes[s][c].current = &frost_sentinel_page;
-			CDS_INIT_LIST_HEAD(&ph->classes[s][c].partial);
-		}
-	}
+	/* Empty slots: no page, no free slot, so every first call goes slow. */
+	memset(pub, 0, FROST_NR_CLASSES * sizeof(*pub));
+	ph->pub = pub;
+	ph->slots[FROST_ALLOC_OBJECT] = FROST_INLINE_ALLOC ? pub : ph->own[FROST_ALLOC_OBJECT];
+	ph->slots[FROST_ALLOC_RAW] = ph->own[FROST_ALLOC_RAW];
+	for (int s = 0; s < FROST_NR_SORTS; s++)
+		for (int c = 0; c < FROST_NR_CLASSES; c++)
+			CDS_INIT_LIST_HEAD(&ph->partial[s][c]);
 	CDS_INIT_LIST_HEAD(&ph->all);
 	CDS_INIT_LIST_HEAD(&ph->empty);
+}
+
+/* Allocations entering (@d > 0) or leaving the off-current counters. */
+static void off_count(struct frost_private_heap *ph, int64_t objects, int64_t bytes)
+{
+#ifdef CONFIG_FROST_STATS
+	__frost_stat_add(&ph->off_objects, (uint64_t)objects);
+	__frost_stat_add(&ph->off_bytes, (uint64_t)bytes);
+#else
+	(void)ph;
+	(void)objects;
+	(void)bytes;
+#endif
+}
+
+void __frost_private_stats(const struct frost_private_heap *ph, uint64_t *objects,
+			   uint64_t *bytes)
+{
+	uint64_t o = __frost_stat_read(&ph->off_objects);
+	uint64_t b = __frost_stat_read(&ph->off_bytes);
+
+	/*
+	 * Every table, used or not: an unused one counts zero, and reading
+	 * them all needs no pointer the owner writes.
+	 */
+	for (unsigned int c = 0; c < FROST_NR_CLASSES; c++) {
+		uint64_t n = __frost_stat_read(&ph->pub[c].used);
+
+		for (int s = 0; s < FROST_NR_SORTS; s++)
+			n += __frost_stat_read(&ph->own[s][c].used);
+		o += n;
+		b += n * __frost_class_size[c];
+	}
+	*objects = o;
+	*bytes = b;
+}
+
+/* @pg becomes the current page of slot @s: its list and count move in. */
+static void slot_take(struct frost_private_heap *ph, struct frost_alloc_slot *s,
+		      struct frost_page *pg)
+{
+	/* Count first, then uncount: a concurrent stats reader over-counts. */
+	__frost_stat_add(&s->used, pg->used);
+	off_count(ph, -(int64_t)pg->used, -(int64_t)pg->used * pg->obj_size);
+	s->free = pg->free;
+	pg->free = NULL;
+	s->page = pg;
+	pg->listed = FROST_PAGE_CURRENT;
+}
+
+/* The current page of slot @s (full, or the arena dying) moves out. */
+static void slot_release(struct frost_private_heap *ph, struct frost_alloc_slot *s)
+{
+	struct frost_page *pg = (struct frost_page *)s->page;
+	unsigned long used = s->used;
+
+	pg->free = s->free;
+	pg->used = (uint32_t)used;
+	off_count(ph, (int64_t)used, (int64_t)used * pg->obj_size);
+	__frost_stat_sub(&s->used, used);
+	s->free = NULL;
+	s->page = NULL;
 }
 
 #define page_of_node(n)		__frost_container_of(n, struct frost_page, node)
@@ -97,9 +154,9 @@ static void all_unlink(struct frost_private_heap *ph, struct frost_page *pg)
 	__frost_stat_sub(&ph->pages, 1);
 }
 
-static void partial_push(struct frost_size_class *sc, struct frost_page *pg)
+static void partial_push(struct cds_list_head *partial, struct frost_page *pg)
 {
-	cds_list_add(&pg->node, &sc->partial);
+	cds_list_add(&pg->node, partial);
 	pg->listed = FROST_PAGE_PARTIAL;
 }
 
@@ -197,17 +254,15 @@ static void *alloc_large(struct frost_private_heap *ph, struct frost_sandbox *ow
 	pg->arena = ph;
 	pg->map_len = len;
 	all_link(ph, pg);
-#ifdef CONFIG_FROST_STATS
-	__frost_stat_add(&ph->live_objects, 1);
-	__frost_stat_add(&ph->live_bytes, len - FROST_PAGE_HDR_SIZE);
-#endif
+	off_count(ph, 1, (int64_t)(len - FROST_PAGE_HDR_SIZE));
 	return (char *)pg + FROST_PAGE_HDR_SIZE;
 }
 
 void *__frost_private_alloc_slow(struct frost_private_heap *ph, struct frost_sandbox *owner,
 				 size_t size, enum frost_alloc_sort sort)
 {
-	struct frost_size_class *sc;
+	struct frost_alloc_slot *s;
+	struct cds_list_head *partial;
 	struct frost_page *pg;
 	unsigned int c;
 
@@ -215,40 +270,39 @@ void *__frost_private_alloc_slow(struct frost_private_heap *ph, struct frost_san
 		return alloc_large(ph, owner, size, sort);
 
 	c = __frost_size_class(size);
-	sc = &ph->classes[sort][c];
-	pg = sc->current;
-	frost_assert(!pg->free);
+	s = ph->slots[sort] + c;
+	partial = &ph->partial[sort][c];
+	frost_assert(!s->free);
 	/* The current page is full: it leaves the lists until a slot frees. */
-	if (pg->kind == FROST_PAGE_PRIVATE) {
-		frost_assert(pg->used == pg->capacity);
+	if (s->page) {
+		pg = (struct frost_page *)s->page;
+		frost_assert(s->used == pg->capacity);
+		slot_release(ph, s);
 		pg->listed = FROST_PAGE_UNLISTED;
 	}
-	if (!cds_list_empty(&sc->partial)) {
-		pg = page_of_node(sc->partial.next);
+	if (!cds_list_empty(partial)) {
+		pg = page_of_node(partial->next);
 		partial_remove(pg);
 	} else {
 		pg = page_get(ph);
 		if (!pg) {
-			sc->current = &frost_sentinel_page;
 			errno = ENOMEM;
 			return NULL;
 		}
 		page_format(ph, owner, pg, c, sort);
 	}
-	pg->listed = FROST_PAGE_CURRENT;
-	sc->current = pg;
+	slot_take(ph, s, pg);
 	/*
 	 * Pop the slot here rather than through __frost_private_alloc_sort():
-	 * that would count (and, with fault injection, could fail) the same
-	 * allocation a second time after the page was already made current.
+	 * that would (with fault injection) fail the same allocation a
+	 * second time after the page was already made current.
 	 */
-	return __frost_page_pop(ph, pg, c);
+	return __frost_slot_pop(s);
 }
 
 void __frost_private_free_slow(struct frost_page *pg)
 {
 	struct frost_private_heap *ph = pg->arena;
-	struct frost_size_class *sc;
 
 	/*
 	 * Teardown is walking the page lists and will unmap everything: a
@@ -257,17 +311,13 @@ void __frost_private_free_slow(struct frost_page *pg)
 	if (unlikely(ph->dying))
 		return;
 	if (pg->kind == FROST_PAGE_PRIVATE_LARGE) {
-#ifdef CONFIG_FROST_STATS
-		__frost_stat_sub(&ph->live_objects, 1);
-		__frost_stat_sub(&ph->live_bytes, pg->map_len - FROST_PAGE_HDR_SIZE);
-#endif
+		off_count(ph, -1, -(int64_t)(pg->map_len - FROST_PAGE_HDR_SIZE));
 		all_unlink(ph, pg);
 		munmap(pg, pg->map_len);
 		return;
 	}
 	frost_bug_on(pg->magic != FROST_PAGE_MAGIC || pg->kind != FROST_PAGE_PRIVATE);
 
-	sc = &ph->classes[pg->sort][pg->size_class];
 	frost_assert(pg->listed != FROST_PAGE_CURRENT);
 	if (pg->used == 0) {
 		if (pg->listed == FROST_PAGE_PARTIAL)
@@ -277,7 +327,7 @@ void __frost_private_free_slow(struct frost_page *pg)
 	}
 	/* A full page got a free slot: back on the partial list. */
 	frost_assert(pg->listed == FROST_PAGE_UNLISTED);
-	partial_push(sc, pg);
+	partial_push(&ph->partial[pg->sort][pg->size_class], pg);
 }
 
 void *__frost_private_alloc(struct frost_sandbox *sb, size_t size)
@@ -324,9 +374,11 @@ static uint64_t page_for_each_live(struct frost_page *pg,
 {
 	uint64_t freebits[(FROST_PAGE_SIZE / 16 + 63) / 64] = { 0 };
 	char *base = (char *)pg + FROST_PAGE_HDR_SIZE;
+	struct frost_alloc_slot *s = pg->arena->slots[pg->sort] + pg->size_class;
 	uint64_t live = 0;
 
-	for (void **f = pg->free; f; f = *f) {
+	/* A current page's free list is its slot's. */
+	for (void **f = s->page == pg ? s->free : pg->free; f; f = *f) {
 		size_t i = (size_t)((char *)f - base) / pg->obj_size;
 
 		freebits[i / 64] |= UINT64_C(1) << (i % 64);
@@ -389,6 +441,6 @@ uint64_t __frost_private_heap_destroy(struct frost_private_heap *ph,
 	}
 	cds_list_for_each_safe(n, next, &ph->empty)
 		munmap(page_of_node(n), FROST_PAGE_SIZE);
-	__frost_private_heap_init(ph);
+	__frost_private_heap_init(ph, ph->pub);
 	return live;
 }

@@ -14,6 +14,24 @@
  *
  * Only the owning sandbox's thread touches its pages, so the fast paths are
  * plain loads and stores: no atomics, no locks.
+ *
+ * Current pages, SLUB style: while a page is its class's current page, its
+ * free list and live count live in the class's struct frost_alloc_slot,
+ * not in the page, and the fast paths touch only that slot (allocation) or
+ * the page's identity and the slot (free). The object sort's slots are the
+ * sandbox's public ones (struct frost_sandbox_pub, include/frost/sandbox.h),
+ * so frost_object_new() and frost_decref() pop and push them inline in the
+ * caller; builds that must see every allocation (CONFIG_FROST_FAULT_INJECTION,
+ * CONFIG_FROST_DEBUG's poisoning) use private slots and leave the public
+ * ones empty, which sends every inline call out of line.
+ *
+ * Statistics are summed when asked (__frost_private_stats()): the slots'
+ * live counts plus @off_objects/@off_bytes, the allocations outside current
+ * pages, which only slow paths change (a page that becomes or stops being
+ * current moves its count between the two). No per-allocation counter but
+ * the slot's, which the allocator keeps anyway; everything read lives in
+ * the sandbox structure (type-stable), never in a page that may be unmapped
+ * under the reader.
  */
 #ifndef __FROST_MM_PRIVATE_H
 #define __FROST_MM_PRIVATE_H
@@ -28,8 +46,15 @@
 #include "core/stat.h"
 #include "mm/page.h"
 
-#define FROST_SMALL_MAX		8192u
-#define FROST_NR_CLASSES	32
+#define FROST_SMALL_MAX		FROST_SMALL_SIZE_MAX
+#define FROST_NR_CLASSES	FROST_NR_SIZE_CLASSES
+
+/* Whether the object sort's slots are the public ones (see above). */
+#if defined(CONFIG_FROST_FAULT_INJECTION) || defined(CONFIG_FROST_DEBUG)
+#define FROST_INLINE_ALLOC	0
+#else
+#define FROST_INLINE_ALLOC	1
+#endif
 
 /*
  * Arena memory holds two sorts of allocations: objects (a struct
@@ -46,12 +71,14 @@ enum frost_alloc_sort {
  * struct frost_page - header at the start of every arena page/mapping.
  * @magic, @kind: what this page is (checked in debug builds).
  * @size_class: class index (small pages).
- * @obj_size: allocation size of each slot (small) or usable size (large).
- * @used: live allocations in the page.
- * @capacity: slots in the page.
  * @owner: the sandbox that owns the page.
+ * @obj_size: allocation size of each slot (small) or usable size (large).
+ * @used: live allocations in the page, while it is not current (a current
+ *	page's count is its slot's).
+ * @capacity: slots in the page.
  * @arena: that sandbox's arena (saves a lookup on free).
- * @free: the page's free list (slots linked through their first word).
+ * @free: the page's free list (slots linked through their first word),
+ *	while it is not current (a current page's list is its slot's).
  * @map_len: length of the mapping (large).
  * @node: on its class's partial list, or on the arena's cache of empty
  *	pages.
@@ -65,12 +92,12 @@ struct frost_page {
 	uint32_t magic;
 	uint16_t kind;
 	uint16_t size_class;
+	struct frost_sandbox *owner;
 	uint32_t obj_size;
 	uint32_t used;
 	uint32_t capacity;
 	uint16_t listed;
 	uint16_t sort;
-	struct frost_sandbox *owner;
 	struct frost_private_heap *arena;
 	void *free;
 	size_t map_len;
@@ -85,6 +112,17 @@ enum frost_page_listing {
 };
 
 FROST_PAGE_HEADER_CHECK(struct frost_page);
+/* The inline free of <frost/object.h> reads a page through its public head. */
+_Static_assert(__builtin_offsetof(struct frost_page, magic) ==
+	       __builtin_offsetof(struct frost_page_head, magic) &&
+	       __builtin_offsetof(struct frost_page, kind) ==
+	       __builtin_offsetof(struct frost_page_head, kind) &&
+	       __builtin_offsetof(struct frost_page, size_class) ==
+	       __builtin_offsetof(struct frost_page_head, size_class) &&
+	       __builtin_offsetof(struct frost_page, owner) ==
+	       __builtin_offsetof(struct frost_page_head, owner),
+	       "struct frost_page does not start with struct frost_page_head");
+_Static_assert(FROST_PAGE_SIZE == FROST_ARENA_PAGE_SIZE, "page sizes differ");
 
 /* Offset of the first slot: the header rounded up to a cache line. */
 #define FROST_PAGE_HDR_SIZE	128
@@ -94,35 +132,55 @@ static inline struct frost_page *__frost_page_of(const void *p)
 	return (struct frost_page *)((uintptr_t)p & ~(FROST_PAGE_SIZE - 1));
 }
 
-/* struct frost_size_class - a sandbox's allocation state for one class. */
-struct frost_size_class {
-	struct frost_page *current;	/* never NULL: an empty sentinel at worst */
-	struct cds_list_head partial;	/* other pages with free slots */
-};
-
 /*
  * struct frost_private_heap - the arena embedded in each sandbox.
- * @classes: per-sort, per-class current page and partial list.
+ * @slots: per sort, the class slots in use: the object sort's are @pub
+ *	(FROST_INLINE_ALLOC) or @own's, the raw sort's always @own's.
+ * @pub: the sandbox's public slots (the alloc array of struct
+ *	frost_sandbox_pub).
+ * @own: private slots, for the raw sort and the builds without inline
+ *	allocation.
+ * @partial: per sort and class, the pages with free slots that are not
+ *	current.
  * @all: every page and large mapping of the sandbox (for teardown).
  * @empty: cached empty pages (reused by any class).
  * @nr_empty: how many are cached.
- * @live_objects, @live_bytes, @pages: the counters frost_sandbox_stats()
- *	reports (written by the owner alone with __frost_stat_add(), so any
- *	thread may read them with relaxed atomic loads).
+ * @off_objects, @off_bytes: allocations outside current pages (with
+ *	CONFIG_FROST_STATS), and @pages: the counters frost_sandbox_stats()
+ *	sums with the slots' (written by the owner alone with
+ *	__frost_stat_add(), so any thread may read them with relaxed atomic
+ *	loads).
  * @dying: teardown in progress (frees must not touch the page lists).
  */
 struct frost_private_heap {
-	struct frost_size_class classes[FROST_NR_SORTS][FROST_NR_CLASSES];
+	struct frost_alloc_slot *slots[FROST_NR_SORTS];
+	struct frost_alloc_slot *pub;
+	struct frost_alloc_slot own[FROST_NR_SORTS][FROST_NR_CLASSES];
+	struct cds_list_head partial[FROST_NR_SORTS][FROST_NR_CLASSES];
 	struct cds_list_head all;
 	struct cds_list_head empty;
 	unsigned int nr_empty;
-	uint64_t live_objects;
-	uint64_t live_bytes;
+	uint64_t off_objects;
+	uint64_t off_bytes;
 	uint64_t pages;
 	bool dying;
 };
 
-void __frost_private_heap_init(struct frost_private_heap *ph);
+/*
+ * __frost_private_heap_init() - set up an empty arena @ph whose object
+ * slots, when inline allocation is built in, are @pub (the sandbox's
+ * public ones; emptied here either way).
+ */
+void __frost_private_heap_init(struct frost_private_heap *ph, struct frost_alloc_slot *pub);
+
+/*
+ * __frost_private_stats() - live allocations and their bytes in @ph,
+ * summed from its slots and its counters. Context: any thread while the
+ * sandbox is attached (relaxed atomic loads of owner-written words): a
+ * snapshot, exact once the owner is quiescent.
+ */
+void __frost_private_stats(const struct frost_private_heap *ph, uint64_t *objects,
+			   uint64_t *bytes);
 
 /*
  * __frost_map_aligned() - map @len bytes (a multiple of FROST_PAGE_SIZE)
@@ -149,40 +207,20 @@ uint64_t __frost_private_heap_destroy(struct frost_private_heap *ph,
 uint64_t __frost_private_for_each_object(struct frost_private_heap *ph,
 					 void (*fn)(struct frost_object *o, void *arg), void *arg);
 
-/* Size classes: 16..128 by 16, then four classes per power of two. */
-static inline unsigned int __frost_size_class(size_t size)
-{
-	size_t s;
-	unsigned int b;
-
-	if (size <= 128)
-		return size ? (unsigned int)((size + 15) >> 4) - 1 : 0;
-	s = size - 1;
-	b = 63 - (unsigned int)__builtin_clzl(s);
-	return 8 + (b - 7) * 4 + (unsigned int)((s >> (b - 2)) & 3);
-}
-
 extern const uint32_t __frost_class_size[FROST_NR_CLASSES];
 
 void *__frost_private_alloc_slow(struct frost_private_heap *ph, struct frost_sandbox *owner,
 				 size_t size, enum frost_alloc_sort sort);
 void __frost_private_free_slow(struct frost_page *pg);
 
-/* Take the first free slot of @pg (class @c of @ph), which has one. */
-static inline void *__frost_page_pop(struct frost_private_heap *ph, struct frost_page *pg,
-				     unsigned int c)
+/* Take the first free slot of @s, which has one. */
+static inline void *__frost_slot_pop(struct frost_alloc_slot *s)
 {
-	void **slot = pg->free;
+	void **p = s->free;
 
-	pg->free = *slot;
-	pg->used++;
-#ifdef CONFIG_FROST_STATS
-	__frost_stat_add(&ph->live_objects, 1);
-	__frost_stat_add(&ph->live_bytes, __frost_class_size[c]);
-#endif
-	(void)ph;
-	(void)c;
-	return slot;
+	s->free = *p;
+	__frost_stat_add(&s->used, 1);
+	return p;
 }
 
 /*
@@ -190,8 +228,9 @@ static inline void *__frost_page_pop(struct frost_private_heap *ph, struct frost
  * aligned, uninitialised; @owner is recorded in new pages.
  * Return: the memory or NULL with errno ENOMEM.
  *
- * Fast path: pop the current page's free list (plain loads and stores: the
- * arena is its owner's alone). Fault-injection builds may fail any call,
+ * Fast path: pop the class slot's free list (plain loads and stores: the
+ * arena is its owner's alone; the count's store is relaxed-atomic for
+ * frost_sandbox_stats()). Fault-injection builds may fail any call,
  * fast path included, before it changes anything (lib/core/fault.h); in
  * other builds the check is the constant false and compiles away.
  */
@@ -204,37 +243,45 @@ static inline void *__frost_private_alloc_sort(struct frost_private_heap *ph,
 		return NULL;
 	}
 	if (likely(size <= FROST_SMALL_MAX)) {
-		unsigned int c = __frost_size_class(size);
-		struct frost_page *pg = ph->classes[sort][c].current;
+		struct frost_alloc_slot *s = ph->slots[sort] + __frost_size_class(size);
 
-		if (likely(pg->free))
-			return __frost_page_pop(ph, pg, c);
+		if (likely(s->free))
+			return __frost_slot_pop(s);
 	}
 	return __frost_private_alloc_slow(ph, owner, size, sort);
 }
 
 /*
  * __frost_private_free_page() - free @p, whose page header is @pg.
- * Fast path: push onto the page's free list; the slow path relists a page
- * that was full and releases a partial page that became empty.
+ * Fast path: push onto the class slot's list when @pg is current (it stays
+ * current even when it empties), else onto the page's own list; the slow
+ * path relists a page that was full and releases a partial page that
+ * became empty.
  */
 static inline void __frost_private_free_page(struct frost_page *pg, void *p)
 {
 	if (likely(pg->kind == FROST_PAGE_PRIVATE)) {
+		struct frost_private_heap *ph = pg->arena;
+		struct frost_alloc_slot *s = ph->slots[pg->sort] + pg->size_class;
+
 #ifdef CONFIG_FROST_DEBUG
 		/* Poison all but the free-list link: use after free shows. */
 		__builtin_memset((char *)p + sizeof(void *), 0x6b, pg->obj_size - sizeof(void *));
 #endif
+		if (likely(s->page == pg)) {
+			*(void **)p = s->free;
+			s->free = p;
+			__frost_stat_sub(&s->used, 1);
+			return;
+		}
 		*(void **)p = pg->free;
 		pg->free = p;
-#ifdef CONFIG_FROST_STATS
-		__frost_stat_sub(&pg->arena->live_objects, 1);
-		__frost_stat_sub(&pg->arena->live_bytes, pg->obj_size);
-#endif
 		pg->used--;
-		/* The current page stays put even when it empties. */
-		if (likely(pg->listed == FROST_PAGE_CURRENT ||
-			   (pg->used != 0 && pg->listed == FROST_PAGE_PARTIAL)))
+#ifdef CONFIG_FROST_STATS
+		__frost_stat_sub(&ph->off_objects, 1);
+		__frost_stat_sub(&ph->off_bytes, pg->obj_size);
+#endif
+		if (likely(pg->used != 0 && pg->listed == FROST_PAGE_PARTIAL))
 			return;
 	}
 	__frost_private_free_slow(pg);

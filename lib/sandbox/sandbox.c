@@ -133,7 +133,7 @@ static int attach_init(struct frost_heap *heap, struct frost_sandbox *sb, bool s
 	sb->tid = (pid_t)syscall(SYS_gettid);
 	sb->thread = pthread_self();
 	sb->spawned = spawned;
-	__frost_private_heap_init(&sb->arena);
+	__frost_private_heap_init(&sb->arena, sb->alloc);
 	__frost_pins_init(sb);
 	if (pthread_setspecific(frost_exit_key, sb))
 		return -ENOMEM;
@@ -269,14 +269,15 @@ int frost_sandbox_stats(const struct frost_sandbox *sb, struct frost_sandbox_sta
 {
 	/*
 	 * Any thread may ask (the structure is type-stable, the counters are
-	 * written with relaxed atomic stores by the owner): the figures are a
-	 * snapshot, each counter whole, not a consistent set.
+	 * written with relaxed atomic stores by the owner; the live counts are
+	 * summed from the arena's class slots and counters, never from its
+	 * pages): the figures are a snapshot, each word whole, not a
+	 * consistent set.
 	 */
 	if (!sb || !st || __atomic_load_n(&sb->magic, __ATOMIC_RELAXED) != FROST_SANDBOX_MAGIC)
 		return -EINVAL;
 	st->id = __atomic_load_n(&sb->id, __ATOMIC_RELAXED);
-	st->live_objects = __atomic_load_n(&sb->arena.live_objects, __ATOMIC_RELAXED);
-	st->live_bytes = __atomic_load_n(&sb->arena.live_bytes, __ATOMIC_RELAXED);
+	__frost_private_stats(&sb->arena, &st->live_objects, &st->live_bytes);
 	st->pages = __atomic_load_n(&sb->arena.pages, __ATOMIC_RELAXED);
 	st->pins = __atomic_load_n(&sb->pins.total, __ATOMIC_RELAXED);
 	return 0;

@@ -18,11 +18,25 @@
  * Ownership: a private object's page header names its sandbox. Every API
  * call that takes an object and a sandbox checks it with
  * __frost_check_object() before changing anything (lifetime rule 4).
+ *
+ * Allocation: frost_object_new() and frost_object_new_uninit() are inline
+ * in <frost/object.h> (a pop from the sandbox's public class slot) and call
+ * frost_object_new_slow() when that cannot serve them; frost_decref() frees
+ * objects without trace or finalize inline and calls frost_dealloc() for
+ * the rest. The library still exports frost_object_new() and
+ * frost_object_new_uninit() as functions (the ABI, and callers that take
+ * their address): in this file only, the header's inline versions are
+ * renamed by the two #defines below so that the exported definitions can
+ * have the public names.
  */
+#define frost_object_new	__frost_object_new_inline
+#define frost_object_new_uninit	__frost_object_new_uninit_inline
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "types/object.h"
+#undef frost_object_new
+#undef frost_object_new_uninit
 
 struct frost_sandbox *__frost_object_owner(const struct frost_object *o)
 {
@@ -72,11 +86,30 @@ void __frost_object_free(struct frost_object *o)
 	__frost_private_free(o);
 }
 
+/*
+ * Drop a child's reference during a dealloc. Not frost_decref(): its
+ * inline free would free a leaf child at once, and the parent's finalize
+ * may still read its children; through frost_dealloc() the child goes on
+ * the pending list and is freed after the parent's finalize.
+ */
 static void release_child(struct frost_object **slot, void *arg)
 {
+	struct frost_object *o = *slot;
+	int64_t r;
+
 	(void)arg;
-	if (*slot)
-		frost_decref(*slot);
+	if (!o)
+		return;
+	r = (int64_t)o->refcnt;
+	if (r < 1)
+		return;		/* immortal */
+#ifdef CONFIG_FROST_DEBUG
+	frost_debug_check_owner(o);
+#endif
+	if (r == 1)
+		frost_dealloc(o);
+	else
+		o->refcnt = (uint64_t)r - 1;
 }
 
 void frost_dealloc(struct frost_object *o)
@@ -134,8 +167,8 @@ void frost_debug_check_owner(const struct frost_object *o)
 		      (unsigned long long)__frost_sb_core(pg->owner)->id, (const void *)o, o->type->name);
 }
 
-struct frost_object *frost_object_new(struct frost_sandbox *sb, const struct frost_type *type,
-				      size_t size)
+struct frost_object *frost_object_new_slow(struct frost_sandbox *sb, const struct frost_type *type,
+					   size_t size, bool zero)
 {
 	struct frost_object *o;
 
@@ -149,6 +182,25 @@ struct frost_object *frost_object_new(struct frost_sandbox *sb, const struct fro
 	o = __frost_object_alloc(sb, type, size);
 	if (!o)
 		return frost_err_null(ENOMEM);
-	memset(o + 1, 0, size - sizeof(*o));
+	if (zero)
+		memset(o + 1, 0, size - sizeof(*o));
 	return o;
+}
+
+/* The exported functions (see the top of this file). */
+FROST_API struct frost_object *frost_object_new(struct frost_sandbox *sb,
+						const struct frost_type *type, size_t size);
+FROST_API struct frost_object *frost_object_new_uninit(struct frost_sandbox *sb,
+						       const struct frost_type *type, size_t size);
+
+struct frost_object *frost_object_new(struct frost_sandbox *sb, const struct frost_type *type,
+				      size_t size)
+{
+	return __frost_object_new_inline(sb, type, size);
+}
+
+struct frost_object *frost_object_new_uninit(struct frost_sandbox *sb,
+					     const struct frost_type *type, size_t size)
+{
+	return __frost_object_new_uninit_inline(sb, type, size);
 }

@@ -9,10 +9,16 @@
  * published object and enough frozen garbage that the reclaimer has cycles
  * to run: after dlclose() of this module (libfrost's only user) the
  * library's threads keep running its code, which must still be mapped.
+ * It also allocates and frees user-type objects through the inline fast
+ * paths of <frost/object.h>, whose sandbox check reads libfrost's exported
+ * initial-exec TLS variable from this dlopen()ed module; the slot must be
+ * reused (LIFO), which shows the inline pop and push ran.
  */
 #include <frost/frost.h>
 
 int frost_dlmod_start(void);
+
+static const struct frost_type leaf = { .name = "dlmod_leaf", .basic_size = 32 };
 
 __attribute__((visibility("default"))) int frost_dlmod_start(void)
 {
@@ -33,6 +39,18 @@ __attribute__((visibility("default"))) int frost_dlmod_start(void)
 	}
 	if (frost_publish(sb, "kept", f))
 		return 3;
+	for (int i = 0; i < 1000; i++) {
+		struct frost_object *a = frost_object_new(sb, &leaf, 0);
+		struct frost_object *b;
+
+		if (!a)
+			return 4;
+		frost_decref(a);
+		b = frost_object_new_uninit(sb, &leaf, 0);
+		if (b != a)
+			return 5;
+		frost_decref(b);
+	}
 	/* Offline: the reclaimer's cycles need nothing from this thread. */
 	frost_sandbox_offline(sb);
 	return 0;
