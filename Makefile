@@ -268,11 +268,16 @@ quiet_cmd_cc_o_c = CC      $(call rel,$@)
 
 quiet_cmd_checksrc = CHECK   $(call rel,$<)
 # Silenced: C99 declarations, attributes sparse does not know, liburcu's
-# transparent unions, glibc's 0 in PTHREAD_*_INITIALIZER, and math.h's
-# use of a macro only gcc predefines.
+# transparent unions, glibc's 0 in PTHREAD_*_INITIALIZER, math.h's use of a
+# macro only gcc predefines, sizeof of a bool (the static asserts that the
+# public layout prefixes match the internal ones compare member sizes), and
+# a flexible struct inside a union (how the static empty str, bytes and map
+# get storage for their one byte or slot).
       cmd_checksrc = $(SPARSE) -D__CHECKER__ -D__FLT_EVAL_METHOD__=0 -Wsparse-all \
 		     -Wno-declaration-after-statement -Wno-unknown-attribute \
-		     -Wno-transparent-union -Wno-non-pointer-null -fms-extensions \
+		     -Wno-transparent-union -Wno-non-pointer-null -Wno-sizeof-bool \
+		     -Wno-flexible-array-nested \
+		     -fms-extensions \
 		     $(filter-out -W% -f% -O% -g -std=%,$(ALL_CFLAGS)) $(EXTRA_TEST_CFLAGS) $<
 
 $(objtree)/%.o: $(srctree)/%.c $(autoconf) $(flagsfile)

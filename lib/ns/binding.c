@@ -119,7 +119,8 @@ struct frost_binding *frost_binding_new(struct frost_sandbox *sb, const char *na
 	len = strnlen(name, FROST_NAME_MAX + 1);
 	if (unlikely(len == 0 || len > FROST_NAME_MAX || !__frost_sandbox_online(sb)))
 		return frost_err_null(EINVAL);
-	b = __frost_should_fail() ? NULL : malloc(sizeof(*b) + len + 1);
+	b = __frost_should_fail() ? NULL
+		: malloc(offsetof(struct frost_binding_impl, name) + len + 1);
 	if (!b)
 		return frost_err_null(ENOMEM);
 	b->pub.unbound = NULL;
