@@ -351,7 +351,7 @@ run: tools
 
 # Benchmarks, fuzzing, documentation and the model each have a script of
 # their own; these targets build what it needs and run it.
-PHONY += bench fuzz htmldocs model-check
+PHONY += bench fuzz htmldocs mandocs model-check
 bench: tools
 	$(Q)FROST_SRCTREE=$(srctree) FROST_OBJTREE=$(objtree) $(srctree)/scripts/bench $(BENCH_ARGS)
 
@@ -368,14 +368,61 @@ model-check:
 	$(Q)sh $(srctree)/tools/model/check.sh
 
 # ---------------------------------------------------------------------------
-# Install
+# Manual pages. Section 3 (one page per public function, structure,
+# typedef and object, from the headers' kernel-doc comments) needs only
+# python3; sections 1 and 7 (frost(7), frost-checklist(7), frost-torture(1),
+# frost-bench(1)) are Sphinx's man builder over Documentation/ (conf.py's
+# man_pages), made when sphinx-build is installed. Both fail on a warning.
 
 PUBLIC_HEADERS := $(wildcard $(srctree)/include/frost/*.h)
+PYTHON3 ?= python3
+MANDIR  ?= $(PREFIX)/share/man
+man_out := $(objtree)/Documentation/output/man
+man3_stamp := $(man_out)/man3/.stamp
+man_sphinx_stamp := $(man_out)/.sphinx-stamp
+have_sphinx = $(shell command -v $(SPHINXBUILD) 2>/dev/null)
+# Sections 1 and 7 as installed, by section.
+MAN1_PAGES := frost-torture.1 frost-bench.1
+MAN7_PAGES := frost.7 frost-checklist.7
+
+quiet_cmd_man3 = MAN     $(call rel,$(man_out))/man3
+      cmd_man3 = $(PYTHON3) $(srctree)/scripts/kernel-doc-man man -o $(man_out)/man3 \
+		 --version $(FROST_VERSION) $(PUBLIC_HEADERS)
+$(man3_stamp): $(PUBLIC_HEADERS) $(srctree)/scripts/kernel-doc-man
+	$(call cmd,man3)
+	@touch $@
+
+# Sphinx draws tables with vertical rules (`|l|l|.`), which grotty
+# cannot draw in man-db's one-long-page output ("character above first
+# line discarded"): the tables lose their vertical rules, keep the others,
+# and their cells are not adjusted (.na: long names in narrow columns
+# would warn "cannot adjust line" at 80 columns).
+quiet_cmd_man_sphinx = MAN     $(call rel,$(man_out))/man1 man7
+      cmd_man_sphinx = $(SPHINXBUILD) -q -W --keep-going -b man \
+		       -d $(objtree)/Documentation/output/doctrees-man \
+		       $(srctree)/Documentation $(man_out) && \
+		       sed -i -e '/^\.TS/,/^\.TE/{s/^|\(.*\)|\.$$/\1./;s/|/ /g;}' \
+			   -e 's/^\.TS$$/.na\n.TS/' -e 's/^\.TE$$/.TE\n.ad/' \
+			   $(addprefix $(man_out)/man1/,$(MAN1_PAGES)) \
+			   $(addprefix $(man_out)/man7/,$(MAN7_PAGES))
+$(man_sphinx_stamp): $(wildcard $(srctree)/Documentation/*.rst $(srctree)/Documentation/*/*.rst \
+				$(srctree)/Documentation/conf.py $(srctree)/Documentation/sphinx/*.py) \
+		     $(PUBLIC_HEADERS) $(srctree)/scripts/kernel-doc-man
+	$(call cmd,man_sphinx)
+	@touch $@
+
+mandocs: $(man3_stamp) $(if $(have_sphinx),$(man_sphinx_stamp))
+	$(if $(have_sphinx),,@echo '  SKIP    man1, man7: $(SPHINXBUILD) not found (python3-sphinx)')
+
+# ---------------------------------------------------------------------------
+# Install
+
 INSTALL ?= install
 
 PHONY += install uninstall
-install: lib
+install: lib mandocs
 	$(call cmd,install)
+	$(call cmd,install_man)
 quiet_cmd_install = INSTALL $(DESTDIR)$(PREFIX)
       cmd_install = \
 	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/frost $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) && \
@@ -386,15 +433,37 @@ quiet_cmd_install = INSTALL $(DESTDIR)$(PREFIX)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libfrost.so && \
 	$(INSTALL) -m 644 $(PCFILE) $(DESTDIR)$(PKGCONFIGDIR)/frost.pc
 
-uninstall:
+# The man pages installed are those mandocs made: section 3 always, 1 and
+# 7 when they were built (sphinx-build). Listed by the shell when the
+# recipe runs (make's directory cache predates the pages).
+man_installed = $$(cd $(man_out) && ls man3/*.3 $(addprefix man1/,$(MAN1_PAGES)) \
+		   $(addprefix man7/,$(MAN7_PAGES)) 2>/dev/null)
+quiet_cmd_install_man = INSTALL $(DESTDIR)$(MANDIR)
+      cmd_install_man = \
+	for p in $(man_installed); do \
+		$(INSTALL) -d $(DESTDIR)$(MANDIR)/$${p%/*} && \
+		$(INSTALL) -m 644 $(man_out)/$$p $(DESTDIR)$(MANDIR)/$$p || exit 1; \
+	done
+
+# uninstall removes what install put there, then the directories that
+# leaves empty, up to (not including) the prefix. It lists the man pages
+# to remove from a fresh mandocs, so it needs the headers, not a build.
+uninstall: mandocs
 	$(call cmd,uninstall)
 quiet_cmd_uninstall = UNINST  $(DESTDIR)$(PREFIX)
       cmd_uninstall = \
 	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/frost/,$(notdir $(PUBLIC_HEADERS))) \
 	      $(DESTDIR)$(LIBDIR)/libfrost.a $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED_LIB)) \
 	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libfrost.so \
-	      $(DESTDIR)$(PKGCONFIGDIR)/frost.pc && \
-	rmdir $(DESTDIR)$(INCLUDEDIR)/frost 2>/dev/null || true
+	      $(DESTDIR)$(PKGCONFIGDIR)/frost.pc \
+	      $(addprefix $(DESTDIR)$(MANDIR)/,$(addprefix man1/,$(MAN1_PAGES)) \
+			$(addprefix man7/,$(MAN7_PAGES))) && \
+	for p in $(man_installed); do rm -f $(DESTDIR)$(MANDIR)/$$p; done && \
+	for d in $(DESTDIR)$(INCLUDEDIR)/frost $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(LIBDIR) \
+		 $(addprefix $(DESTDIR)$(MANDIR)/,man1 man3 man7); do \
+		while [ "$$d" != "$(DESTDIR)$(PREFIX)" ] && [ "$$d" != / ] && \
+		      rmdir "$$d" 2>/dev/null; do d=$${d%/*}; done; \
+	done; true
 
 # ---------------------------------------------------------------------------
 # Cleaning
@@ -438,11 +507,13 @@ help:
 	@echo ''
 	@echo 'Documentation targets:'
 	@echo '  htmldocs        - Build Documentation/ with Sphinx (warnings are errors)'
+	@echo '  mandocs         - Man pages: section 3 from the headers, 1 and 7 with Sphinx'
 	@echo ''
 	@echo 'Install targets:'
-	@echo '  install         - Install headers, libraries, frost.pc'
+	@echo '  install         - Install headers, libraries, frost.pc, man pages'
 	@echo '  uninstall       - Remove what install installed'
-	@echo '                    (PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) DESTDIR=)'
+	@echo '                    (PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR)'
+	@echo '                     MANDIR=$(MANDIR) DESTDIR=)'
 	@echo ''
 	@echo 'Options:'
 	@echo '  make V=1        - Print full commands'
