@@ -84,6 +84,16 @@ DEP_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(DEP_PKG
 DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(DEP_PKGS) 2>/dev/null)
 TOOL_PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(TOOL_PKGS) 2>/dev/null)
 
+# frost_quiescent() (inline, include/frost/sandbox.h) and lib/rcu/qs.c read
+# liburcu-qsbr internals: the global counter urcu_qsbr_gp.ctr and
+# _urcu_qsbr_quiescent_state_update_and_wakeup(). They have this form in
+# liburcu 0.11 to 0.15 (Documentation/core-api/abi.rst); the build refuses
+# any other version (when it writes the configuration headers). Override
+# with URCU_MIN=/URCU_BELOW= only after checking those two against it.
+URCU_VERSION := $(shell $(PKG_CONFIG) --modversion liburcu-qsbr 2>/dev/null)
+URCU_MIN   ?= 0.11
+URCU_BELOW ?= 0.16
+
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	    -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
 	    -Wno-unused-parameter
@@ -112,7 +122,7 @@ autoconf := $(objtree)/include/generated/autoconf.h
 FROST_CFLAGS := -std=gnu11 $(OPTFLAGS) -g -fPIC -fvisibility=hidden \
 	-D_GNU_SOURCE -D_LGPL_SOURCE $(WARNINGS) $(LANG_EXT) \
 	-include $(autoconf) \
-	-I$(srctree)/include -I$(objtree)/include -I$(srctree)/lib \
+	-I$(objtree)/include -I$(srctree)/include -I$(srctree)/lib \
 	$(DEP_CFLAGS)
 
 SAN_FLAGS_address   := -fsanitize=address -fno-omit-frame-pointer
@@ -214,13 +224,26 @@ $(objtree)/.config: $(srctree)/Kconfig $(srctree)/configs/defconfig
 
 # The header is rewritten only when its contents change (so objects rebuild
 # only then); the stamp records that it was checked against this .config.
+# The same recipe writes include/frost/config.h, the installed record of
+# the configuration, the version and liburcu's version (scripts/mkconfig-h),
+# after checking that liburcu is one the inline quiescent state suits.
 autoconf_stamp := $(objtree)/include/config/autoconf.stamp
-$(autoconf_stamp): $(objtree)/.config $(srctree)/scripts/mkautoconf
+frost_config_h := $(objtree)/include/frost/config.h
+$(autoconf_stamp): $(objtree)/.config $(srctree)/scripts/mkautoconf $(srctree)/scripts/mkconfig-h \
+		   $(flagsfile)
+	$(Q)$(PKG_CONFIG) --atleast-version=$(URCU_MIN) liburcu-qsbr && \
+	  ! $(PKG_CONFIG) --atleast-version=$(URCU_BELOW) liburcu-qsbr || { \
+		echo "make: liburcu-qsbr '$(URCU_VERSION)' is not supported: frost_quiescent() reads" \
+		     "its internals, checked for $(URCU_MIN) <= version < $(URCU_BELOW)" \
+		     "(Documentation/core-api/abi.rst)" >&2; exit 1; }
 	$(call cmd,autoconf)
+	$(call cmd,config_h)
 	@mkdir -p $(@D) && touch $@
 quiet_cmd_autoconf = GEN     $(call rel,$(autoconf))
       cmd_autoconf = $(srctree)/scripts/mkautoconf $< $(autoconf)
-$(autoconf): $(autoconf_stamp) ;
+quiet_cmd_config_h = GEN     $(call rel,$(frost_config_h))
+      cmd_config_h = $(srctree)/scripts/mkconfig-h $< $(frost_config_h) $(FROST_VERSION) '$(URCU_VERSION)'
+$(autoconf) $(frost_config_h): $(autoconf_stamp) ;
 
 PHONY += defconfig olddefconfig menuconfig savedefconfig
 defconfig:
@@ -241,7 +264,7 @@ savedefconfig:
 # is rewritten only when that changes, and every object depends on it.
 
 flagsfile := $(objtree)/.build-flags
-flags_now := $(CC) $(ALL_CFLAGS) | $(ALL_LDFLAGS) | $(LIBS_ALL)
+flags_now := $(CC) $(ALL_CFLAGS) | $(ALL_LDFLAGS) | $(LIBS_ALL) | urcu $(URCU_VERSION)
 # frost.pc depends on the install paths alone, so `make install PREFIX=...`
 # regenerates it without rebuilding any object.
 pcvarsfile := $(objtree)/.pc-vars
@@ -275,7 +298,7 @@ quiet_cmd_checksrc = CHECK   $(call rel,$<)
 		     -Wno-transparent-union -Wno-non-pointer-null -fms-extensions \
 		     $(filter-out -W% -f% -O% -g -std=%,$(ALL_CFLAGS)) $(EXTRA_TEST_CFLAGS) $<
 
-$(objtree)/%.o: $(srctree)/%.c $(autoconf) $(flagsfile)
+$(objtree)/%.o: $(srctree)/%.c $(autoconf) $(frost_config_h) $(flagsfile)
 	@mkdir -p $(@D)
 	$(if $(filter 1,$(C)),$(call cmd,checksrc))
 	$(call cmd,cc_o_c)
@@ -374,7 +397,9 @@ model-check:
 # frost-bench(1)) are Sphinx's man builder over Documentation/ (conf.py's
 # man_pages), made when sphinx-build is installed. Both fail on a warning.
 
-PUBLIC_HEADERS := $(wildcard $(srctree)/include/frost/*.h)
+# The headers as written; config.h is generated per build (in-tree builds
+# put it next to them) and installed with them.
+PUBLIC_HEADERS := $(filter-out %/config.h,$(wildcard $(srctree)/include/frost/*.h))
 PYTHON3 ?= python3
 MANDIR  ?= $(PREFIX)/share/man
 man_out := $(objtree)/Documentation/output/man
@@ -420,13 +445,13 @@ mandocs: $(man3_stamp) $(if $(have_sphinx),$(man_sphinx_stamp))
 INSTALL ?= install
 
 PHONY += install uninstall
-install: lib mandocs
+install: lib mandocs $(frost_config_h)
 	$(call cmd,install)
 	$(call cmd,install_man)
 quiet_cmd_install = INSTALL $(DESTDIR)$(PREFIX)
       cmd_install = \
 	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/frost $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) && \
-	$(INSTALL) -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/frost/ && \
+	$(INSTALL) -m 644 $(PUBLIC_HEADERS) $(frost_config_h) $(DESTDIR)$(INCLUDEDIR)/frost/ && \
 	$(INSTALL) -m 644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/ && \
 	$(INSTALL) -m 755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/ && \
 	ln -sf $(notdir $(SHARED_LIB)) $(DESTDIR)$(LIBDIR)/$(SONAME) && \
@@ -452,7 +477,7 @@ uninstall: mandocs
 	$(call cmd,uninstall)
 quiet_cmd_uninstall = UNINST  $(DESTDIR)$(PREFIX)
       cmd_uninstall = \
-	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/frost/,$(notdir $(PUBLIC_HEADERS))) \
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/frost/,$(notdir $(PUBLIC_HEADERS)) config.h) \
 	      $(DESTDIR)$(LIBDIR)/libfrost.a $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED_LIB)) \
 	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libfrost.so \
 	      $(DESTDIR)$(PKGCONFIGDIR)/frost.pc \
@@ -475,7 +500,7 @@ clean:
 	$(Q)rm -rf $(srctree)/build
 mrproper distclean: clean
 	$(Q)rm -rf $(objtree)/.config $(objtree)/.config.old $(objtree)/include/generated \
-		$(objtree)/include/config
+		$(objtree)/include/config $(frost_config_h)
 
 # ---------------------------------------------------------------------------
 # Help

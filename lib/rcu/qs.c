@@ -45,6 +45,15 @@
 #include <time.h>
 #include "rcu/rcu.h"
 
+/*
+ * What the inline frost_quiescent() relies on: liburcu's global counter is
+ * an unsigned long, read through struct frost_sandbox_qs's @gp_ctr. The
+ * Makefile accepts only the liburcu versions where that holds and where
+ * the slow path's report has the form used below (abi.rst); this catches
+ * a liburcu that passed the version check but changed the field.
+ */
+_Static_assert(__builtin_types_compatible_p(__typeof__(urcu_qsbr_gp.ctr), unsigned long),
+	       "liburcu-qsbr's urcu_qsbr_gp.ctr is not an unsigned long: frost_quiescent() needs porting");
 /* A @gp_seen no counter value equals: forces the next slow path. */
 #define FROST_GP_SEEN_NONE	(~0UL)
 
