@@ -112,7 +112,11 @@ ifneq ($(shell $(CC) -Werror -Wno-microsoft-anon-tag -E -x c /dev/null >/dev/nul
 endif
 
 PREFIX     ?= /usr/local
-LIBDIR     ?= $(PREFIX)/lib
+# Libraries go to the multiarch directory where the compiler names one
+# (Debian and derivatives: lib/x86_64-linux-gnu, in ld.so's and
+# pkg-config's default paths), else to lib.
+MULTIARCH  ?= $(shell $(CC) -print-multiarch 2>/dev/null)
+LIBDIR     ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
