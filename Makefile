@@ -462,11 +462,11 @@ quiet_cmd_install = INSTALL $(DESTDIR)$(PREFIX)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libfrost.so && \
 	$(INSTALL) -m 644 $(PCFILE) $(DESTDIR)$(PKGCONFIGDIR)/frost.pc
 
-# The man pages installed are those mandocs made: section 3 always, 1 and
-# 7 when they were built (sphinx-build). Listed by the shell when the
-# recipe runs (make's directory cache predates the pages).
-man_installed = $$(cd $(man_out) && ls man3/*.3 $(addprefix man1/,$(MAN1_PAGES)) \
-		   $(addprefix man7/,$(MAN7_PAGES)) 2>/dev/null)
+# The man pages installed are those mandocs made: section 3 always, 7 when
+# it was built (sphinx-build); section 1 goes with the tools
+# (install-tools). Listed by the shell when the recipe runs (make's
+# directory cache predates the pages).
+man_installed = $$(cd $(man_out) && ls man3/*.3 $(addprefix man7/,$(MAN7_PAGES)) 2>/dev/null)
 quiet_cmd_install_man = INSTALL $(DESTDIR)$(MANDIR)
       cmd_install_man = \
 	for p in $(man_installed); do \
@@ -485,14 +485,39 @@ quiet_cmd_uninstall = UNINST  $(DESTDIR)$(PREFIX)
 	      $(DESTDIR)$(LIBDIR)/libfrost.a $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED_LIB)) \
 	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libfrost.so \
 	      $(DESTDIR)$(PKGCONFIGDIR)/frost.pc \
-	      $(addprefix $(DESTDIR)$(MANDIR)/,$(addprefix man1/,$(MAN1_PAGES)) \
-			$(addprefix man7/,$(MAN7_PAGES))) && \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(MAN7_PAGES)) && \
 	for p in $(man_installed); do rm -f $(DESTDIR)$(MANDIR)/$$p; done && \
-	for d in $(DESTDIR)$(INCLUDEDIR)/frost $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(LIBDIR) \
-		 $(addprefix $(DESTDIR)$(MANDIR)/,man1 man3 man7); do \
+	$(call rmdirs,$(DESTDIR)$(INCLUDEDIR)/frost $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(LIBDIR) \
+		      $(addprefix $(DESTDIR)$(MANDIR)/,man3 man7))
+# $(call rmdirs,DIRS): remove each of DIRS and its parents while empty,
+# stopping at the prefix.
+rmdirs = for d in $(1); do \
 		while [ "$$d" != "$(DESTDIR)$(PREFIX)" ] && [ "$$d" != / ] && \
 		      rmdir "$$d" 2>/dev/null; do d=$${d%/*}; done; \
 	done; true
+
+# The tools a package of them ships (frost-tools): frost-torture and
+# frost-bench in BINDIR, their section 1 pages (when built) in MANDIR.
+BINDIR ?= $(PREFIX)/bin
+INSTALL_TOOLS := frost-torture frost-bench
+PHONY += install-tools uninstall-tools
+install-tools: tools mandocs
+	$(call cmd,install_tools)
+quiet_cmd_install_tools = INSTALL $(DESTDIR)$(BINDIR)
+      cmd_install_tools = \
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) && \
+	$(INSTALL) -m 755 $(addprefix $(objtree)/tools/,$(INSTALL_TOOLS)) $(DESTDIR)$(BINDIR)/ && \
+	for p in $(MAN1_PAGES); do \
+		[ ! -f $(man_out)/man1/$$p ] || { $(INSTALL) -d $(DESTDIR)$(MANDIR)/man1 && \
+		$(INSTALL) -m 644 $(man_out)/man1/$$p $(DESTDIR)$(MANDIR)/man1/; } || exit 1; \
+	done
+uninstall-tools:
+	$(call cmd,uninstall_tools)
+quiet_cmd_uninstall_tools = UNINST  $(DESTDIR)$(BINDIR)
+      cmd_uninstall_tools = \
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(INSTALL_TOOLS)) \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(MAN1_PAGES)) && \
+	$(call rmdirs,$(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1)
 
 # ---------------------------------------------------------------------------
 # Cleaning
@@ -541,6 +566,8 @@ help:
 	@echo 'Install targets:'
 	@echo '  install         - Install headers, libraries, frost.pc, man pages'
 	@echo '  uninstall       - Remove what install installed'
+	@echo '  install-tools   - Install frost-torture, frost-bench and their man pages (BINDIR)'
+	@echo '  uninstall-tools - Remove what install-tools installed'
 	@echo '                    (PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR)'
 	@echo '                     MANDIR=$(MANDIR) DESTDIR=)'
 	@echo ''

@@ -89,6 +89,15 @@ ok "uninstall removed the headers and libraries" -- \
 	sh -c "! ls '$dest/usr/local/$lib/' | grep -q frost && ! test -e '$dest/usr/local/include/frost'"
 tree > "$tmp/after"
 ok "the tree after uninstall is the tree before" -- diff "$tmp/before" "$tmp/after"
+tools_round_trip() {
+	make -s -C "$FROST_SRCTREE" O="$FROST_OBJTREE" DESTDIR="$tmp/t" install-tools &&
+	test -x "$tmp/t/usr/local/bin/frost-torture" && test -x "$tmp/t/usr/local/bin/frost-bench" &&
+	{ ! command -v sphinx-build >/dev/null 2>&1 ||
+	  test -s "$tmp/t/usr/local/share/man/man1/frost-torture.1"; } &&
+	make -s -C "$FROST_SRCTREE" O="$FROST_OBJTREE" DESTDIR="$tmp/t" uninstall-tools &&
+	test -z "$(cd "$tmp/t" && find . -mindepth 1 ! -path ./usr ! -path ./usr/local)"
+}
+ok "install-tools, then uninstall-tools, leaves nothing" -- tools_round_trip
 ok "uninstall into an empty DESTDIR leaves it empty" -- sh -c "
 	make -s -C '$FROST_SRCTREE' O='$FROST_OBJTREE' DESTDIR='$tmp/e' install &&
 	make -s -C '$FROST_SRCTREE' O='$FROST_OBJTREE' DESTDIR='$tmp/e' uninstall &&
