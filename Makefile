@@ -84,6 +84,16 @@ DEP_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(DEP_PKG
 DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(DEP_PKGS) 2>/dev/null)
 TOOL_PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(TOOL_PKGS) 2>/dev/null)
 
+# frost_quiescent() (inline, include/frost/sandbox.h) and lib/rcu/qs.c read
+# liburcu-qsbr internals: the global counter urcu_qsbr_gp.ctr and
+# _urcu_qsbr_quiescent_state_update_and_wakeup(). They have this form in
+# liburcu 0.11 to 0.15 (Documentation/core-api/abi.rst); the build refuses
+# any other version (when it writes the configuration headers). Override
+# with URCU_MIN=/URCU_BELOW= only after checking those two against it.
+URCU_VERSION := $(shell $(PKG_CONFIG) --modversion liburcu-qsbr 2>/dev/null)
+URCU_MIN   ?= 0.11
+URCU_BELOW ?= 0.16
+
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	    -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
 	    -Wno-unused-parameter
@@ -102,7 +112,11 @@ ifneq ($(shell $(CC) -Werror -Wno-microsoft-anon-tag -E -x c /dev/null >/dev/nul
 endif
 
 PREFIX     ?= /usr/local
-LIBDIR     ?= $(PREFIX)/lib
+# Libraries go to the multiarch directory where the compiler names one
+# (Debian and derivatives: lib/x86_64-linux-gnu, in ld.so's and
+# pkg-config's default paths), else to lib.
+MULTIARCH  ?= $(shell $(CC) -print-multiarch 2>/dev/null)
+LIBDIR     ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
@@ -112,7 +126,7 @@ autoconf := $(objtree)/include/generated/autoconf.h
 FROST_CFLAGS := -std=gnu11 $(OPTFLAGS) -g -fPIC -fvisibility=hidden \
 	-D_GNU_SOURCE -D_LGPL_SOURCE $(WARNINGS) $(LANG_EXT) \
 	-include $(autoconf) \
-	-I$(srctree)/include -I$(objtree)/include -I$(srctree)/lib \
+	-I$(objtree)/include -I$(srctree)/include -I$(srctree)/lib \
 	$(DEP_CFLAGS)
 
 SAN_FLAGS_address   := -fsanitize=address -fno-omit-frame-pointer
@@ -214,13 +228,26 @@ $(objtree)/.config: $(srctree)/Kconfig $(srctree)/configs/defconfig
 
 # The header is rewritten only when its contents change (so objects rebuild
 # only then); the stamp records that it was checked against this .config.
+# The same recipe writes include/frost/config.h, the installed record of
+# the configuration, the version and liburcu's version (scripts/mkconfig-h),
+# after checking that liburcu is one the inline quiescent state suits.
 autoconf_stamp := $(objtree)/include/config/autoconf.stamp
-$(autoconf_stamp): $(objtree)/.config $(srctree)/scripts/mkautoconf
+frost_config_h := $(objtree)/include/frost/config.h
+$(autoconf_stamp): $(objtree)/.config $(srctree)/scripts/mkautoconf $(srctree)/scripts/mkconfig-h \
+		   $(flagsfile)
+	$(Q)$(PKG_CONFIG) --atleast-version=$(URCU_MIN) liburcu-qsbr && \
+	  ! $(PKG_CONFIG) --atleast-version=$(URCU_BELOW) liburcu-qsbr || { \
+		echo "make: liburcu-qsbr '$(URCU_VERSION)' is not supported: frost_quiescent() reads" \
+		     "its internals, checked for $(URCU_MIN) <= version < $(URCU_BELOW)" \
+		     "(Documentation/core-api/abi.rst)" >&2; exit 1; }
 	$(call cmd,autoconf)
+	$(call cmd,config_h)
 	@mkdir -p $(@D) && touch $@
 quiet_cmd_autoconf = GEN     $(call rel,$(autoconf))
       cmd_autoconf = $(srctree)/scripts/mkautoconf $< $(autoconf)
-$(autoconf): $(autoconf_stamp) ;
+quiet_cmd_config_h = GEN     $(call rel,$(frost_config_h))
+      cmd_config_h = $(srctree)/scripts/mkconfig-h $< $(frost_config_h) $(FROST_VERSION) '$(URCU_VERSION)'
+$(autoconf) $(frost_config_h): $(autoconf_stamp) ;
 
 PHONY += defconfig olddefconfig menuconfig savedefconfig
 defconfig:
@@ -241,7 +268,7 @@ savedefconfig:
 # is rewritten only when that changes, and every object depends on it.
 
 flagsfile := $(objtree)/.build-flags
-flags_now := $(CC) $(ALL_CFLAGS) | $(ALL_LDFLAGS) | $(LIBS_ALL)
+flags_now := $(CC) $(ALL_CFLAGS) | $(ALL_LDFLAGS) | $(LIBS_ALL) | urcu $(URCU_VERSION)
 # frost.pc depends on the install paths alone, so `make install PREFIX=...`
 # regenerates it without rebuilding any object.
 pcvarsfile := $(objtree)/.pc-vars
@@ -280,7 +307,7 @@ quiet_cmd_checksrc = CHECK   $(call rel,$<)
 		     -fms-extensions \
 		     $(filter-out -W% -f% -O% -g -std=%,$(ALL_CFLAGS)) $(EXTRA_TEST_CFLAGS) $<
 
-$(objtree)/%.o: $(srctree)/%.c $(autoconf) $(flagsfile)
+$(objtree)/%.o: $(srctree)/%.c $(autoconf) $(frost_config_h) $(flagsfile)
 	@mkdir -p $(@D)
 	$(if $(filter 1,$(C)),$(call cmd,checksrc))
 	$(call cmd,cc_o_c)
@@ -356,7 +383,7 @@ run: tools
 
 # Benchmarks, fuzzing, documentation and the model each have a script of
 # their own; these targets build what it needs and run it.
-PHONY += bench fuzz htmldocs model-check
+PHONY += bench fuzz htmldocs mandocs model-check
 bench: tools
 	$(Q)FROST_SRCTREE=$(srctree) FROST_OBJTREE=$(objtree) $(srctree)/scripts/bench $(BENCH_ARGS)
 
@@ -373,33 +400,129 @@ model-check:
 	$(Q)sh $(srctree)/tools/model/check.sh
 
 # ---------------------------------------------------------------------------
+# Manual pages. Section 3 (one page per public function, structure,
+# typedef and object, from the headers' kernel-doc comments) needs only
+# python3; sections 1 and 7 (frost(7), frost-checklist(7), frost-torture(1),
+# frost-bench(1)) are Sphinx's man builder over Documentation/ (conf.py's
+# man_pages), made when sphinx-build is installed. Both fail on a warning.
+
+# The headers as written; config.h is generated per build (in-tree builds
+# put it next to them) and installed with them.
+PUBLIC_HEADERS := $(filter-out %/config.h,$(wildcard $(srctree)/include/frost/*.h))
+PYTHON3 ?= python3
+MANDIR  ?= $(PREFIX)/share/man
+man_out := $(objtree)/Documentation/output/man
+man3_stamp := $(man_out)/man3/.stamp
+man_sphinx_stamp := $(man_out)/.sphinx-stamp
+have_sphinx = $(shell command -v $(SPHINXBUILD) 2>/dev/null)
+# Sections 1 and 7 as installed, by section.
+MAN1_PAGES := frost-torture.1 frost-bench.1
+MAN7_PAGES := frost.7 frost-checklist.7
+
+quiet_cmd_man3 = MAN     $(call rel,$(man_out))/man3
+      cmd_man3 = $(PYTHON3) $(srctree)/scripts/kernel-doc-man man -o $(man_out)/man3 \
+		 --version $(FROST_VERSION) $(PUBLIC_HEADERS)
+$(man3_stamp): $(PUBLIC_HEADERS) $(srctree)/scripts/kernel-doc-man
+	$(call cmd,man3)
+	@touch $@
+
+# Sphinx draws tables with vertical rules (`|l|l|.`), which grotty
+# cannot draw in man-db's one-long-page output ("character above first
+# line discarded"): the tables lose their vertical rules, keep the others,
+# and their cells are not adjusted (.na: long names in narrow columns
+# would warn "cannot adjust line" at 80 columns).
+quiet_cmd_man_sphinx = MAN     $(call rel,$(man_out))/man1 man7
+      cmd_man_sphinx = $(SPHINXBUILD) -q -W --keep-going -b man \
+		       -d $(objtree)/Documentation/output/doctrees-man \
+		       $(srctree)/Documentation $(man_out) && \
+		       sed -i -e '/^\.TS/,/^\.TE/{s/^|\(.*\)|\.$$/\1./;s/|/ /g;}' \
+			   -e 's/^\.TS$$/.na\n.TS/' -e 's/^\.TE$$/.TE\n.ad/' \
+			   $(addprefix $(man_out)/man1/,$(MAN1_PAGES)) \
+			   $(addprefix $(man_out)/man7/,$(MAN7_PAGES))
+$(man_sphinx_stamp): $(wildcard $(srctree)/Documentation/*.rst $(srctree)/Documentation/*/*.rst \
+				$(srctree)/Documentation/conf.py $(srctree)/Documentation/sphinx/*.py) \
+		     $(PUBLIC_HEADERS) $(srctree)/scripts/kernel-doc-man
+	$(call cmd,man_sphinx)
+	@touch $@
+
+mandocs: $(man3_stamp) $(if $(have_sphinx),$(man_sphinx_stamp))
+	$(if $(have_sphinx),,@echo '  SKIP    man1, man7: $(SPHINXBUILD) not found (python3-sphinx)')
+
+# ---------------------------------------------------------------------------
 # Install
 
-PUBLIC_HEADERS := $(wildcard $(srctree)/include/frost/*.h)
 INSTALL ?= install
 
 PHONY += install uninstall
-install: lib
+install: lib mandocs $(frost_config_h)
 	$(call cmd,install)
+	$(call cmd,install_man)
 quiet_cmd_install = INSTALL $(DESTDIR)$(PREFIX)
       cmd_install = \
 	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/frost $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) && \
-	$(INSTALL) -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/frost/ && \
+	$(INSTALL) -m 644 $(PUBLIC_HEADERS) $(frost_config_h) $(DESTDIR)$(INCLUDEDIR)/frost/ && \
 	$(INSTALL) -m 644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/ && \
 	$(INSTALL) -m 755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/ && \
 	ln -sf $(notdir $(SHARED_LIB)) $(DESTDIR)$(LIBDIR)/$(SONAME) && \
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libfrost.so && \
 	$(INSTALL) -m 644 $(PCFILE) $(DESTDIR)$(PKGCONFIGDIR)/frost.pc
 
-uninstall:
+# The man pages installed are those mandocs made: section 3 always, 7 when
+# it was built (sphinx-build); section 1 goes with the tools
+# (install-tools). Listed by the shell when the recipe runs (make's
+# directory cache predates the pages).
+man_installed = $$(cd $(man_out) && ls man3/*.3 $(addprefix man7/,$(MAN7_PAGES)) 2>/dev/null)
+quiet_cmd_install_man = INSTALL $(DESTDIR)$(MANDIR)
+      cmd_install_man = \
+	for p in $(man_installed); do \
+		$(INSTALL) -d $(DESTDIR)$(MANDIR)/$${p%/*} && \
+		$(INSTALL) -m 644 $(man_out)/$$p $(DESTDIR)$(MANDIR)/$$p || exit 1; \
+	done
+
+# uninstall removes what install put there, then the directories that
+# leaves empty, up to (not including) the prefix. It lists the man pages
+# to remove from a fresh mandocs, so it needs the headers, not a build.
+uninstall: mandocs
 	$(call cmd,uninstall)
 quiet_cmd_uninstall = UNINST  $(DESTDIR)$(PREFIX)
       cmd_uninstall = \
-	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/frost/,$(notdir $(PUBLIC_HEADERS))) \
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/frost/,$(notdir $(PUBLIC_HEADERS)) config.h) \
 	      $(DESTDIR)$(LIBDIR)/libfrost.a $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED_LIB)) \
 	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libfrost.so \
-	      $(DESTDIR)$(PKGCONFIGDIR)/frost.pc && \
-	rmdir $(DESTDIR)$(INCLUDEDIR)/frost 2>/dev/null || true
+	      $(DESTDIR)$(PKGCONFIGDIR)/frost.pc \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(MAN7_PAGES)) && \
+	for p in $(man_installed); do rm -f $(DESTDIR)$(MANDIR)/$$p; done && \
+	$(call rmdirs,$(DESTDIR)$(INCLUDEDIR)/frost $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(LIBDIR) \
+		      $(addprefix $(DESTDIR)$(MANDIR)/,man3 man7))
+# $(call rmdirs,DIRS): remove each of DIRS and its parents while empty,
+# stopping at the prefix.
+rmdirs = for d in $(1); do \
+		while [ "$$d" != "$(DESTDIR)$(PREFIX)" ] && [ "$$d" != / ] && \
+		      rmdir "$$d" 2>/dev/null; do d=$${d%/*}; done; \
+	done; true
+
+# The tools a package of them ships (frost-tools): frost-torture and
+# frost-bench in BINDIR, their section 1 pages (when built) in MANDIR.
+BINDIR ?= $(PREFIX)/bin
+INSTALL_TOOLS := frost-torture frost-bench
+PHONY += install-tools uninstall-tools
+install-tools: tools mandocs
+	$(call cmd,install_tools)
+quiet_cmd_install_tools = INSTALL $(DESTDIR)$(BINDIR)
+      cmd_install_tools = \
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) && \
+	$(INSTALL) -m 755 $(addprefix $(objtree)/tools/,$(INSTALL_TOOLS)) $(DESTDIR)$(BINDIR)/ && \
+	for p in $(MAN1_PAGES); do \
+		[ ! -f $(man_out)/man1/$$p ] || { $(INSTALL) -d $(DESTDIR)$(MANDIR)/man1 && \
+		$(INSTALL) -m 644 $(man_out)/man1/$$p $(DESTDIR)$(MANDIR)/man1/; } || exit 1; \
+	done
+uninstall-tools:
+	$(call cmd,uninstall_tools)
+quiet_cmd_uninstall_tools = UNINST  $(DESTDIR)$(BINDIR)
+      cmd_uninstall_tools = \
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(INSTALL_TOOLS)) \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(MAN1_PAGES)) && \
+	$(call rmdirs,$(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1)
 
 # ---------------------------------------------------------------------------
 # Cleaning
@@ -411,7 +534,7 @@ clean:
 	$(Q)rm -rf $(srctree)/build
 mrproper distclean: clean
 	$(Q)rm -rf $(objtree)/.config $(objtree)/.config.old $(objtree)/include/generated \
-		$(objtree)/include/config
+		$(objtree)/include/config $(frost_config_h)
 
 # ---------------------------------------------------------------------------
 # Help
@@ -443,11 +566,15 @@ help:
 	@echo ''
 	@echo 'Documentation targets:'
 	@echo '  htmldocs        - Build Documentation/ with Sphinx (warnings are errors)'
+	@echo '  mandocs         - Man pages: section 3 from the headers, 1 and 7 with Sphinx'
 	@echo ''
 	@echo 'Install targets:'
-	@echo '  install         - Install headers, libraries, frost.pc'
+	@echo '  install         - Install headers, libraries, frost.pc, man pages'
 	@echo '  uninstall       - Remove what install installed'
-	@echo '                    (PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) DESTDIR=)'
+	@echo '  install-tools   - Install frost-torture, frost-bench and their man pages (BINDIR)'
+	@echo '  uninstall-tools - Remove what install-tools installed'
+	@echo '                    (PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR)'
+	@echo '                     MANDIR=$(MANDIR) DESTDIR=)'
 	@echo ''
 	@echo 'Options:'
 	@echo '  make V=1        - Print full commands'

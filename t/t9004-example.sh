@@ -39,7 +39,7 @@ OUT
 }
 user_build() {
 	libs=$(pkg-config --libs liburcu-qsbr liburcu-cds ck 2>/dev/null)
-	${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -I"$FROST_SRCTREE/include" \
+	${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -I"$FROST_OBJTREE/include" -I"$FROST_SRCTREE/include" \
 		-o "$tmp/hello" "$FROST_SRCTREE/tools/examples/hello-frost.c" \
 		"$FROST_OBJTREE/libfrost.a" $libs -lpthread &&
 	"$tmp/hello" > "$tmp/out2" && sed 1d "$tmp/out2" | diff -u "$tmp/want" -

@@ -70,7 +70,7 @@ C
 # build NAME FLAGS...: compile and link prog.c against libfrost.so alone.
 build() {
 	name=$1; shift
-	${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -Werror "$@" -I"$FROST_SRCTREE/include" \
+	${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -Werror "$@" -I"$FROST_OBJTREE/include" -I"$FROST_SRCTREE/include" \
 		-o "$tmp/$name" "$tmp/prog.c" -L"$FROST_OBJTREE" -Wl,-rpath,"$FROST_OBJTREE" -lfrost
 }
 runs() {

@@ -19,6 +19,7 @@
 #define __FROST_FROST_H
 
 #include <frost/compiler.h>
+#include <frost/config.h>
 #include <frost/object.h>
 #include <frost/types.h>
 #include <frost/heap.h>
@@ -29,6 +30,22 @@
 #define FROST_VERSION_MAJOR 0
 #define FROST_VERSION_MINOR 1
 #define FROST_VERSION_PATCH 0
+
+#if FROST_CONFIG_VERSION_MAJOR != FROST_VERSION_MAJOR || \
+    FROST_CONFIG_VERSION_MINOR != FROST_VERSION_MINOR || \
+    FROST_CONFIG_VERSION_PATCH != FROST_VERSION_PATCH
+#error "frost/config.h belongs to another frost version than frost/frost.h: headers of two installations are mixed"
+#endif
+
+/**
+ * frost_config_debug - Defined only by a library built with CONFIG_FROST_DEBUG.
+ *
+ * The headers of such a library (FROST_CONFIG_DEBUG in <frost/config.h>)
+ * make every program that includes them refer to it, so that a program
+ * built against a debug library's headers does not link, or load, with a
+ * release library. Its value is the string "debug".
+ */
+FROST_API extern const char frost_config_debug[];
 
 /**
  * frost_version() - The version of the library linked at run time.

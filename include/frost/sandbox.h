@@ -74,9 +74,10 @@ struct frost_sandbox_pub {
  *
  * What the inline fast paths compare a sandbox argument with (every
  * sandbox-taking call checks it). Exported with the initial-exec TLS model:
- * one %fs-relative load, no __tls_get_addr() call. That works for programs
- * linked with libfrost and for modules dlopen()ed later (libfrost itself
- * already needs its 8 bytes of static TLS, which glibc's surplus provides).
+ * one load relative to the thread pointer, no call to the TLS resolver.
+ * That works for programs linked with libfrost and for modules loaded
+ * later with dlopen() (libfrost itself already needs its 8 bytes of static
+ * TLS, which glibc's surplus provides).
  */
 FROST_API extern __thread FROST_TLS_IE struct frost_sandbox *__frost_current_sb;
 

@@ -75,24 +75,14 @@ FROST_API extern const struct frost_type frost_bytes_type;
  */
 FROST_API extern const struct frost_type frost_tuple_type;
 
-/**
- * enum frost_kind - What frost_kind() reports: which built-in type, or a user type.
- * @FROST_KIND_INVALID: not an object (NULL), or an object whose type is
- *	no longer valid (a freed shared slot).
- * @FROST_KIND_NONE: None.
- * @FROST_KIND_BOOL: True or False.
- * @FROST_KIND_INT: an int.
- * @FROST_KIND_FLOAT: a float.
- * @FROST_KIND_STR: a str.
- * @FROST_KIND_BYTES: a bytes object.
- * @FROST_KIND_TUPLE: a tuple.
- * @FROST_KIND_MAP: a map.
- * @FROST_KIND_LIST: a list.
- * @FROST_KIND_DICT: a dict.
- * @FROST_KIND_USER: an object of a user type (frost_object_new()).
- *
- * New built-in types get new values before FROST_KIND_USER; switch on
- * the names, never on the numbers.
+/*
+ * enum frost_kind: what frost_kind() reports, which built-in type or a
+ * user type (described in frost_kind()'s documentation):
+ * FROST_KIND_INVALID (not an object: NULL, or a freed shared slot), _NONE,
+ * _BOOL, _INT, _FLOAT, _STR, _BYTES, _TUPLE, _MAP, _LIST, _DICT, and _USER
+ * (an object of a user type, frost_object_new()). New built-in types get
+ * new values before FROST_KIND_USER; switch on the names, never on the
+ * numbers.
  */
 enum frost_kind {
 	FROST_KIND_INVALID = 0,

@@ -46,6 +46,15 @@
 #include <time.h>
 #include "rcu/rcu.h"
 
+/*
+ * What the inline frost_quiescent() relies on: liburcu's global counter is
+ * an unsigned long, read through struct frost_sandbox_qs's @gp_ctr. The
+ * Makefile accepts only the liburcu versions where that holds and where
+ * the slow path's report has the form used below (abi.rst); this catches
+ * a liburcu that passed the version check but changed the field.
+ */
+_Static_assert(__builtin_types_compatible_p(__typeof__(urcu_qsbr_gp.ctr), unsigned long),
+	       "liburcu-qsbr's urcu_qsbr_gp.ctr is not an unsigned long: frost_quiescent() needs porting");
 
 /* Record the counter as of a quiescent state (stall diagnosis). */
 static void set_qs_ctr(struct frost_sandbox_rcu *sb, unsigned long gp)

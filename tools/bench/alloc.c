@@ -404,7 +404,8 @@ static const struct bench_option alloc_options[] = {
 	{ .name = "pattern", .metavar = "P", .kind = BENCH_OPT_STRING, .value = &opt_pattern,
 	  .choices = alloc_patterns, .help = "lifo, batch or all (default all)" },
 	{ .name = "size", .metavar = "BYTES", .kind = BENCH_OPT_UINT, .value = &opt_size,
-	  .min = 0, .max = 4096, .help = "one block size, 16..4096 (default 0: 16..256 cycling)" },
+	  .min = 0, .max = 4096, .zero = "16-256",
+	  .help = "one block size, 16..4096 (default 0: 16..256 cycling)" },
 	{ .name = NULL },
 };
 

@@ -21,7 +21,13 @@
  * 2-vCPU machine hits both sides of a comparison alike; results are the
  * median of --reps repetitions. Comparisons end in one line each:
  *
- *   SUMMARY name=<comparison> frost=<v> baseline=<v> ratio=<frost/baseline> unit=<u>
+ *   SUMMARY name=<comparison> [<option>=<v>...] frost=<v> baseline=<v> ratio=<frost/baseline> unit=<u>
+ *
+ * where the options are every one of the benchmark's own (--size, --names,
+ * --readers, ...) with its value in this run, so that two rows of one
+ * comparison measured with different parameters (alloc_glibc at each
+ * --size) are told apart; their CSV rows name the comparison
+ * <comparison>[<option>=<v>;...] for the same reason.
  *
  * Nothing here is thread-safe: benchmarks that start threads report from
  * the main thread.
@@ -92,6 +98,7 @@ struct bench_option {
 	void *value;
 	uint64_t min, max;	/* BENCH_OPT_UINT: accepted range */
 	const char *const *choices;	/* BENCH_OPT_STRING: NULL-terminated, or NULL: any */
+	const char *zero;	/* BENCH_OPT_UINT: what 0 means, for SUMMARY lines (NULL: "0") */
 };
 
 /*

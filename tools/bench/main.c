@@ -175,34 +175,83 @@ void bench_csv(const struct bench_common *c, const char *bench, const char *vari
 	fprintf(c->csv, "%s,%s,%s,%.4f,%s\n", bench, variant, metric, value, unit);
 }
 
+/*
+ * The running benchmark's own options with their values: " size=64
+ * pattern=lifo" for the SUMMARY lines, "size=64;pattern=lifo" for the CSV
+ * name of a comparison (set by run_one()).
+ */
+static char summary_fields[512];
+static char summary_key[512];
+
+static void set_summary_params(const struct bench *b)
+{
+	size_t nf = 0, nk = 0;
+
+	summary_fields[0] = summary_key[0] = '\0';
+	for (const struct bench_option *o = b->options; o && o->name; o++) {
+		static const char *const taken[] = { "name", "frost", "baseline", "ratio", "unit",
+						     "target", "cmp", "verdict" };
+		char v[64];
+
+		for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+			if (!strcmp(o->name, taken[i])) {
+				bench_error("%s: option --%s would be read as a SUMMARY field",
+					    b->name, o->name);
+				exit(2);
+			}
+		}
+		if (o->kind == BENCH_OPT_UINT) {
+			uint64_t x = *(uint64_t *)o->value;
+
+			if (!x && o->zero)
+				snprintf(v, sizeof(v), "%s", o->zero);
+			else
+				snprintf(v, sizeof(v), "%llu", (unsigned long long)x);
+		} else {
+			snprintf(v, sizeof(v), "%s", *(const char **)o->value ?
+				 *(const char **)o->value : "-");
+		}
+		if (nf < sizeof(summary_fields))
+			nf += (size_t)snprintf(summary_fields + nf, sizeof(summary_fields) - nf,
+					       " %s=%s", o->name, v);
+		if (nk < sizeof(summary_key))
+			nk += (size_t)snprintf(summary_key + nk, sizeof(summary_key) - nk,
+					       "%s%s=%s", nk ? ";" : "", o->name, v);
+	}
+}
+
+static void summary(const struct bench_common *c, const char *name, double frost,
+		    double baseline, const char *unit, double target, bool ge)
+{
+	double ratio = baseline > 0 ? frost / baseline : 0;
+	char key[640];
+
+	printf("SUMMARY name=%s%s frost=%.3f baseline=%.3f ratio=%.3f unit=%s",
+	       name, summary_fields, frost, baseline, ratio, unit);
+	if (target > 0 && ge)
+		printf(" target=%.2f cmp=ge verdict=%s", target, ratio >= target ? "PASS" : "MISS");
+	else if (target > 0)
+		printf(" target=%.2f verdict=%s", target, ratio <= target ? "PASS" : "MISS");
+	putchar('\n');
+	if (summary_key[0])
+		snprintf(key, sizeof(key), "%s[%s]", name, summary_key);
+	else
+		snprintf(key, sizeof(key), "%s", name);
+	bench_csv(c, key, "frost", "median", frost, unit);
+	bench_csv(c, key, "baseline", "median", baseline, unit);
+	bench_csv(c, key, "frost/baseline", "ratio", ratio, "x");
+}
+
 void bench_summary(const struct bench_common *c, const char *name, double frost,
 		   double baseline, const char *unit, double target)
 {
-	double ratio = baseline > 0 ? frost / baseline : 0;
-
-	printf("SUMMARY name=%s frost=%.3f baseline=%.3f ratio=%.3f unit=%s",
-	       name, frost, baseline, ratio, unit);
-	if (target > 0)
-		printf(" target=%.2f verdict=%s", target, ratio <= target ? "PASS" : "MISS");
-	putchar('\n');
-	bench_csv(c, name, "frost", "median", frost, unit);
-	bench_csv(c, name, "baseline", "median", baseline, unit);
-	bench_csv(c, name, "frost/baseline", "ratio", ratio, "x");
+	summary(c, name, frost, baseline, unit, target, false);
 }
 
 void bench_summary_ge(const struct bench_common *c, const char *name, double frost,
 		      double baseline, const char *unit, double target)
 {
-	double ratio = baseline > 0 ? frost / baseline : 0;
-
-	printf("SUMMARY name=%s frost=%.3f baseline=%.3f ratio=%.3f unit=%s",
-	       name, frost, baseline, ratio, unit);
-	if (target > 0)
-		printf(" target=%.2f cmp=ge verdict=%s", target, ratio >= target ? "PASS" : "MISS");
-	putchar('\n');
-	bench_csv(c, name, "frost", "median", frost, unit);
-	bench_csv(c, name, "baseline", "median", baseline, unit);
-	bench_csv(c, name, "frost/baseline", "ratio", ratio, "x");
+	summary(c, name, frost, baseline, unit, target, true);
 }
 
 /* ----------------------------------------------------------------------- */
@@ -466,6 +515,7 @@ static int run_one(const struct bench *b, const struct bench_common *c)
 	int ret;
 
 	print_params(b, c);
+	set_summary_params(b);
 	fflush(stdout);
 	ret = b->run(c);
 	printf("# end bench=%s result=%s\n", b->name, ret ? "FAILURE" : "SUCCESS");
