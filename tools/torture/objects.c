@@ -282,6 +282,7 @@ static struct frost_object *slot_built(struct frost_sandbox *sb, const struct to
 	size_t len = payload_text(slot, gen, text);
 	uint64_t cid = chunk_id_of(chunk), pid = chunk_id_of(prev_chunk);
 	struct frost_object *keys[3], *vals[3], *items[7], *node;
+	int err;
 
 	for (int i = 0; i < 3; i++)
 		keys[i] = frost_int_new_frozen(sb, i);
@@ -290,7 +291,17 @@ static struct frost_object *slot_built(struct frost_sandbox *sb, const struct to
 	vals[2] = frost_int_new_frozen(sb, (int64_t)(cid + CHUNK_BASE));
 	if (!vals[0] || !vals[1] || !vals[2])
 		return NULL;
+	/*
+	 * The map has no builder: freezing it may pace, a quiescent state.
+	 * @prev_chunk is the caller's lookup result, held by nothing else (the
+	 * node it goes into is an unsealed shared slot, not a root): pin it
+	 * across the freeze, as the lifetime rules require. @chunk is held by
+	 * the writer's private holder; the keys and values by the private map.
+	 */
+	if (frost_pin(sb, prev_chunk))
+		return NULL;
 	items[1] = freeze_drop(sb, frost_map_new(sb, 3, keys, vals));
+	frost_unpin(sb, prev_chunk);
 	node = frost_shared_new(sb, &torture_node_type, 0);
 	if (node) {
 		struct tnode *n = (struct tnode *)(void *)node;
@@ -301,8 +312,11 @@ static struct frost_object *slot_built(struct frost_sandbox *sb, const struct to
 		n->child_id = pid;
 		n->child = prev_chunk;
 		n->sum = node_sum(slot, gen, pid);
-		if (frost_shared_seal(sb, node))
+		err = frost_shared_seal(sb, node);
+		if (err) {
+			errno = -err;
 			node = NULL;
+		}
 	}
 	items[0] = frost_int_new_frozen(sb, (int64_t)(gen + GEN_BASE));
 	items[2] = frost_str_new_frozen(sb, text, len);
