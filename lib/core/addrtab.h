@@ -223,7 +223,7 @@ static inline void __frost_addrtab_remove(struct __frost_addrtab *t,
  * remove (it may change @s->val).
  */
 #define __frost_addrtab_for_each(s, t)						\
-	for ((s) = (t)->slots; (s) < (t)->slots + (t)->cap; (s)++)		\
+	for ((s) = (t)->slots; (s) && (s) < (t)->slots + (t)->cap; (s)++)	\
 		if (!(s)->key) {} else
 
 #endif /* __FROST_CORE_ADDRTAB_H */
