@@ -20,6 +20,7 @@
 #define __FROST_T_FROST_TEST_H
 
 #include <stdint.h>
+#include <string.h>
 #include <frost/frost.h>
 #include "tap.h"
 
@@ -141,6 +142,60 @@ static inline int64_t frost_test_int_of(const struct frost_object *o)
 
 	if (!o || frost_int_get(o, &v))
 		return INT64_MIN;
+	return v;
+}
+
+/**
+ * frost_test_live() - @sb's live private objects (frost_sandbox_stats());
+ * the test fails if the stats cannot be read.
+ * @sb: the sandbox.
+ */
+static inline uint64_t frost_test_live(struct frost_sandbox *sb)
+{
+	struct frost_sandbox_stats st;
+
+	memset(&st, 0, sizeof(st));
+	assert_int(frost_sandbox_stats(sb, &st), ==, 0);
+	return st.live_objects;
+}
+
+/**
+ * frost_test_int() - a new int @v of @sb; the test fails if it cannot be made.
+ * @sb: the sandbox.
+ * @v: the value.
+ */
+static inline struct frost_object *frost_test_int(struct frost_sandbox *sb, int64_t v)
+{
+	struct frost_object *o = frost_int_new(sb, v);
+
+	assert_ptr(o, !=, NULL);
+	return o;
+}
+
+/**
+ * frost_test_str() - a new str of C string @s; the test fails if it cannot
+ * be made.
+ * @sb: the sandbox.
+ * @s: the text.
+ */
+static inline struct frost_object *frost_test_str(struct frost_sandbox *sb, const char *s)
+{
+	struct frost_object *o = frost_str_new(sb, s, strlen(s));
+
+	assert_ptr(o, !=, NULL);
+	return o;
+}
+
+/**
+ * frost_test_intval() - the value of int @o; the test fails (an expect) if
+ * @o is not an int, and INT64_MIN is returned then.
+ * @o: an object.
+ */
+static inline int64_t frost_test_intval(const struct frost_object *o)
+{
+	int64_t v = INT64_MIN;
+
+	expect_int(frost_int_get(o, &v), ==, 0);
 	return v;
 }
 

@@ -24,39 +24,6 @@
 
 #define BIG 1000000		/* outside the small-int cache: private ints */
 
-static uint64_t live(struct frost_sandbox *sb)
-{
-	struct frost_sandbox_stats st;
-
-	memset(&st, 0, sizeof(st));
-	assert_int(frost_sandbox_stats(sb, &st), ==, 0);
-	return st.live_objects;
-}
-
-static struct frost_object *mkint(struct frost_sandbox *sb, int64_t v)
-{
-	struct frost_object *o = frost_int_new(sb, v);
-
-	assert_ptr(o, !=, NULL);
-	return o;
-}
-
-static struct frost_object *mkstr(struct frost_sandbox *sb, const char *s)
-{
-	struct frost_object *o = frost_str_new(sb, s, strlen(s));
-
-	assert_ptr(o, !=, NULL);
-	return o;
-}
-
-static int64_t intval(const struct frost_object *o)
-{
-	int64_t v = INT64_MIN;
-
-	expect_int(frost_int_get(o, &v), ==, 0);
-	return v;
-}
-
 static struct frost_object *tuple2(struct frost_sandbox *sb, struct frost_object *a,
 				   struct frost_object *b)
 {
@@ -94,10 +61,10 @@ TEST_F(heap, tuple_construct_and_access)
 	struct frost_object *a, *b, *s, *t, *items[3];
 	uint64_t base;
 
-	base = live(self->sb);
-	a = mkint(self->sb, BIG);
-	b = mkint(self->sb, 7);		/* small: static */
-	s = mkstr(self->sb, "frost");
+	base = frost_test_live(self->sb);
+	a = frost_test_int(self->sb, BIG);
+	b = frost_test_int(self->sb, 7);		/* small: static */
+	s = frost_test_str(self->sb, "frost");
 	items[0] = a;
 	items[1] = b;
 	items[2] = s;
@@ -113,7 +80,7 @@ TEST_F(heap, tuple_construct_and_access)
 	expect_uint(s->refcnt, ==, 2);
 	expect_null_errno(frost_tuple_get(t, 3), ERANGE);
 	expect_null_errno(frost_tuple_get(t, SIZE_MAX), ERANGE);
-	expect_uint(live(self->sb), ==, base + 3);
+	expect_uint(frost_test_live(self->sb), ==, base + 3);
 
 	/* The empty tuple: NULL items are fine with n == 0. */
 	{
@@ -130,7 +97,7 @@ TEST_F(heap, tuple_construct_and_access)
 	expect_uint(s->refcnt, ==, 1);
 	frost_decref(a);
 	frost_decref(s);
-	expect_uint(live(self->sb), ==, base);
+	expect_uint(frost_test_live(self->sb), ==, base);
 }
 
 TEST_F(heap, tuple_bad_arguments)
@@ -138,8 +105,8 @@ TEST_F(heap, tuple_bad_arguments)
 	struct frost_object *a, *items[3];
 	uint64_t base;
 
-	a = mkint(self->sb, BIG + 1);
-	base = live(self->sb);
+	a = frost_test_int(self->sb, BIG + 1);
+	base = frost_test_live(self->sb);
 	items[0] = a;
 	items[1] = frost_none();
 	items[2] = NULL;
@@ -148,11 +115,11 @@ TEST_F(heap, tuple_bad_arguments)
 	/* A NULL item, even the last: nothing taken, nothing allocated. */
 	expect_null_errno(frost_tuple_new(self->sb, 3, items), EINVAL);
 	expect_uint(a->refcnt, ==, 1);
-	expect_uint(live(self->sb), ==, base);
+	expect_uint(frost_test_live(self->sb), ==, base);
 	/* A size whose byte count overflows is refused before items are read. */
 	expect_null_errno(frost_tuple_new(self->sb, SIZE_MAX / 4, items), ENOMEM);
 	expect_uint(a->refcnt, ==, 1);
-	expect_uint(live(self->sb), ==, base);
+	expect_uint(frost_test_live(self->sb), ==, base);
 	frost_decref(a);
 }
 
@@ -162,10 +129,10 @@ TEST_F(heap, tuple_hash_and_equality)
 	struct frost_object *l, *u1, *u2;
 
 	/* Equal values, distinct objects. */
-	x1 = mkint(self->sb, BIG + 1);
-	x2 = mkint(self->sb, BIG + 1);
-	y1 = mkstr(self->sb, "y");
-	y2 = mkstr(self->sb, "y");
+	x1 = frost_test_int(self->sb, BIG + 1);
+	x2 = frost_test_int(self->sb, BIG + 1);
+	y1 = frost_test_str(self->sb, "y");
+	y2 = frost_test_str(self->sb, "y");
 	assert_ptr(x1, !=, x2);
 	t12 = tuple2(self->sb, x1, y1);
 	t12b = tuple2(self->sb, x2, y2);
@@ -220,13 +187,13 @@ TEST_F(heap, map_construct_and_access)
 	struct frost_object *keys[3], *vals[3], *m, *k, *v, *probe;
 	uint64_t base;
 
-	base = live(self->sb);
-	keys[0] = mkstr(self->sb, "one");
-	keys[1] = mkint(self->sb, 2);
-	keys[2] = mkint(self->sb, BIG + 3);
-	vals[0] = mkint(self->sb, BIG + 10);
+	base = frost_test_live(self->sb);
+	keys[0] = frost_test_str(self->sb, "one");
+	keys[1] = frost_test_int(self->sb, 2);
+	keys[2] = frost_test_int(self->sb, BIG + 3);
+	vals[0] = frost_test_int(self->sb, BIG + 10);
 	vals[1] = frost_none();
-	vals[2] = mkstr(self->sb, "three");
+	vals[2] = frost_test_str(self->sb, "three");
 	m = frost_map_new(self->sb, 3, keys, vals);
 	assert_ptr(m, !=, NULL);
 	expect_str(frost_type_name(m), "map");
@@ -235,16 +202,16 @@ TEST_F(heap, map_construct_and_access)
 	expect_uint(vals[0]->refcnt, ==, 2);
 
 	/* Lookup by equal but distinct key objects. */
-	probe = mkstr(self->sb, "one");
+	probe = frost_test_str(self->sb, "one");
 	expect_ptr(frost_map_get(m, probe), ==, vals[0]);
 	frost_decref(probe);
 	expect_ptr(frost_map_get(m, frost_int_new(self->sb, 2)), ==, vals[1]);
-	probe = mkint(self->sb, BIG + 3);
+	probe = frost_test_int(self->sb, BIG + 3);
 	expect_ptr(frost_map_get(m, probe), ==, vals[2]);
 	frost_decref(probe);
 
 	/* Absent keys, including a same-value key of another type. */
-	probe = mkstr(self->sb, "two");
+	probe = frost_test_str(self->sb, "two");
 	expect_null_errno(frost_map_get(m, probe), ENOENT);
 	frost_decref(probe);
 	expect_null_errno(frost_map_get(m, frost_int_new(self->sb, 1)), ENOENT);
@@ -284,7 +251,7 @@ TEST_F(heap, map_construct_and_access)
 		frost_decref(keys[i]);
 		frost_decref(vals[i]);
 	}
-	expect_uint(live(self->sb), ==, base);
+	expect_uint(frost_test_live(self->sb), ==, base);
 }
 
 TEST_F(heap, map_duplicate_keys_last_wins)
@@ -292,30 +259,30 @@ TEST_F(heap, map_duplicate_keys_last_wins)
 	struct frost_object *keys[6], *vals[6], *m, *k, *v;
 	uint64_t base;
 
-	base = live(self->sb);
+	base = frost_test_live(self->sb);
 	/* Keys 1 2 1 3 2 BIG BIG (the BIGs distinct objects, equal values). */
-	keys[0] = mkint(self->sb, 1);
-	keys[1] = mkint(self->sb, 2);
-	keys[2] = mkint(self->sb, 1);
-	keys[3] = mkint(self->sb, 3);
-	keys[4] = mkint(self->sb, BIG);
-	keys[5] = mkint(self->sb, BIG);
+	keys[0] = frost_test_int(self->sb, 1);
+	keys[1] = frost_test_int(self->sb, 2);
+	keys[2] = frost_test_int(self->sb, 1);
+	keys[3] = frost_test_int(self->sb, 3);
+	keys[4] = frost_test_int(self->sb, BIG);
+	keys[5] = frost_test_int(self->sb, BIG);
 	assert_ptr(keys[4], !=, keys[5]);
 	for (int i = 0; i < 6; i++)
-		vals[i] = mkint(self->sb, BIG + 100 + i);
+		vals[i] = frost_test_int(self->sb, BIG + 100 + i);
 	m = frost_map_new(self->sb, 6, keys, vals);
 	assert_ptr(m, !=, NULL);
 	expect_uint(frost_map_len(m), ==, 4);
 
 	/* Positions of first occurrences, values of last ones. */
 	expect_int(frost_map_item(m, 0, &k, &v), ==, 0);
-	expect_int(intval(k), ==, 1);
+	expect_int(frost_test_intval(k), ==, 1);
 	expect_ptr(v, ==, vals[2]);
 	expect_int(frost_map_item(m, 1, &k, &v), ==, 0);
-	expect_int(intval(k), ==, 2);
+	expect_int(frost_test_intval(k), ==, 2);
 	expect_ptr(v, ==, vals[1]);
 	expect_int(frost_map_item(m, 2, &k, &v), ==, 0);
-	expect_int(intval(k), ==, 3);
+	expect_int(frost_test_intval(k), ==, 3);
 	expect_ptr(v, ==, vals[3]);
 	expect_int(frost_map_item(m, 3, &k, &v), ==, 0);
 	expect_ptr(k, ==, keys[4]);	/* the first key object is kept */
@@ -336,7 +303,7 @@ TEST_F(heap, map_duplicate_keys_last_wins)
 		frost_decref(keys[i]);
 		frost_decref(vals[i]);
 	}
-	expect_uint(live(self->sb), ==, base);
+	expect_uint(frost_test_live(self->sb), ==, base);
 }
 
 TEST_F(heap, map_thousand_int_keys)
@@ -347,26 +314,26 @@ TEST_F(heap, map_thousand_int_keys)
 	uint64_t base;
 	int found = 0, absent = 0;
 
-	base = live(self->sb);
+	base = frost_test_live(self->sb);
 	/* Half small (static) ints, half private ones, spread apart. */
 	for (int i = 0; i < N; i++) {
-		keys[i] = mkint(self->sb, i < N / 2 ? i : (int64_t)i * 1000003);
-		vals[i] = mkint(self->sb, BIG + i);
+		keys[i] = frost_test_int(self->sb, i < N / 2 ? i : (int64_t)i * 1000003);
+		vals[i] = frost_test_int(self->sb, BIG + i);
 	}
 	m = frost_map_new(self->sb, N, keys, vals);
 	assert_ptr(m, !=, NULL);
 	expect_uint(frost_map_len(m), ==, N);
 	for (int i = 0; i < N; i++) {
-		struct frost_object *probe = mkint(self->sb, i < N / 2 ? i : (int64_t)i * 1000003);
+		struct frost_object *probe = frost_test_int(self->sb, i < N / 2 ? i : (int64_t)i * 1000003);
 		struct frost_object *v = frost_map_get(m, probe);
 
-		if (v && intval(v) == BIG + i)
+		if (v && frost_test_intval(v) == BIG + i)
 			found++;
 		frost_decref(probe);
 	}
 	expect_int(found, ==, N);
 	for (int i = N / 2; i < N; i++) {
-		struct frost_object *probe = mkint(self->sb, (int64_t)i * 1000003 + 1);
+		struct frost_object *probe = frost_test_int(self->sb, (int64_t)i * 1000003 + 1);
 
 		errno = 0;
 		if (!frost_map_get(m, probe) && errno == ENOENT)
@@ -386,9 +353,9 @@ TEST_F(heap, map_thousand_int_keys)
 		frost_decref(keys[i]);
 		frost_decref(vals[i]);
 	}
-	expect_uint(live(self->sb), ==, base + 1 + N / 2 + N);
+	expect_uint(frost_test_live(self->sb), ==, base + 1 + N / 2 + N);
 	frost_decref(m);
-	expect_uint(live(self->sb), ==, base);
+	expect_uint(frost_test_live(self->sb), ==, base);
 }
 
 TEST_F(heap, map_unhashable_keys)
@@ -398,9 +365,9 @@ TEST_F(heap, map_unhashable_keys)
 
 	l = frost_list_new(self->sb);
 	assert_ptr(l, !=, NULL);
-	x = mkint(self->sb, BIG);
+	x = frost_test_int(self->sb, BIG);
 	t = tuple2(self->sb, x, l);	/* unhashable: holds a list */
-	base = live(self->sb);
+	base = frost_test_live(self->sb);
 
 	keys[0] = x;
 	vals[0] = x;
@@ -412,7 +379,7 @@ TEST_F(heap, map_unhashable_keys)
 	expect_uint(x->refcnt, ==, 2);
 	expect_uint(l->refcnt, ==, 2);
 	expect_uint(t->refcnt, ==, 1);
-	expect_uint(live(self->sb), ==, base);
+	expect_uint(frost_test_live(self->sb), ==, base);
 
 	/* Lookups with unhashable keys. */
 	m = frost_map_new(self->sb, 1, &x, &x);
@@ -449,13 +416,13 @@ TEST_F(heap, map_hash_and_equality)
 	struct frost_object *a, *a2, *b, *c, *k1, *k2, *k1b, *m12, *m21, *m1c, *m1, *m13;
 	struct frost_object *e1, *e2, *t;
 
-	a = mkstr(self->sb, "a");
-	a2 = mkstr(self->sb, "a");
-	b = mkint(self->sb, BIG + 2);
-	c = mkint(self->sb, BIG + 3);
-	k1 = mkint(self->sb, BIG + 1);
-	k1b = mkint(self->sb, BIG + 1);
-	k2 = mkstr(self->sb, "k2");
+	a = frost_test_str(self->sb, "a");
+	a2 = frost_test_str(self->sb, "a");
+	b = frost_test_int(self->sb, BIG + 2);
+	c = frost_test_int(self->sb, BIG + 3);
+	k1 = frost_test_int(self->sb, BIG + 1);
+	k1b = frost_test_int(self->sb, BIG + 1);
+	k2 = frost_test_str(self->sb, "k2");
 
 	m12 = map2(self->sb, k1, a, k2, b);
 	m21 = map2(self->sb, k2, b, k1b, a2);	/* other order, distinct equal objects */
@@ -510,8 +477,8 @@ TEST_F(heap, nested_containers)
 {
 	struct frost_object *x, *y, *kt, *kt2, *inner, *outer, *lst, *top, *v;
 
-	x = mkint(self->sb, BIG);
-	y = mkstr(self->sb, "y");
+	x = frost_test_int(self->sb, BIG);
+	y = frost_test_str(self->sb, "y");
 	/* A map keyed by a tuple, inside a tuple, inside a list. */
 	kt = tuple2(self->sb, x, y);
 	inner = frost_map_new(self->sb, 1, &kt, &y);
@@ -551,7 +518,7 @@ TEST_F(heap, wrong_types_and_nulls)
 {
 	struct frost_object *t, *m, *l, *x, *k, *v;
 
-	x = mkint(self->sb, BIG);
+	x = frost_test_int(self->sb, BIG);
 	t = frost_tuple_new(self->sb, 1, &x);
 	m = frost_map_new(self->sb, 1, &x, &x);
 	l = frost_list_new(self->sb);
@@ -614,13 +581,13 @@ TEST_F(heap, list_basics)
 	uint64_t base;
 	int ok = 0;
 
-	base = live(self->sb);
+	base = frost_test_live(self->sb);
 	l = frost_list_new(self->sb);
 	assert_ptr(l, !=, NULL);
 	expect_str(frost_type_name(l), "list");
 	expect_uint(frost_list_len(l), ==, 0);
 	expect_null_errno(frost_list_get(l, 0), ERANGE);
-	x = mkint(self->sb, BIG);
+	x = frost_test_int(self->sb, BIG);
 	for (int i = 0; i < N; i++) {
 		struct frost_object *v = (i % 3 == 0) ? x : frost_int_new(self->sb, i);
 
@@ -635,7 +602,7 @@ TEST_F(heap, list_basics)
 	for (int i = 0; i < N; i++) {
 		struct frost_object *v = frost_list_get(l, (size_t)i);
 
-		if (i % 3 == 0 ? v != x : intval(v) != i) {
+		if (i % 3 == 0 ? v != x : frost_test_intval(v) != i) {
 			expect_int(i, ==, -1);
 			break;
 		}
@@ -655,7 +622,7 @@ TEST_F(heap, list_basics)
 	expect_uint(x->refcnt, ==, 1);
 	frost_decref(x);
 	frost_decref(l2);
-	expect_uint(live(self->sb), ==, base);
+	expect_uint(frost_test_live(self->sb), ==, base);
 }
 
 TEST_F(heap, decref_to_zero_frees)
@@ -663,9 +630,9 @@ TEST_F(heap, decref_to_zero_frees)
 	struct frost_object *items[4], *t, *m, *l;
 	uint64_t base;
 
-	base = live(self->sb);
+	base = frost_test_live(self->sb);
 	for (int i = 0; i < 4; i++)
-		items[i] = mkint(self->sb, BIG + i);
+		items[i] = frost_test_int(self->sb, BIG + i);
 	t = frost_tuple_new(self->sb, 4, items);
 	m = frost_map_new(self->sb, 2, items, items + 2);
 	l = frost_list_new(self->sb);
@@ -676,12 +643,12 @@ TEST_F(heap, decref_to_zero_frees)
 		assert_int(frost_list_append(self->sb, l, items[i]), ==, 0);
 		frost_decref(items[i]);	/* now owned by the containers only */
 	}
-	expect_uint(live(self->sb), >=, base + 7);
+	expect_uint(frost_test_live(self->sb), >=, base + 7);
 	frost_decref(t);
 	frost_decref(m);
-	expect_uint(live(self->sb), >, base + 4);	/* the list still holds the ints */
+	expect_uint(frost_test_live(self->sb), >, base + 4);	/* the list still holds the ints */
 	frost_decref(l);
-	expect_uint(live(self->sb), ==, base);
+	expect_uint(frost_test_live(self->sb), ==, base);
 }
 
 TEST_F(heap, deep_nesting_releases_everything)
@@ -690,12 +657,12 @@ TEST_F(heap, deep_nesting_releases_everything)
 	struct frost_object *cur, *x;
 	uint64_t base;
 
-	base = live(self->sb);
-	cur = mkint(self->sb, BIG);
+	base = frost_test_live(self->sb);
+	cur = frost_test_int(self->sb, BIG);
 	for (int i = 0; i < DEPTH; i++) {
 		struct frost_object *next;
 
-		x = mkint(self->sb, BIG + i);
+		x = frost_test_int(self->sb, BIG + i);
 		switch (i % 3) {
 		case 0:
 			next = tuple2(self->sb, x, cur);
@@ -714,9 +681,9 @@ TEST_F(heap, deep_nesting_releases_everything)
 		frost_decref(cur);	/* the new container holds it */
 		cur = next;
 	}
-	expect_uint(live(self->sb), >=, base + 2 * DEPTH + 1);
+	expect_uint(frost_test_live(self->sb), >=, base + 2 * DEPTH + 1);
 	frost_decref(cur);
-	expect_uint(live(self->sb), ==, base);
+	expect_uint(frost_test_live(self->sb), ==, base);
 }
 
 TEST_F(heap, item_survives_its_container)
@@ -724,9 +691,9 @@ TEST_F(heap, item_survives_its_container)
 	struct frost_object *x, *s, *t, *m, *l;
 	uint64_t base;
 
-	base = live(self->sb);
-	x = mkint(self->sb, BIG + 42);
-	s = mkstr(self->sb, "kept");
+	base = frost_test_live(self->sb);
+	x = frost_test_int(self->sb, BIG + 42);
+	s = frost_test_str(self->sb, "kept");
 	t = tuple2(self->sb, x, s);
 	m = frost_map_new(self->sb, 1, &s, &x);
 	l = frost_list_new(self->sb);
@@ -739,12 +706,12 @@ TEST_F(heap, item_survives_its_container)
 	frost_decref(m);
 	expect_uint(x->refcnt, ==, 1);
 	expect_uint(s->refcnt, ==, 1);
-	expect_int(intval(x), ==, BIG + 42);
+	expect_int(frost_test_intval(x), ==, BIG + 42);
 	expect_str(frost_str_data(s, NULL), "kept");
-	expect_uint(live(self->sb), ==, base + 2);
+	expect_uint(frost_test_live(self->sb), ==, base + 2);
 	frost_decref(x);
 	frost_decref(s);
-	expect_uint(live(self->sb), ==, base);
+	expect_uint(frost_test_live(self->sb), ==, base);
 }
 
 /*
@@ -771,8 +738,8 @@ TEST_F(heap, inline_tuple_accessors_match_exported)
 	struct frost_tuple_pub *f;
 
 	expect_true(TUPLE_ACCESSORS_INLINE);
-	x = mkint(self->sb, BIG + 1);
-	s = mkstr(self->sb, "item");
+	x = frost_test_int(self->sb, BIG + 1);
+	s = frost_test_str(self->sb, "item");
 	t = tuple2(self->sb, x, s);
 	empty = frost_tuple_new(self->sb, 0, NULL);
 	l = frost_list_new(self->sb);

@@ -36,15 +36,6 @@ struct shared_state {
 	struct frost_object *shared_tuple_b;	/* built by B from statics */
 };
 
-static uint64_t live(struct frost_sandbox *sb)
-{
-	struct frost_sandbox_stats st;
-
-	memset(&st, 0, sizeof(st));
-	expect_int(frost_sandbox_stats(sb, &st), ==, 0);
-	return st.live_objects;
-}
-
 /* Build one of each kind of private object in @sb. */
 static void build(struct frost_sandbox *sb, struct frost_object *objs[A_NR])
 {
@@ -79,7 +70,7 @@ static void try_foreign(struct frost_sandbox *sb, struct frost_object *const for
 	list = frost_list_new(sb);
 	assert_ptr(mine, !=, NULL);
 	assert_ptr(list, !=, NULL);
-	base = live(sb);
+	base = frost_test_live(sb);
 
 	for (int i = 0; i < A_NR; i++) {
 		struct frost_object *f = foreign[i];
@@ -109,7 +100,7 @@ static void try_foreign(struct frost_sandbox *sb, struct frost_object *const for
 	}
 	expect_uint(frost_list_len(list), ==, 0);
 	expect_uint(mine->refcnt, ==, 1);
-	expect_uint(live(sb), ==, base);
+	expect_uint(frost_test_live(sb), ==, base);
 
 	/* Static shared objects are fine from any sandbox. */
 	items[0] = frost_none();
@@ -141,7 +132,7 @@ static void *thread_a(void *arg)
 	build(sb, st->a_objs);
 	for (int i = 0; i < A_NR; i++)
 		refs[i] = st->a_objs[i]->refcnt;
-	base = live(sb);
+	base = frost_test_live(sb);
 
 	pthread_barrier_wait(&st->barrier);	/* 1: A's objects published */
 	pthread_barrier_wait(&st->barrier);	/* 2: B has tried them */
@@ -149,7 +140,7 @@ static void *thread_a(void *arg)
 	for (int i = 0; i < A_NR; i++)
 		expect_uint(st->a_objs[i]->refcnt, ==, refs[i]);
 	expect_uint(frost_list_len(st->a_objs[A_LIST]), ==, 0);
-	expect_uint(live(sb), ==, base);
+	expect_uint(frost_test_live(sb), ==, base);
 
 	/* The reverse direction: A with B's objects. */
 	try_foreign(sb, st->b_objs);
@@ -174,13 +165,13 @@ static void *thread_b(void *arg)
 
 	pthread_barrier_wait(&st->barrier);	/* 1 */
 	try_foreign(sb, st->a_objs);
-	base = live(sb);
+	base = frost_test_live(sb);
 	pthread_barrier_wait(&st->barrier);	/* 2 */
 	pthread_barrier_wait(&st->barrier);	/* 3 */
 
 	for (int i = 0; i < A_NR; i++)
 		expect_uint(st->b_objs[i]->refcnt, ==, refs[i]);
-	expect_uint(live(sb), ==, base);
+	expect_uint(frost_test_live(sb), ==, base);
 	for (int i = 0; i < A_NR; i++)
 		frost_decref(st->b_objs[i]);
 	expect_int(frost_sandbox_detach(sb), ==, 0);

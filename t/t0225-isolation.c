@@ -107,15 +107,6 @@ static const struct frost_type box_type = {
 	.trace = box_trace,
 };
 
-static uint64_t live(struct frost_sandbox *sb)
-{
-	struct frost_sandbox_stats st;
-
-	memset(&st, 0, sizeof(st));
-	expect_int(frost_sandbox_stats(sb, &st), ==, 0);
-	return st.live_objects;
-}
-
 TEST_F(heap, cross_heap_objects_refused)
 {
 	struct frost_object *mine, *list, *items[2], *t, *b;
@@ -130,7 +121,7 @@ TEST_F(heap, cross_heap_objects_refused)
 	assert_ptr(list, !=, NULL);
 	ch = frost_channel_create(self->heap, 4);
 	assert_ptr(ch, !=, NULL);
-	base = live(self->sb);
+	base = frost_test_live(self->sb);
 
 	for (int k = 0; k < 2; k++) {
 		struct frost_object *f = k ? h2.str : h2.obj;
@@ -149,7 +140,7 @@ TEST_F(heap, cross_heap_objects_refused)
 	}
 	expect_uint(frost_list_len(list), ==, 0);
 	expect_uint(mine->refcnt, ==, 1);
-	expect_uint(live(self->sb), ==, base);
+	expect_uint(frost_test_live(self->sb), ==, base);
 
 	/* A user type's slot holding another heap's object: freeze refuses. */
 	b = frost_object_new(self->sb, &box_type, 0);
@@ -243,14 +234,14 @@ static void run_foreign(struct frost_heap *heap, struct frost_sandbox *sb, bool 
 	fc.ch = frost_channel_create(heap, 2);
 	assert_ptr(fc.victim_list, !=, NULL);
 	assert_ptr(fc.ch, !=, NULL);
-	base = live(sb);
+	base = frost_test_live(sb);
 	/* The other thread runs while we are offline: nothing of ours moves. */
 	frost_sandbox_offline(sb);
 	assert_int(pthread_create(&th, NULL, foreign_thread, &fc), ==, 0);
 	pthread_join(th, NULL);
 	frost_sandbox_online(sb);
 
-	expect_uint(live(sb), ==, base);
+	expect_uint(frost_test_live(sb), ==, base);
 	expect_uint(frost_list_len(fc.victim_list), ==, 0);
 	expect_null_errno(frost_lookup(sb, "n"), ENOENT);
 	expect_neg_errno(frost_channel_recv(sb, fc.ch, &out, 0), EAGAIN);

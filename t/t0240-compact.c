@@ -29,39 +29,6 @@
 
 #define BIG 1000000		/* outside the small-int cache: private ints */
 
-static uint64_t live(struct frost_sandbox *sb)
-{
-	struct frost_sandbox_stats st;
-
-	memset(&st, 0, sizeof(st));
-	assert_int(frost_sandbox_stats(sb, &st), ==, 0);
-	return st.live_objects;
-}
-
-static struct frost_object *mkint(struct frost_sandbox *sb, int64_t v)
-{
-	struct frost_object *o = frost_int_new(sb, v);
-
-	assert_ptr(o, !=, NULL);
-	return o;
-}
-
-static struct frost_object *mkstr(struct frost_sandbox *sb, const char *s)
-{
-	struct frost_object *o = frost_str_new(sb, s, strlen(s));
-
-	assert_ptr(o, !=, NULL);
-	return o;
-}
-
-static int64_t intval(const struct frost_object *o)
-{
-	int64_t v = INT64_MIN;
-
-	expect_int(frost_int_get(o, &v), ==, 0);
-	return v;
-}
-
 /*
  * A user key type whose hash is whatever the object holds: it can collide
  * exactly with any str's or int's hash. Equal only to itself.
@@ -109,26 +76,26 @@ static struct frost_object *big_map(struct frost_sandbox *sb)
 
 	for (int i = 0; i < NKEYS; i++) {
 		snprintf(buf, sizeof(buf), "k%d", i);
-		keys[n] = mkstr(sb, buf);
-		vals[n++] = mkint(sb, i);
+		keys[n] = frost_test_str(sb, buf);
+		vals[n++] = frost_test_int(sb, i);
 	}
 	for (int i = 0; i < NKEYS; i++) {
-		keys[n] = mkint(sb, (int64_t)i * 1000003 - 300);
-		vals[n++] = mkint(sb, -i);
+		keys[n] = frost_test_int(sb, (int64_t)i * 1000003 - 300);
+		vals[n++] = frost_test_int(sb, -i);
 	}
 	keys[n] = frost_bytes_new(sb, "k1", 2);
-	vals[n++] = mkstr(sb, "bytes");
+	vals[n++] = frost_test_str(sb, "bytes");
 	keys[n] = frost_float_new(sb, 7.0);
-	vals[n++] = mkstr(sb, "float");
+	vals[n++] = frost_test_str(sb, "float");
 	keys[n] = frost_bool(true);
-	vals[n++] = mkstr(sb, "true");
+	vals[n++] = frost_test_str(sb, "true");
 	keys[n] = mkclash(sb, frost_str_hash("clash", 5));
-	vals[n++] = mkstr(sb, "clash-str");
+	vals[n++] = frost_test_str(sb, "clash-str");
 	{
-		struct frost_object *i = mkint(sb, 123456789);
+		struct frost_object *i = frost_test_int(sb, 123456789);
 
 		keys[n] = mkclash(sb, frost_hash(i));
-		vals[n++] = mkstr(sb, "clash-int");
+		vals[n++] = frost_test_str(sb, "clash-int");
 		frost_decref(i);
 	}
 	m = frost_map_new(sb, n, keys, vals);
@@ -155,7 +122,7 @@ TEST_F(heap, map_get_raw_matches_map_get)
 		/* Present and absent str keys, both ways. */
 		for (int i = 0; i < NKEYS + 50; i++) {
 			int len = snprintf(buf, sizeof(buf), "k%d", i);
-			struct frost_object *key = mkstr(self->sb, buf);
+			struct frost_object *key = frost_test_str(self->sb, buf);
 			struct frost_object *a, *b, *c;
 
 			errno = 0;
@@ -167,7 +134,7 @@ TEST_F(heap, map_get_raw_matches_map_get)
 			expect_ptr(b, ==, a);
 			expect_ptr(c, ==, a);
 			if (i < NKEYS)
-				expect_int(intval(b), ==, i);
+				expect_int(frost_test_intval(b), ==, i);
 			else
 				expect_null_errno(frost_map_get_str(m, buf, (size_t)len), ENOENT);
 			frost_decref(key);
@@ -175,18 +142,18 @@ TEST_F(heap, map_get_raw_matches_map_get)
 		/* Present and absent int keys. */
 		for (int i = 0; i < NKEYS + 50; i++) {
 			int64_t v = (int64_t)i * 1000003 - 300;
-			struct frost_object *key = mkint(self->sb, v);
+			struct frost_object *key = frost_test_int(self->sb, v);
 
 			expect_ptr(frost_map_get_int(m, v), ==, frost_map_get(m, key));
 			if (i < NKEYS)
-				expect_int(intval(frost_map_get_int(m, v)), ==, -i);
+				expect_int(frost_test_intval(frost_map_get_int(m, v)), ==, -i);
 			else
 				expect_null_errno(frost_map_get_int(m, v), ENOENT);
 			frost_decref(key);
 		}
 		/* Bytes: only the bytes key, never the str "k1". */
 		expect_str(frost_str_data(frost_map_get_bytes(m, "k1", 2), NULL), "bytes");
-		expect_int(intval(frost_map_get_str(m, "k1", 2)), ==, 1);
+		expect_int(frost_test_intval(frost_map_get_str(m, "k1", 2)), ==, 1);
 		expect_null_errno(frost_map_get_bytes(m, "k2", 2), ENOENT);
 		expect_null_errno(frost_map_get_bytes(m, NULL, 0), ENOENT);
 		/* 7 is not 7.0, 1 is not True. */
@@ -204,7 +171,7 @@ TEST_F(heap, map_get_raw_matches_map_get)
 
 TEST_F(heap, map_get_raw_errors)
 {
-	struct frost_object *k = mkstr(self->sb, "\xc3\xa9t\xc3\xa9"), *v = mkint(self->sb, 5);
+	struct frost_object *k = frost_test_str(self->sb, "\xc3\xa9t\xc3\xa9"), *v = frost_test_int(self->sb, 5);
 	struct frost_object *m = frost_map_new(self->sb, 1, &k, &v);
 	struct frost_object *t = frost_tuple_new(self->sb, 1, &k);
 
@@ -212,10 +179,10 @@ TEST_F(heap, map_get_raw_errors)
 	uint64_t base;
 
 	assert_ptr(t, !=, NULL);
-	base = live(self->sb);
+	base = frost_test_live(self->sb);
 	expect_ptr(frost_map_get_str(m, "\xc3\xa9t\xc3\xa9", 5), ==, v);
 	expect_ptr(frost_map_get_int(m, 5), ==, NULL);	/* no alloc either way */
-	expect_uint(live(self->sb), ==, base);
+	expect_uint(frost_test_live(self->sb), ==, base);
 	/* Not a map, or NULL. */
 	expect_null_errno(frost_map_get_str(NULL, "a", 1), EINVAL);
 	expect_null_errno(frost_map_get_str(t, "a", 1), EINVAL);
@@ -255,7 +222,7 @@ static const struct frost_type flagged_type = {
 TEST_F(heap, kind_of_every_type)
 {
 	struct frost_sandbox *sb = self->sb;
-	struct frost_object *i = mkint(sb, BIG), *s = mkstr(sb, "x");
+	struct frost_object *i = frost_test_int(sb, BIG), *s = frost_test_str(sb, "x");
 	struct frost_object *b = frost_bytes_new(sb, "x", 1), *f = frost_float_new(sb, 1.5);
 	struct frost_object *t = frost_tuple_new(sb, 1, &i), *m = frost_map_new(sb, 1, &s, &i);
 	struct frost_object *l = frost_list_new(sb), *d = frost_dict_new(sb);
@@ -329,11 +296,11 @@ TEST_F(heap, empties_are_static_and_shared_everywhere)
 	struct frost_object *e[4], *e2[4], *o[4];
 	struct frost_heap *h2;
 	struct frost_sandbox *sb2;
-	uint64_t base = live(self->sb);
+	uint64_t base = frost_test_live(self->sb);
 	int ret = -1;
 
 	make_empties(self->sb, e);
-	expect_uint(live(self->sb), ==, base);		/* nothing allocated */
+	expect_uint(frost_test_live(self->sb), ==, base);		/* nothing allocated */
 	for (int i = 0; i < 4; i++) {
 		expect_true(frost_is_shared(e[i]));
 		expect_ptr(frost_freeze(self->sb, e[i]), ==, e[i]);
@@ -408,7 +375,7 @@ TEST_F(heap, empties_behave)
 	for (int i = 0; i < 4; i++)
 		for (int j = 0; j < 4; j++)
 			expect_int(frost_equal(e[i], e[j]), ==, i == j);
-	k = mkstr(sb, "a");
+	k = frost_test_str(sb, "a");
 	expect_true(!frost_equal(e[0], k));
 	t = frost_tuple_new(sb, 1, &e[2]);		/* ((),) */
 	assert_ptr(t, !=, NULL);
@@ -417,7 +384,7 @@ TEST_F(heap, empties_behave)
 	/* Every empty is a key; each finds its own value. */
 	for (int i = 0; i < 4; i++) {
 		keys[i] = e[i];
-		vals[i] = mkint(sb, BIG + i);
+		vals[i] = frost_test_int(sb, BIG + i);
 	}
 	m = frost_map_new(sb, 4, keys, vals);
 	assert_ptr(m, !=, NULL);
@@ -494,22 +461,22 @@ TEST_F(heap, dict_against_model)
 	static struct model m;
 	struct frost_sandbox *sb = self->sb;
 	struct frost_object *d, *probe;
-	uint64_t base = live(sb);
+	uint64_t base = frost_test_live(sb);
 	char buf[32];
 	int nk = DN + NCLASH;
 
 	for (int i = 0; i < DN; i++) {
 		if (i % 2) {
 			snprintf(buf, sizeof(buf), "key-%d", i);
-			m.key[i] = mkstr(sb, buf);
+			m.key[i] = frost_test_str(sb, buf);
 		} else {
-			m.key[i] = mkint(sb, BIG + i);
+			m.key[i] = frost_test_int(sb, BIG + i);
 		}
-		m.val[i] = mkint(sb, -BIG - i);
+		m.val[i] = frost_test_int(sb, -BIG - i);
 	}
 	for (int i = DN; i < nk; i++) {
 		m.key[i] = mkclash(sb, 42);	/* one hash for all: long chains */
-		m.val[i] = mkint(sb, -BIG - i);
+		m.val[i] = frost_test_int(sb, -BIG - i);
 	}
 	d = frost_dict_new(sb);
 	assert_ptr(d, !=, NULL);
@@ -533,7 +500,7 @@ TEST_F(heap, dict_against_model)
 
 	/* Replacing a value keeps the position; the old value is released. */
 	{
-		struct frost_object *nv = mkint(sb, 7 * BIG);
+		struct frost_object *nv = frost_test_int(sb, 7 * BIG);
 
 		expect_int(frost_dict_set(sb, d, m.key[3], nv), ==, 0);
 		expect_uint(m.val[3]->refcnt, ==, 1);
@@ -542,7 +509,7 @@ TEST_F(heap, dict_against_model)
 		m.val[3] = nv;		/* ours, dropped at the end with the rest */
 	}
 	/* An equal key (another object) finds and replaces the same entry. */
-	probe = mkstr(sb, "key-5");
+	probe = frost_test_str(sb, "key-5");
 	expect_ptr(frost_dict_get(d, probe), ==, m.val[5]);
 	expect_int(frost_dict_set(sb, d, probe, m.val[5]), ==, 0);
 	expect_uint(probe->refcnt, ==, 1);		/* the stored key is kept */
@@ -578,7 +545,7 @@ TEST_F(heap, dict_against_model)
 		frost_decref(m.val[i]);
 	}
 	frost_decref(probe);
-	expect_uint(live(sb), ==, base);
+	expect_uint(frost_test_live(sb), ==, base);
 }
 
 static const struct frost_heap_config manual_cfg = { .flags = FROST_HEAP_MANUAL };
@@ -625,7 +592,7 @@ static int make_foreign(struct frost_sandbox *sb, void *arg)
 TEST_F(heap, dict_errors)
 {
 	struct frost_sandbox *sb = self->sb;
-	struct frost_object *d = frost_dict_new(sb), *k = mkstr(sb, "k"), *v = mkint(sb, BIG);
+	struct frost_object *d = frost_dict_new(sb), *k = frost_test_str(sb, "k"), *v = frost_test_int(sb, BIG);
 	struct frost_object *l = frost_list_new(sb), *d2 = frost_dict_new(sb), *tl, *map;
 	struct frost_heap *h2;
 	struct frost_sandbox *t;
@@ -640,7 +607,7 @@ TEST_F(heap, dict_errors)
 	assert_ptr(tl, !=, NULL);
 	map = frost_map_new(sb, 1, &k, &v);
 	assert_ptr(map, !=, NULL);
-	base = live(sb);
+	base = frost_test_live(sb);
 
 	expect_null_errno(frost_dict_new(NULL), EINVAL);
 	expect_neg_errno(frost_dict_set(NULL, d, k, v), EINVAL);
@@ -677,7 +644,7 @@ TEST_F(heap, dict_errors)
 	expect_uint(k->refcnt, ==, 2);
 	expect_uint(v->refcnt, ==, 2);
 	expect_uint(frost_dict_len(d), ==, 0);
-	expect_uint(live(sb), ==, base);
+	expect_uint(frost_test_live(sb), ==, base);
 
 	/* Another sandbox: our dict, key and map are refused, EPERM. */
 	expect_int(frost_dict_set(sb, d, k, v), ==, 0);
@@ -727,11 +694,11 @@ TEST_F(heap, dict_from_map)
 
 	assert_ptr(fm, !=, NULL);
 	n = frost_map_len(fm);
-	base = live(sb);
+	base = frost_test_live(sb);
 	/* From a frozen map: same items, same order; the dict and its table. */
 	d = frost_dict_from_map(sb, fm);
 	assert_ptr(d, !=, NULL);
-	expect_uint(live(sb), ==, base + 2);
+	expect_uint(frost_test_live(sb), ==, base + 2);
 	expect_uint(frost_dict_len(d), ==, n);
 	for (size_t i = 0; i < n; i++) {
 		expect_int(frost_map_item(fm, i, &mk, &mv), ==, 0);
@@ -741,19 +708,19 @@ TEST_F(heap, dict_from_map)
 		expect_ptr(frost_dict_get(d, mk), ==, mv);
 	}
 	/* A private instance: changing it leaves the map alone. */
-	nv = mkint(sb, BIG);
+	nv = frost_test_int(sb, BIG);
 	expect_int(frost_map_item(fm, 0, &mk, NULL), ==, 0);	/* "k0" */
 	expect_int(frost_dict_set(sb, d, mk, nv), ==, 0);
 	expect_ptr(frost_dict_get(d, mk), ==, nv);
-	expect_int(intval(frost_map_get_str(fm, "k0", 2)), ==, 0);
+	expect_int(frost_test_intval(frost_map_get_str(fm, "k0", 2)), ==, 0);
 	expect_int(frost_dict_del(sb, d, mk), ==, 0);
 	expect_uint(frost_dict_len(d), ==, n - 1);
 	expect_uint(frost_map_len(fm), ==, n);
 	expect_ptr(frost_map_get(fm, mk), !=, NULL);
-	k = mkstr(sb, "new key");
+	k = frost_test_str(sb, "new key");
 	expect_int(frost_dict_set(sb, d, k, nv), ==, 0);	/* grows past the map's size */
 	for (int i = 0; i < 2000; i++) {
-		struct frost_object *ik = mkint(sb, i);
+		struct frost_object *ik = frost_test_int(sb, i);
 
 		expect_int(frost_dict_set(sb, d, ik, nv), ==, 0);
 		frost_decref(ik);
@@ -766,11 +733,11 @@ TEST_F(heap, dict_from_map)
 	expect_uint(k->refcnt, ==, 1);
 	frost_decref(k);
 	frost_decref(nv);
-	expect_uint(live(sb), ==, base);
+	expect_uint(frost_test_live(sb), ==, base);
 
 	/* From a private map: the dict takes its own references. */
-	mv = mkint(sb, BIG + 1);
-	mk = mkstr(sb, "pk");
+	mv = frost_test_int(sb, BIG + 1);
+	mk = frost_test_str(sb, "pk");
 	e = frost_map_new(sb, 1, &mk, &mv);
 	assert_ptr(e, !=, NULL);
 	d = frost_dict_from_map(sb, e);
@@ -798,7 +765,7 @@ TEST_F(heap, dict_is_private_and_identity_equal)
 {
 	struct frost_sandbox *sb = self->sb;
 	struct frost_object *d = frost_dict_new(sb), *d2 = frost_dict_new(sb);
-	struct frost_object *k = mkstr(sb, "k"), *t, *m, *inner;
+	struct frost_object *k = frost_test_str(sb, "k"), *t, *m, *inner;
 	uint64_t base;
 
 	assert_ptr(d, !=, NULL);
@@ -816,7 +783,7 @@ TEST_F(heap, dict_is_private_and_identity_equal)
 	expect_uint(frost_hash(d), ==, 0);
 	expect_int(errno, ==, EINVAL);
 	/* Freezing refuses a dict anywhere inside, and changes nothing. */
-	base = live(sb);
+	base = frost_test_live(sb);
 	expect_null_errno(frost_freeze(sb, d), EPERM);
 	t = frost_tuple_new(sb, 1, &d);
 	assert_ptr(t, !=, NULL);
@@ -829,7 +796,7 @@ TEST_F(heap, dict_is_private_and_identity_equal)
 	expect_null_errno(frost_freeze(sb, inner), EPERM);
 	frost_decref(inner);
 	frost_decref(t);
-	expect_uint(live(sb), ==, base);
+	expect_uint(frost_test_live(sb), ==, base);
 	expect_uint(d->refcnt, ==, 1);
 	frost_decref(m);
 	frost_decref(d2);
@@ -847,7 +814,7 @@ TEST_F(heap, dict_is_a_root)
 	assert_ptr(d, !=, NULL);
 	for (int i = 0; i < 64; i++) {
 		snprintf(buf, sizeof(buf), "kept by the dict only %d", i);
-		s = mkstr(sb, buf);
+		s = frost_test_str(sb, buf);
 		f = frost_freeze(sb, s);
 		frost_decref(s);
 		assert_ptr(f, !=, NULL);
@@ -864,7 +831,7 @@ TEST_F(heap, dict_is_a_root)
 		expect_str(frost_str_data(f, NULL), buf);
 		expect_ptr(frost_map_get_str(frost_map_new(sb, 0, NULL, NULL), buf, strlen(buf)),
 			   ==, NULL);
-		s = mkstr(sb, buf);
+		s = frost_test_str(sb, buf);
 		expect_ptr(frost_dict_get(d, s), ==, f);
 		frost_decref(s);
 	}
@@ -876,7 +843,7 @@ TEST_F(heap, dict_deep_chain)
 {
 	struct frost_sandbox *sb = self->sb;
 	struct frost_object *key = frost_none(), *cur = frost_dict_new(sb);
-	uint64_t base = live(sb);
+	uint64_t base = frost_test_live(sb);
 
 	assert_ptr(cur, !=, NULL);
 	for (int i = 0; i < 1000000; i++) {
@@ -887,9 +854,9 @@ TEST_F(heap, dict_deep_chain)
 		frost_decref(cur);
 		cur = next;
 	}
-	expect_uint(live(sb), ==, base + 2 * 1000000);	/* dicts and tables */
+	expect_uint(frost_test_live(sb), ==, base + 2 * 1000000);	/* dicts and tables */
 	frost_decref(cur);
-	expect_uint(live(sb), ==, base - 1);
+	expect_uint(frost_test_live(sb), ==, base - 1);
 }
 
 TAP_MAIN()
