@@ -371,10 +371,20 @@ SAN_ENV_thread = TSAN_OPTIONS="suppressions=$(srctree)/t/tsan.supp halt_on_error
 SAN_ENV_address = ASAN_OPTIONS="detect_leaks=1 abort_on_error=0 $(ASAN_OPTIONS)"
 SAN_ENV_undefined = UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1 $(UBSAN_OPTIONS)"
 
+# prove shows each test's comments (-o) and failed points (-f); the log is
+# kept in $(objtree)/t/check.log, and after a failure the failed tests'
+# parts of it are printed again at the end, where a CI log's tail shows them.
 check: all tests
-	$(Q)FROST_SRCTREE=$(srctree) FROST_OBJTREE=$(objtree) FROST_SANITIZE=$(SANITIZE) \
+	$(Q){ FROST_SRCTREE=$(srctree) FROST_OBJTREE=$(objtree) FROST_SANITIZE=$(SANITIZE) \
 		$(SAN_ENV_$(SANITIZE)) \
-		CC='$(CC)' $(PROVE) $(PROVE_FLAGS) $(CHECK_TESTS)
+		CC='$(CC)' $(PROVE) $(PROVE_FLAGS) -o -f $(CHECK_TESTS) 2>&1; \
+		echo $$? > $(objtree)/t/check.rc; } | tee $(objtree)/t/check.log; \
+	rc=$$(cat $(objtree)/t/check.rc); \
+	if [ "$$rc" != 0 ]; then \
+		echo "===== the failed tests' output, again (from $(objtree)/t/check.log) ====="; \
+		$(srctree)/scripts/check-log-failures $(objtree)/t/check.log; \
+	fi; \
+	exit $$rc
 
 RUN_PROG ?= $(objtree)/tools/frost-torture
 RUN_ARGS ?=
