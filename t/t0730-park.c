@@ -352,7 +352,18 @@ TEST_F_TIMEOUT(manual_heap, foreign_grace_period_not_held_by_parked, 60)
 	while (!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE) && now_s() - t0 < 20)
 		usleep(1000);
 	expect_true(__atomic_load_n(&w.done, __ATOMIC_ACQUIRE));
-	/* Converted by the settler, not by our coming back. */
+	/*
+	 * Converted by the settler, not by our coming back. convert() wakes
+	 * the grace period's waiter before it stores OFFLINE, and the waiter
+	 * may finish in between: the converter's claim, set before and
+	 * cleared after convert(), tells when the conversion is complete.
+	 * Acquire: pairs with the release store of @claim in
+	 * __frost_rcu_settle().
+	 */
+	t0 = now_s();
+	while (__atomic_load_n(&__frost_sb_rcu(self->sb)->claim, __ATOMIC_ACQUIRE) &&
+	       now_s() - t0 < 20)
+		usleep(1000);
 	expect_int(__atomic_load_n(&__frost_sb_rcu(self->sb)->state, __ATOMIC_RELAXED), ==,
 		   FROST_SB_OFFLINE);
 	frost_sandbox_online(self->sb);
