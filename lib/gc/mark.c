@@ -87,20 +87,6 @@ bool __frost_gc_test_and_mark(struct frost_object *o, unsigned int colour)
 	return mark_bit(o, colour) != MARK_NONE;
 }
 
-bool __frost_gc_is_marked(const struct frost_object *o, unsigned int colour)
-{
-	const struct frost_shared_page *pg;
-	uint32_t slot;
-
-	if (__frost_is_static(o))
-		return true;
-	pg = __frost_shared_page_of(o);
-	slot = __frost_shared_slot(pg, o);
-	/* Acquire: pairs with the release fetch_or in mark_bit(). */
-	return __atomic_load_n(&pg->mark[colour][slot / 64], __ATOMIC_ACQUIRE) &
-	       (UINT64_C(1) << (slot % 64));
-}
-
 void __frost_gc_born_marked(struct frost_object *o, unsigned int phase)
 {
 	if (phase & FROST_GC_ACTIVE)
