@@ -33,7 +33,7 @@
 
 static struct frost_object *make_item(struct frost_sandbox *sb, char kind, size_t k, size_t j)
 {
-	char buf[16];
+	char buf[32];
 
 	switch (kind) {
 	case 'i':
