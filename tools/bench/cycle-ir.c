@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <frost/frost.h>
+#include "bench.h"
 
 #define MAX_ITEMS	64
 
@@ -91,7 +92,7 @@ static int fill(struct frost_sandbox *sb, size_t names, size_t items, const char
 /* Not static: callgrind toggles collection on its name. */
 long bench_cycle_measured(struct frost_heap *heap);
 
-__attribute__((noipa)) long bench_cycle_measured(struct frost_heap *heap)
+__bench_noipa long bench_cycle_measured(struct frost_heap *heap)
 {
 	return frost_reclaim(heap);
 }
