@@ -11,6 +11,13 @@
  * their handshakes, the reclaimer) run at once; the atomic test-and-set
  * makes each object traced exactly once per cycle.
  *
+ * At memory speed (Documentation/design/reclaimer.rst, "Marking at memory
+ * speed"): mark_bit() knows a static object by its address, finds the slot
+ * by a reciprocal multiply (__frost_shared_slot()), sets the bit with one
+ * `lock bts`, and reads the object only if its page is not a leaf slab and
+ * the object must be tested for a trace callback: a leaf (an int, a str)
+ * is marked without a load of its own memory.
+ *
  * Grey stacks are struct __frost_stack (lib/core/stack.h) of object
  * pointers: a sandbox uses its own (sb->grey, growing in its arena); the
  * reclaimer uses a malloc'd one (gc->grey). A push that cannot grow its

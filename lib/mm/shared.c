@@ -5,7 +5,8 @@
  * Theory of operation (the data flow is drawn in lib/mm/shared.h).
  *
  * Slabs. A shared slab is a FROST_PAGE_SIZE page aligned to its size, one
- * size class (32 B .. 8 KiB, the private arena's classes from 32 B up), its
+ * size class (32 B .. 8 KiB, the private arena's classes from 32 B up) and
+ * one kind (objects with children, or leaves: see shared.h), its
  * header and mark bitmap in the first FROST_SHARED_HDR_SIZE bytes. Slabs
  * and large mappings are listed on the heap under heap->shared_lock, taken
  * only to add a page and at teardown: never on an allocation fast path.
