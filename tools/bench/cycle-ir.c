@@ -22,11 +22,13 @@
  * Usage: cycle-ir NAMES ITEMS KINDS
  *   e.g. valgrind --tool=callgrind --toggle-collect=bench_cycle_measured \
  *	tools/cycle-ir 16384 8 i
- * Prints the number of objects freed by the measured cycle.
+ * Prints the number of objects freed by the measured cycle and its wall
+ * time (CLOCK_MONOTONIC; noisy on a shared machine, unlike the Ir count).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <frost/frost.h>
 #include "bench.h"
 
@@ -103,6 +105,7 @@ int main(int argc, char **argv)
 	struct frost_heap *heap;
 	struct frost_sandbox *sb;
 	size_t names, items;
+	struct timespec t0, t1;
 	long freed;
 
 	if (argc != 4 || !(names = strtoul(argv[1], NULL, 0)) ||
@@ -121,8 +124,11 @@ int main(int argc, char **argv)
 		perror("cycle-ir: fill");
 		return 1;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	freed = bench_cycle_measured(heap);
-	printf("cycle-ir: names=%zu items=%zu kinds=%s freed=%ld\n", names, items, argv[3], freed);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("cycle-ir: names=%zu items=%zu kinds=%s freed=%ld ms=%.3f\n", names, items, argv[3],
+	       freed, (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	frost_sandbox_detach(sb);
 	frost_heap_destroy(heap);
 	return freed < 0;
