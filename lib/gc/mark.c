@@ -51,9 +51,10 @@ static inline unsigned int phase_colour(unsigned int phase)
  * Set @o's mark bit of @colour. Return: MARK_NONE if it was set already
  * (or @o is static: always marked), MARK_LEAF if we set it and @o has no
  * children to trace, MARK_TRACE if we set it and @o's children must be
- * traced. The object itself is read only in the last case's test of a
- * large or mixed page's object type; a static object (by address) or an
- * object of a leaf slab (by its page's kind) is not read at all.
+ * traced. The object itself is read only for its type word, when we set
+ * the bit of an object of a traced slab or a large mapping; a static object
+ * (known by address) or an object of a leaf slab (known by its page's
+ * kind) is not read at all.
  */
 enum mark_result { MARK_NONE, MARK_LEAF, MARK_TRACE };
 
@@ -78,7 +79,7 @@ enum mark_result mark_bit(struct frost_object *o, unsigned int colour)
 	/*
 	 * Test-and-set of one bit: the old word is used only as that bit, and
 	 * with the mask in one variable (as here; not written out twice) gcc
-	 * emits `lock bts` instead of a `lock cmpxchg` loop (t/t0740-mark.c
+	 * emits `lock bts` instead of a `lock cmpxchg` loop (t/t0760-mark.c
 	 * does not check the code; Documentation/design/reclaimer.rst says
 	 * how to). Release: the sweep's acquire load of the bitmap sees the
 	 * marker's view. Pairs with the acquire load in __frost_gc_is_marked().

@@ -106,7 +106,7 @@ static inline struct frost_shared_page *__frost_shared_page_of(const void *p)
  * floor is q exactly when x e < (d - r) 2^32, which holds for every r if
  * x e < 2^32. Since e < d <= FROST_SMALL_MAX and x < FROST_SHARED_SLOT_SPAN,
  * it is enough that their product is below 2^32: asserted here for every
- * class at once (t/t0740-mark.c also checks every offset of every class).
+ * class at once (t/t0760-mark.c also checks every offset of every class).
  * A large mapping's @slot_recip is 0, so its one object is slot 0 without
  * a branch.
  */
