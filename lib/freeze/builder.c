@@ -62,7 +62,7 @@ struct frost_object *frost_int_new_frozen(struct frost_sandbox *sb, int64_t v)
 	o = __frost_small_int(v);
 	if (o)
 		return o;
-	o = __frost_shared_alloc_nowait(sb, sizeof(struct frost_int));
+	o = __frost_shared_alloc_leaf_nowait(sb, sizeof(struct frost_int));
 	if (unlikely(!o))
 		return NULL;
 	__frost_int_init(o, v);
@@ -76,7 +76,7 @@ struct frost_object *frost_float_new_frozen(struct frost_sandbox *sb, double v)
 	struct frost_object *o;
 
 	builder_guard(sb);
-	o = __frost_shared_alloc_nowait(sb, sizeof(struct frost_float));
+	o = __frost_shared_alloc_leaf_nowait(sb, sizeof(struct frost_float));
 	if (unlikely(!o))
 		return NULL;
 	__frost_float_init(o, v);
@@ -95,7 +95,7 @@ struct frost_object *frost_str_new_frozen(struct frost_sandbox *sb, const char *
 	err = __frost_str_check(utf8, len, &nchars);
 	if (unlikely(err))
 		return frost_err_null(-err);
-	o = __frost_shared_alloc_nowait(sb, offsetof(struct frost_str, data) + len + 1);
+	o = __frost_shared_alloc_leaf_nowait(sb, offsetof(struct frost_str, data) + len + 1);
 	if (unlikely(!o))
 		return NULL;
 	__frost_str_init(o, utf8, len, nchars);
@@ -113,7 +113,7 @@ struct frost_object *frost_bytes_new_frozen(struct frost_sandbox *sb, const void
 		return frost_err_null(EINVAL);
 	if (unlikely(len > SIZE_MAX - offsetof(struct frost_bytes, data) - 1))
 		return frost_err_null(ENOMEM);
-	o = __frost_shared_alloc_nowait(sb, offsetof(struct frost_bytes, data) + len + 1);
+	o = __frost_shared_alloc_leaf_nowait(sb, offsetof(struct frost_bytes, data) + len + 1);
 	if (unlikely(!o))
 		return NULL;
 	__frost_bytes_init(o, p, len);
@@ -164,7 +164,8 @@ struct frost_object *frost_shared_new(struct frost_sandbox *sb, const struct fro
 		size = type->basic_size;
 	if (unlikely(size < sizeof(*o)))
 		return frost_err_null(EINVAL);
-	o = __frost_shared_alloc_nowait(sb, size);
+	o = type->trace ? __frost_shared_alloc_nowait(sb, size)
+			: __frost_shared_alloc_leaf_nowait(sb, size);
 	if (unlikely(!o))
 		return NULL;
 	/* NULL child slots until the caller fills them (trace skips NULL). */

@@ -220,7 +220,7 @@ static struct frost_object *freeze_single(struct frost_sandbox *sb, struct frost
 	if (private_child)
 		return ERR_GENERAL;
 	size = __frost_private_usable_size(o);
-	copy = __frost_shared_alloc(sb, size);
+	copy = __frost_shared_alloc_for(sb, size, type);
 	if (!copy)
 		return frost_err_null(ENOMEM);
 	memcpy(copy + 1, o + 1, size - sizeof(*copy));
@@ -268,7 +268,8 @@ struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object 
 
 	/* 2. allocate every copy before writing any. */
 	__frost_addrtab_for_each(m, &fc.memo) {
-		m->val.p = __frost_shared_alloc(sb, __frost_private_usable_size(m->key));
+		m->val.p = __frost_shared_alloc_for(sb, __frost_private_usable_size(m->key),
+						    ((const struct frost_object *)m->key)->type);
 		if (!m->val.p) {
 			err = -ENOMEM;
 			unalloc_copies(&fc);

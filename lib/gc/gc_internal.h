@@ -80,7 +80,25 @@ enum frost_gc_step {
 };
 
 bool __frost_gc_test_and_mark(struct frost_object *o, unsigned int colour);
-bool __frost_gc_is_marked(const struct frost_object *o, unsigned int colour);
+
+/*
+ * __frost_gc_is_marked() - is @o's mark bit of @colour set? Static objects
+ * always are (by address: @o is not read). Inline: the sweep asks it of
+ * every allocated slot.
+ */
+static inline bool __frost_gc_is_marked(const struct frost_object *o, unsigned int colour)
+{
+	const struct frost_shared_page *pg;
+	uint32_t slot;
+
+	if (__frost_is_static(o))
+		return true;
+	pg = __frost_shared_page_of(o);
+	slot = __frost_shared_slot(pg, o);
+	/* Acquire: pairs with the release fetch-or in mark_bit() (lib/gc/mark.c). */
+	return __atomic_load_n(&pg->mark[colour][slot / 64], __ATOMIC_ACQUIRE) &
+	       (UINT64_C(1) << (slot % 64));
+}
 void __frost_gc_mark_root(struct frost_heap *heap, struct __frost_stack *gs,
 			  struct frost_object *o, uint64_t *marked);
 void __frost_gc_trace_marked(struct frost_heap *heap, struct __frost_stack *gs,

@@ -31,7 +31,7 @@ struct frost_depot;
  * @slabs, @large: every shared slab and large shared mapping.
  * @depots: per-CPU free lists, @nr_cpus of them (lib/mm/shared.c).
  * @nr_cpus: how many depots.
- * @orphans: chains detached sandboxes left, per class.
+ * @orphans: chains detached sandboxes left, per slab kind and class.
  * @retired_alloc_objects, @retired_alloc_bytes: shared allocations counted
  *	by sandboxes that have detached (atomic adds).
  * @charge: called with each batch of shared bytes about to be handed out;
@@ -47,7 +47,7 @@ struct frost_heap_mm {
 	struct cds_list_head large;
 	struct frost_depot *depots;
 	unsigned int nr_cpus;
-	struct frost_object *orphans[FROST_NR_CLASSES];
+	struct frost_object *orphans[FROST_SHARED_NR_KINDS][FROST_NR_CLASSES];
 	uint64_t retired_alloc_objects;
 	uint64_t retired_alloc_bytes;
 	int (*charge)(struct frost_sandbox *sb, size_t size, unsigned int flags);

@@ -31,6 +31,10 @@ enum frost_page_kind {
 	FROST_PAGE_PRIVATE_LARGE,	/* one large private allocation */
 	FROST_PAGE_SHARED = 8,		/* size-classed shared slab */
 	FROST_PAGE_SHARED_LARGE,	/* one large shared object */
+	FROST_PAGE_SHARED_LEAF,		/* size-classed shared slab of objects
+					 * without children (no trace): the
+					 * reclaimer marks them from the page
+					 * kind alone, never reading them */
 };
 
 /*

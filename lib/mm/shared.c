@@ -5,7 +5,8 @@
  * Theory of operation (the data flow is drawn in lib/mm/shared.h).
  *
  * Slabs. A shared slab is a FROST_PAGE_SIZE page aligned to its size, one
- * size class (32 B .. 8 KiB, the private arena's classes from 32 B up), its
+ * size class (32 B .. 8 KiB, the private arena's classes from 32 B up) and
+ * one kind (objects with children, or leaves: see shared.h), its
  * header and mark bitmap in the first FROST_SHARED_HDR_SIZE bytes. Slabs
  * and large mappings are listed on the heap under heap->shared_lock, taken
  * only to add a page and at teardown: never on an allocation fast path.
@@ -60,10 +61,25 @@
 /* The first shared size class: 32 bytes. */
 #define FROST_SHARED_FIRST_CLASS	1u
 
-/* A depot: per size class, the top of a stack of chains. */
+/*
+ * A depot: per list, the top of a stack of chains. A list is a slab kind
+ * and a size class: list_of() (0: traced slabs, 1: leaf slabs).
+ */
 struct frost_depot {
-	struct frost_object *top[FROST_NR_CLASSES];
+	struct frost_object *top[FROST_SHARED_NR_KINDS * FROST_NR_CLASSES];
 } __attribute__((aligned(64)));
+
+/* The depot list of class @c in leaf slabs (@leaf 1) or traced ones (0). */
+static inline unsigned int list_of(unsigned int c, unsigned int leaf)
+{
+	return c + leaf * FROST_NR_CLASSES;
+}
+
+/* The slab kind index (depots, magazines, orphans) of slab @pg. */
+static inline unsigned int slab_leaf(const struct frost_shared_page *pg)
+{
+	return pg->kind == FROST_PAGE_SHARED_LEAF;
+}
 
 /* Words 2 and 3 of a chain's head slot. */
 struct frost_chain_head {
@@ -214,10 +230,11 @@ static void heap_list_del(struct frost_heap_mm *heap, struct frost_shared_page *
 }
 
 /*
- * Carve a new slab of class @c into chains: the first goes to @mag, the
- * others to this CPU's depot. Return: 0 or -ENOMEM.
+ * Carve a new slab of class @c (a leaf slab if @leaf) into chains: the
+ * first goes to @mag, the others to this CPU's depot. Return: 0 or -ENOMEM.
  */
-static int slab_carve(struct frost_heap_mm *heap, unsigned int c, struct frost_magazine *mag)
+static int slab_carve(struct frost_heap_mm *heap, unsigned int c, unsigned int leaf,
+		      struct frost_magazine *mag)
 {
 	struct frost_shared_page *pg;
 	uint32_t size = __frost_class_size[c];
@@ -228,15 +245,16 @@ static int slab_carve(struct frost_heap_mm *heap, unsigned int c, struct frost_m
 	if (!pg)
 		return -ENOMEM;
 	pg->magic = FROST_SHARED_PAGE_MAGIC;
-	pg->kind = FROST_PAGE_SHARED;
+	pg->kind = leaf ? FROST_PAGE_SHARED_LEAF : FROST_PAGE_SHARED;
 	pg->size_class = (uint16_t)c;
 	pg->obj_size = size;
 	pg->capacity = (uint32_t)((FROST_PAGE_SIZE - FROST_SHARED_HDR_SIZE) / size);
+	pg->slot_recip = __frost_shared_recip(size);
 	pg->heap = (struct frost_heap *)heap;
 	pg->map_len = FROST_PAGE_SIZE;
 	base = (char *)pg + FROST_SHARED_HDR_SIZE;
 
-	top = &heap->depots[current_cpu(heap)].top[c];
+	top = &heap->depots[current_cpu(heap)].top[list_of(c, leaf)];
 	for (uint32_t first = 0; first < pg->capacity; first += FROST_CHAIN_LEN) {
 		uint32_t n = pg->capacity - first < FROST_CHAIN_LEN ? pg->capacity - first
 								 : FROST_CHAIN_LEN;
@@ -295,6 +313,7 @@ static struct frost_object *alloc_large(struct frost_sandbox_mm *sb, size_t size
 	pg->obj_size = (uint32_t)(len - FROST_SHARED_HDR_SIZE > UINT32_MAX ? 0
 								 : len - FROST_SHARED_HDR_SIZE);
 	pg->capacity = 1;
+	pg->slot_recip = 0;	/* slot 0, whatever the offset (shared.h) */
 	pg->heap = sb->heap;
 	pg->map_len = len;
 	/*
@@ -320,9 +339,12 @@ size_t __frost_shared_size(const struct frost_object *o)
 	return pg->obj_size;
 }
 
-/* Refill @mag (class @c): a depot chain, here or on another CPU, or a slab. */
-static int magazine_refill(struct frost_sandbox_mm *sb, unsigned int c, struct frost_magazine *mag,
-			   unsigned int flags)
+/*
+ * Refill @mag (class @c, leaf slabs if @leaf): a depot chain, here or on
+ * another CPU, or a slab.
+ */
+static int magazine_refill(struct frost_sandbox_mm *sb, unsigned int c, unsigned int leaf,
+			   struct frost_magazine *mag, unsigned int flags)
 {
 	struct frost_heap_mm *heap = __frost_heap_mm(sb->heap);
 	unsigned int cpu = current_cpu(heap);
@@ -334,7 +356,7 @@ static int magazine_refill(struct frost_sandbox_mm *sb, unsigned int c, struct f
 
 	for (unsigned int i = 0; i < heap->nr_cpus; i++) {
 		struct frost_object *chain =
-			depot_pop(&heap->depots[(cpu + i) % heap->nr_cpus].top[c]);
+			depot_pop(&heap->depots[(cpu + i) % heap->nr_cpus].top[list_of(c, leaf)]);
 
 		if (chain) {
 			mag->head = chain;
@@ -343,25 +365,26 @@ static int magazine_refill(struct frost_sandbox_mm *sb, unsigned int c, struct f
 		}
 	}
 	/* Chains left by detached sandboxes, under the lock. */
-	if (__atomic_load_n(&heap->orphans[c], __ATOMIC_RELAXED)) {
+	if (__atomic_load_n(&heap->orphans[leaf][c], __ATOMIC_RELAXED)) {
 		pthread_mutex_lock(&heap->shared_lock);
-		mag->head = heap->orphans[c];
+		mag->head = heap->orphans[leaf][c];
 		if (mag->head) {
 			struct frost_chain_head *h = (struct frost_chain_head *)(void *)mag->head;
 
-			__atomic_store_n(&heap->orphans[c], h->next_chain, __ATOMIC_RELAXED);
+			__atomic_store_n(&heap->orphans[leaf][c], h->next_chain, __ATOMIC_RELAXED);
 			mag->count = (uint32_t)h->length;
 		}
 		pthread_mutex_unlock(&heap->shared_lock);
 		if (mag->head)
 			return 0;
 	}
-	return slab_carve(heap, c, mag);
+	return slab_carve(heap, c, leaf, mag);
 }
 
-/* Both entries below: the magazine pop, the rest out of line. */
+/* The four entries below: the magazine pop, the rest out of line. */
 static inline __attribute__((always_inline))
-struct frost_object *shared_alloc(struct frost_sandbox *sb_, size_t size, unsigned int flags)
+struct frost_object *shared_alloc(struct frost_sandbox *sb_, size_t size, unsigned int flags,
+				  unsigned int leaf)
 {
 	struct frost_sandbox_mm *sb = __frost_sb_mm(sb_);
 	struct frost_magazine *mag;
@@ -374,8 +397,8 @@ struct frost_object *shared_alloc(struct frost_sandbox *sb_, size_t size, unsign
 	if (unlikely(size > FROST_SMALL_MAX))
 		return alloc_large(sb, size, flags);
 	c = shared_class(size);
-	mag = &sb->shared.mag[c];
-	if (unlikely(!mag->head) && magazine_refill(sb, c, mag, flags))
+	mag = &sb->shared.mag[leaf][c];
+	if (unlikely(!mag->head) && magazine_refill(sb, c, leaf, mag, flags))
 		return frost_err_null(ENOMEM);
 	o = mag->head;
 	frost_assert(o->type == &__frost_freed_type);
@@ -387,12 +410,24 @@ struct frost_object *shared_alloc(struct frost_sandbox *sb_, size_t size, unsign
 
 struct frost_object *__frost_shared_alloc(struct frost_sandbox *sb, size_t size)
 {
-	return shared_alloc(sb, size, 0);
+	return shared_alloc(sb, size, 0, 0);
 }
 
 struct frost_object *__frost_shared_alloc_nowait(struct frost_sandbox *sb, size_t size)
 {
-	return shared_alloc(sb, size, FROST_SHARED_NOWAIT);
+	return shared_alloc(sb, size, FROST_SHARED_NOWAIT, 0);
+}
+
+/* Internal: see shared.h. */
+struct frost_object *__frost_shared_alloc_leaf(struct frost_sandbox *sb, size_t size)
+{
+	return shared_alloc(sb, size, 0, 1);
+}
+
+/* Internal: see shared.h. */
+struct frost_object *__frost_shared_alloc_leaf_nowait(struct frost_sandbox *sb, size_t size)
+{
+	return shared_alloc(sb, size, FROST_SHARED_NOWAIT, 1);
 }
 
 void __frost_shared_unalloc(struct frost_sandbox *sb_, struct frost_object *o)
@@ -407,7 +442,7 @@ void __frost_shared_unalloc(struct frost_sandbox *sb_, struct frost_object *o)
 		munmap(pg, pg->map_len);
 		return;
 	}
-	mag = &sb->shared.mag[pg->size_class];
+	mag = &sb->shared.mag[slab_leaf(pg)][pg->size_class];
 	o->type = &__frost_freed_type;
 	slot_set_next(o, mag->head);
 	mag->head = o;
@@ -429,17 +464,19 @@ void __frost_shared_cache_release(struct frost_sandbox *sb_)
 	 * is used under heap->shared_lock and never by a lock-free pop.
 	 */
 	pthread_mutex_lock(&heap->shared_lock);
-	for (unsigned int c = 0; c < FROST_NR_CLASSES; c++) {
-		struct frost_magazine *mag = &sb->shared.mag[c];
-		struct frost_chain_head *h = (struct frost_chain_head *)(void *)mag->head;
+	for (unsigned int k = 0; k < FROST_SHARED_NR_KINDS; k++) {
+		for (unsigned int c = 0; c < FROST_NR_CLASSES; c++) {
+			struct frost_magazine *mag = &sb->shared.mag[k][c];
+			struct frost_chain_head *h = (struct frost_chain_head *)(void *)mag->head;
 
-		if (!h)
-			continue;
-		h->length = mag->count;
-		h->next_chain = heap->orphans[c];
-		__atomic_store_n(&heap->orphans[c], mag->head, __ATOMIC_RELAXED);
-		mag->head = NULL;
-		mag->count = 0;
+			if (!h)
+				continue;
+			h->length = mag->count;
+			h->next_chain = heap->orphans[k][c];
+			__atomic_store_n(&heap->orphans[k][c], mag->head, __ATOMIC_RELAXED);
+			mag->head = NULL;
+			mag->count = 0;
+		}
 	}
 	pthread_mutex_unlock(&heap->shared_lock);
 	__atomic_fetch_add(&heap->retired_alloc_objects, sb->shared.alloc_objects, __ATOMIC_RELAXED);
@@ -617,14 +654,15 @@ void __frost_shared_for_each_large(struct frost_heap *heap_,
 void __frost_shared_free_batch(struct frost_heap *heap_, struct frost_object **objs, size_t n)
 {
 	struct frost_heap_mm *heap = __frost_heap_mm(heap_);
-	struct frost_object *chain[FROST_NR_CLASSES] = { NULL };
-	uint32_t len[FROST_NR_CLASSES] = { 0 };
-	unsigned int cpu = current_cpu(heap);
+	/* Per depot list (list_of()). */
+	struct frost_object *chain[FROST_SHARED_NR_KINDS * FROST_NR_CLASSES] = { NULL };
+	uint32_t len[FROST_SHARED_NR_KINDS * FROST_NR_CLASSES] = { 0 };
+	struct frost_object **top = heap->depots[current_cpu(heap)].top;
 
 	for (size_t i = 0; i < n; i++) {
 		struct frost_object *o = objs[i];
 		struct frost_shared_page *pg = __frost_shared_page_of(o);
-		unsigned int c = pg->size_class;
+		unsigned int l = list_of(pg->size_class, slab_leaf(pg));
 
 		if (pg->kind == FROST_PAGE_SHARED_LARGE) {
 			heap_list_del(heap, pg);
@@ -636,20 +674,20 @@ void __frost_shared_free_batch(struct frost_heap *heap_, struct frost_object **o
 #endif
 		/* Release: a reader of the type word sees a finished free slot. */
 		__atomic_store_n(&o->type, &__frost_freed_type, __ATOMIC_RELEASE);
-		slot_set_next(o, chain[c]);
-		chain[c] = o;
-		if (++len[c] == FROST_CHAIN_LEN) {
-			((struct frost_chain_head *)(void *)o)->length = len[c];
-			depot_push(&heap->depots[cpu].top[c], o);
-			chain[c] = NULL;
-			len[c] = 0;
+		slot_set_next(o, chain[l]);
+		chain[l] = o;
+		if (++len[l] == FROST_CHAIN_LEN) {
+			((struct frost_chain_head *)(void *)o)->length = len[l];
+			depot_push(&top[l], o);
+			chain[l] = NULL;
+			len[l] = 0;
 		}
 	}
-	for (unsigned int c = 0; c < FROST_NR_CLASSES; c++) {
-		if (!chain[c])
+	for (unsigned int l = 0; l < FROST_SHARED_NR_KINDS * FROST_NR_CLASSES; l++) {
+		if (!chain[l])
 			continue;
-		((struct frost_chain_head *)(void *)chain[c])->length = len[c];
-		depot_push(&heap->depots[cpu].top[c], chain[c]);
+		((struct frost_chain_head *)(void *)chain[l])->length = len[l];
+		depot_push(&top[l], chain[l]);
 	}
 }
 

@@ -27,6 +27,17 @@
  *
  * A free slot's type word is __frost_freed_type, so a slot's state can be
  * told from its header by the sweeper (and by debug checks).
+ *
+ * Leaf slabs. Objects whose type has no trace callback (ints, floats,
+ * strs, bytes, user types without slots) are "leaves": they point to
+ * nothing the reclaimer follows. They get slabs of their own
+ * (FROST_PAGE_SHARED_LEAF, lib/mm/page.h), with their own magazines and
+ * depot stacks, so that the marker, which reads the page header anyway for
+ * the mark bit, learns from the page kind that there is nothing to trace
+ * and never loads the object (lib/gc/mark.c). __frost_shared_alloc_for()
+ * picks the kind from the type; a large leaf lives in a large mapping like
+ * any large object (the marker reads its type word: one load per object
+ * of more than FROST_SMALL_MAX bytes).
  */
 #ifndef __FROST_MM_SHARED_H
 #define __FROST_MM_SHARED_H
@@ -44,6 +55,7 @@
 #define FROST_SHARED_MAX_SLOTS		((FROST_PAGE_SIZE - FROST_SHARED_HDR_SIZE) / FROST_SHARED_MIN)
 #define FROST_MARK_WORDS		((FROST_SHARED_MAX_SLOTS + 63) / 64)
 #define FROST_CHAIN_LEN			32u	/* slots per chain (small classes) */
+#define FROST_SHARED_NR_KINDS		2u	/* [0]: slabs that trace, [1]: leaf slabs */
 
 struct frost_heap;
 
@@ -53,6 +65,8 @@ struct frost_heap;
  * @size_class: class index (slabs).
  * @obj_size: slot size (slab) or object size (large).
  * @capacity: slots in the slab (1 for large).
+ * @slot_recip: ceil(2^32 / @obj_size) for a slab, 0 for a large mapping:
+ *	__frost_shared_slot() multiplies by it instead of dividing.
  * @heap: the heap the page belongs to.
  * @map_len: mapping length (large) or FROST_PAGE_SIZE.
  * @node: on the heap's list of slabs or of large objects (changed under
@@ -68,6 +82,7 @@ struct frost_shared_page {
 	uint16_t size_class;
 	uint32_t obj_size;
 	uint32_t capacity;
+	uint32_t slot_recip;
 	struct frost_heap *heap;
 	size_t map_len;
 	struct cds_list_head node;
@@ -83,13 +98,35 @@ static inline struct frost_shared_page *__frost_shared_page_of(const void *p)
 	return (struct frost_shared_page *)((uintptr_t)p & ~(FROST_PAGE_SIZE - 1));
 }
 
+/*
+ * Slot indices by multiplication. The offset x of an object from the first
+ * slot is below FROST_SHARED_SLOT_SPAN; for a slot size d, with
+ * m = ceil(2^32 / d) = (2^32 + e) / d where 0 <= e < d, write x = q d + r
+ * (0 <= r < d); then x m / 2^32 = q + (r 2^32 + x e) / (d 2^32), whose
+ * floor is q exactly when x e < (d - r) 2^32, which holds for every r if
+ * x e < 2^32. Since e < d <= FROST_SMALL_MAX and x < FROST_SHARED_SLOT_SPAN,
+ * it is enough that their product is below 2^32: asserted here for every
+ * class at once (t/t0760-mark.c also checks every offset of every class).
+ * A large mapping's @slot_recip is 0, so its one object is slot 0 without
+ * a branch.
+ */
+#define FROST_SHARED_SLOT_SPAN		(FROST_PAGE_SIZE - FROST_SHARED_HDR_SIZE)
+_Static_assert((uint64_t)FROST_SHARED_SLOT_SPAN * FROST_SMALL_MAX < (UINT64_C(1) << 32),
+	       "slot reciprocals are not exact for every offset of every class");
+
+/* ceil(2^32 / @size): the @slot_recip of a slab of slot size @size. */
+static inline uint32_t __frost_shared_recip(uint32_t size)
+{
+	return (uint32_t)(((UINT64_C(1) << 32) + size - 1) / size);
+}
+
 /* Slot index of shared object @o in its page (0 for a large object). */
 static inline uint32_t __frost_shared_slot(const struct frost_shared_page *pg,
 					   const struct frost_object *o)
 {
-	if (pg->kind == FROST_PAGE_SHARED_LARGE)
-		return 0;
-	return (uint32_t)(((uintptr_t)o - (uintptr_t)pg - FROST_SHARED_HDR_SIZE) / pg->obj_size);
+	uint64_t off = (uintptr_t)o - (uintptr_t)pg - FROST_SHARED_HDR_SIZE;
+
+	return (uint32_t)((off * pg->slot_recip) >> 32);
 }
 
 /* The type of a free shared slot. Any use of it aborts. */
@@ -106,11 +143,12 @@ struct frost_magazine {
 
 /*
  * struct frost_shared_cache - what a sandbox keeps of the shared heap:
- * magazines per class and its allocation counters (owner-written, read by
- * frost_heap_stats() with relaxed atomic loads).
+ * magazines per slab kind (0: objects with children, 1: leaves) and class,
+ * and its allocation counters (owner-written, read by frost_heap_stats()
+ * with relaxed atomic loads).
  */
 struct frost_shared_cache {
-	struct frost_magazine mag[FROST_NR_CLASSES];
+	struct frost_magazine mag[FROST_SHARED_NR_KINDS][FROST_NR_CLASSES];
 	uint64_t alloc_objects;
 	uint64_t alloc_bytes;
 };
@@ -140,6 +178,28 @@ struct frost_object *__frost_shared_alloc_nowait(struct frost_sandbox *sb, size_
 
 /* The charge hook's @flags (struct frost_heap_mm): it must not block. */
 #define FROST_SHARED_NOWAIT	1u
+
+/*
+ * __frost_shared_alloc_leaf(), __frost_shared_alloc_leaf_nowait() - the
+ * same as __frost_shared_alloc() and __frost_shared_alloc_nowait(), for an
+ * object without children (its type has no trace callback): the slot is
+ * in a leaf slab (FROST_PAGE_SHARED_LEAF), which the reclaimer marks
+ * without reading the object. A traced object must never be put there: its
+ * children would not be marked.
+ */
+struct frost_object *__frost_shared_alloc_leaf(struct frost_sandbox *sb, size_t size);
+struct frost_object *__frost_shared_alloc_leaf_nowait(struct frost_sandbox *sb, size_t size);
+
+/*
+ * __frost_shared_alloc_for() - a shared slot for an object of @type: a
+ * leaf slab's if @type has no trace callback. Return, Context: as for
+ * __frost_shared_alloc().
+ */
+static inline struct frost_object *__frost_shared_alloc_for(struct frost_sandbox *sb, size_t size,
+							   const struct frost_type *type)
+{
+	return type->trace ? __frost_shared_alloc(sb, size) : __frost_shared_alloc_leaf(sb, size);
+}
 
 /*
  * __frost_shared_unalloc() - give back a slot that was never published

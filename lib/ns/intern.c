@@ -150,7 +150,7 @@ static struct frost_object *intern_build(struct frost_sandbox *sb, const struct 
 	struct frost_object *o;
 	struct frost_str *s;
 
-	o = __frost_shared_alloc(sb, offsetof(struct frost_str, data) + key->len + 1);
+	o = __frost_shared_alloc_leaf(sb, offsetof(struct frost_str, data) + key->len + 1);
 	if (unlikely(!o))
 		return NULL;
 	s = __frost_container_of(o, struct frost_str, ob);

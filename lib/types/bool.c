@@ -35,11 +35,11 @@ const struct frost_type __frost_bool_type = {
 	.hash = bool_hash,
 };
 
-static struct frost_bool frost_false_object = {
+static struct frost_bool frost_false_object FROST_STATIC_OBJECT = {
 	.ob = FROST_STATIC_OBJECT_HEAD(&__frost_bool_type),
 	.value = false,
 };
-static struct frost_bool frost_true_object = {
+static struct frost_bool frost_true_object FROST_STATIC_OBJECT = {
 	.ob = FROST_STATIC_OBJECT_HEAD(&__frost_bool_type),
 	.value = true,
 };

@@ -64,7 +64,7 @@ void __frost_bytes_init(struct frost_object *o, const void *p, size_t len)
 static union {
 	struct frost_bytes b;
 	unsigned char storage[offsetof(struct frost_bytes, data) + 1];
-} empty_bytes = {
+} empty_bytes FROST_STATIC_OBJECT = {
 	.b = { .ob = FROST_STATIC_OBJECT_HEAD(&__frost_bytes_type) },
 };
 

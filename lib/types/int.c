@@ -46,7 +46,7 @@ const struct frost_type __frost_int_type = {
 	.equal = int_equal,
 };
 
-static struct frost_int small_ints[SMALLINT_COUNT] = {
+static struct frost_int small_ints[SMALLINT_COUNT] FROST_STATIC_OBJECT = {
 	[0 ... SMALLINT_COUNT - 1] = {
 		.ob = FROST_STATIC_OBJECT_HEAD(&__frost_int_type),
 	},

@@ -226,7 +226,7 @@ static long scratch_dedup(struct map_scratch *s, size_t n,
 static union {
 	struct frost_map m;
 	unsigned char storage[offsetof(struct frost_map, entries) + 2 * sizeof(uint32_t)];
-} empty_map = {
+} empty_map FROST_STATIC_OBJECT = {
 	.m = {
 		.ob = FROST_STATIC_OBJECT_HEAD(&__frost_map_type),
 		.index_size = 2,

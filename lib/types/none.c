@@ -27,7 +27,7 @@ const struct frost_type __frost_none_type = {
 	.hash = none_hash,
 };
 
-static struct frost_object frost_none_object =
+static struct frost_object frost_none_object FROST_STATIC_OBJECT =
 	FROST_STATIC_OBJECT_HEAD(&__frost_none_type);
 
 /* Public: see include/frost/types.h. */

@@ -86,7 +86,7 @@ const struct frost_type __frost_str_type = {
 static union {
 	struct frost_str s;
 	unsigned char storage[offsetof(struct frost_str, data) + 1];
-} empty_str = {
+} empty_str FROST_STATIC_OBJECT = {
 	.s = { .ob = FROST_STATIC_OBJECT_HEAD(&__frost_str_type) },
 };
 

@@ -99,7 +99,7 @@ void __frost_tuple_init(struct frost_object *o, size_t n, struct frost_object *c
  * immortal and static (no heap, every sandbox), its hash set once by a
  * constructor after the key's (lib/types/hash.c), before any thread runs.
  */
-static struct frost_tuple empty_tuple = {
+static struct frost_tuple empty_tuple FROST_STATIC_OBJECT = {
 	.ob = FROST_STATIC_OBJECT_HEAD(&__frost_tuple_type),
 	.hashable = true,
 };
