@@ -475,8 +475,8 @@ frost_object_new_uninit(struct frost_sandbox *sb, const struct frost_type *type,
  */
 FROST_API struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object *o);
 
-/**
- * define FROST_FREEZE_DEDUP - frost_freeze_opt() flag: store equal leaves once.
+/*
+ * FROST_FREEZE_DEDUP - frost_freeze_opt() flag: store equal leaves once.
  *
  * Within one freeze, private str, bytes, int and float objects with the
  * same type and contents become one shared object (floats: the same bits,
@@ -487,8 +487,8 @@ FROST_API struct frost_object *frost_freeze(struct frost_sandbox *sb, struct fro
  */
 #define FROST_FREEZE_DEDUP	0x1u
 
-/**
- * define FROST_FREEZE_INTERN - frost_freeze_opt() flag: dedup across freezes.
+/*
+ * FROST_FREEZE_INTERN - frost_freeze_opt() flag: dedup across freezes.
  *
  * FROST_FREEZE_DEDUP, and every str of at most 64 bytes not interned yet
  * is interned by the freeze (its copy is the interned str), so later
@@ -498,8 +498,8 @@ FROST_API struct frost_object *frost_freeze(struct frost_sandbox *sb, struct fro
  */
 #define FROST_FREEZE_INTERN	0x2u
 
-/**
- * define FROST_FREEZE_MOVE - frost_freeze_opt() flag: hand the reference over.
+/*
+ * FROST_FREEZE_MOVE - frost_freeze_opt() flag: hand the reference over.
  *
  * The call consumes the caller's reference to the object frozen, on
  * success only: it is dropped as frost_decref() would, after the copy is
@@ -514,7 +514,8 @@ FROST_API struct frost_object *frost_freeze(struct frost_sandbox *sb, struct fro
  * @sb: the calling sandbox.
  * @o: an object of @sb (private) or any shared object.
  * @flags: 0 or an OR of FROST_FREEZE_DEDUP, FROST_FREEZE_INTERN and
- *	FROST_FREEZE_MOVE.
+ *	FROST_FREEZE_MOVE (each described where it is defined, above, and in
+ *	Documentation/core-api/objects.rst).
  *
  * Freezes @o exactly as frost_freeze() does (with @flags 0 it is
  * frost_freeze()), and with the flags: stores equal leaves once

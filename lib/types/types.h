@@ -152,14 +152,14 @@ static inline uint32_t *__frost_map_index(const struct frost_map *m)
 }
 
 /*
- * struct __frost_map_plan - a map's construction from @n key/value arrays
+ * struct __frost_map_plan - a map's construction from key and value arrays
  * (lib/types/map.c; frost_map_new() and the frozen map builder,
  * lib/freeze/map_builder.c, so both compute one layout and one hash).
  * @hash: hash of each input key.
  * @first: per distinct key, the input position of its first occurrence.
  * @last: per distinct key, the input position of its last value.
  * @index: @index_size scratch slots, distinct key number + 1 (0: empty).
- * @index_size: a power of two, at least 2 * @n.
+ * @index_size: a power of two, at least twice the number of input keys.
  * @mem: the one malloc'd block the four arrays above live in.
  * @len: the number of distinct keys (the map's length).
  * @size: the map object's size in bytes, header included.

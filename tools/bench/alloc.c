@@ -35,6 +35,9 @@
  *   tfreeze   the same tuple built, frost_freeze()d and the private
  *             original dropped (target, issue 15: <= 1.5x tuple; freeze
  *             moves what the caller owns uniquely, see freeze.c);
+ *   tmove     the same with frost_freeze_opt(FROST_FREEZE_MOVE), which
+ *             drops the original itself (without a walk: it is owned
+ *             uniquely and its items are static);
  *   shared    __frost_shared_alloc() + __frost_shared_unalloc(): the
  *             sandbox's shared magazine refilled from the per-CPU depot
  *             (lib/mm/shared.h), the allocator alone.
@@ -129,6 +132,7 @@ static inline void *init_header(void *p)
 #define BUILDER_FREE(a, p)	((void)(p))
 #define TUPLE_ALLOC(a, sz)	tuple_one((a)->sb, (sz))
 #define TFREEZE_ALLOC(a, sz)	tfreeze_one((a)->sb, (sz))
+#define TMOVE_ALLOC(a, sz)	tmove_one((a)->sb, (sz))
 #define SHARED_ALLOC(a, sz)	init_header(__frost_shared_alloc((a)->sb, (sz)))
 #define SHARED_FREE(a, p)	__frost_shared_unalloc((a)->sb, (p))
 #define NO_END(a)		((void)(a))
@@ -164,14 +168,14 @@ static inline struct frost_object *build_one(struct frost_sandbox *sb, size_t sz
 }
 
 /*
- * A small private tuple (1 + @sz / 64 items, 1..5: static small ints, so
+ * A small private tuple (1 + @sz / 64 items, at most 5: static small ints, so
  * the tuple is the only allocation), built and dropped: the baseline of
  * tfreeze below.
  */
 static inline struct frost_object *tuple_one(struct frost_sandbox *sb, size_t sz)
 {
 	struct frost_object *items[5];
-	size_t n = 1 + sz / 64;
+	size_t n = sz < 256 ? 1 + sz / 64 : 5;
 
 	for (size_t i = 0; i < n; i++)
 		items[i] = frost_int_new(sb, (int64_t)(i + sz));
@@ -193,6 +197,16 @@ static inline struct frost_object *tfreeze_one(struct frost_sandbox *sb, size_t 
 	f = frost_freeze(sb, p);
 	frost_decref(p);
 	return f;
+}
+
+/* The same with FROST_FREEZE_MOVE: the freeze drops the original itself. */
+static inline struct frost_object *tmove_one(struct frost_sandbox *sb, size_t sz)
+{
+	struct frost_object *p = tuple_one(sb, sz);
+
+	if (frost_unlikely(!p))
+		return NULL;
+	return frost_freeze_opt(sb, p, FROST_FREEZE_MOVE);
 }
 
 /*
@@ -245,14 +259,15 @@ DEFINE_ALLOC_VARIANT(shared, struct frost_object, SHARED_ALLOC, SHARED_FREE, NO_
 DEFINE_ALLOC_VARIANT(builder, struct frost_object, BUILDER_ALLOC, BUILDER_FREE, QS_END)
 DEFINE_ALLOC_VARIANT(tuple, struct frost_object, TUPLE_ALLOC, OBJECT_FREE, NO_END)
 DEFINE_ALLOC_VARIANT(tfreeze, struct frost_object, TFREEZE_ALLOC, FREEZE_FREE, QS_END)
+DEFINE_ALLOC_VARIANT(tmove, struct frost_object, TMOVE_ALLOC, FREEZE_FREE, QS_END)
 
 enum { A_OBJECT, A_RAW, A_UNINIT, A_GLIBC, A_MIMALLOC, A_FREEZE, A_SHARED, A_BUILDER, A_TUPLE,
-       A_TFREEZE, NR_A };
+       A_TFREEZE, A_TMOVE, NR_A };
 enum { P_LIFO, P_BATCH, NR_P };
 
 static const char *const alloc_variants[] = { "object", "raw", "uninit", "glibc", "mimalloc",
 					      "freeze", "shared", "builder", "tuple",
-					      "tfreeze", NULL };
+					      "tfreeze", "tmove", NULL };
 static const char *const pattern_names[NR_P] = { "lifo", "batch" };
 
 static const bench_chunk_fn alloc_fns[NR_P][NR_A] = {
@@ -260,12 +275,12 @@ static const bench_chunk_fn alloc_fns[NR_P][NR_A] = {
 		     bench_alloc_lifo_glibc, bench_alloc_lifo_mimalloc,
 		     bench_alloc_lifo_freeze, bench_alloc_lifo_shared,
 		     bench_alloc_lifo_builder, bench_alloc_lifo_tuple,
-		     bench_alloc_lifo_tfreeze },
+		     bench_alloc_lifo_tfreeze, bench_alloc_lifo_tmove },
 	[P_BATCH] = { bench_alloc_batch_object, bench_alloc_batch_raw, bench_alloc_batch_uninit,
 		      bench_alloc_batch_glibc, bench_alloc_batch_mimalloc,
 		      bench_alloc_batch_freeze, bench_alloc_batch_shared,
 		      bench_alloc_batch_builder, bench_alloc_batch_tuple,
-		      bench_alloc_batch_tfreeze },
+		      bench_alloc_batch_tfreeze, bench_alloc_batch_tmove },
 };
 
 /* glibc's own malloc/free, even when libmimalloc interposes the process's. */
@@ -432,17 +447,19 @@ static int alloc_run(const struct bench_common *c)
 			bench_summary(c, name, med[p][A_BUILDER], med[p][A_FREEZE], "ns/pair", 0);
 		}
 		/* Freeze of a uniquely owned small tuple (issue 15's target). */
-		if (med[p][A_TFREEZE] && med[p][A_TUPLE]) {
+		for (int f = A_TFREEZE; f <= A_TMOVE; f++) {
 			char name[48];
-			double ratio = med[p][A_TFREEZE] / med[p][A_TUPLE];
+			double ratio;
 
+			if (!med[p][f] || !med[p][A_TUPLE])
+				continue;
+			ratio = med[p][f] / med[p][A_TUPLE];
 			bench_info(c, "%-6s %-6s/%-8s %6.3f   target <= %.2f  %s\n", pattern_names[p],
-				   "tfreeze", "tuple", ratio, TARGET_TFREEZE,
+				   alloc_variants[f], "tuple", ratio, TARGET_TFREEZE,
 				   ratio <= TARGET_TFREEZE ? "PASS" : "MISS");
-			snprintf(name, sizeof(name), "alloc%s_tfreeze_tuple",
-				 p == P_BATCH ? "_batch" : "");
-			bench_summary(c, name, med[p][A_TFREEZE], med[p][A_TUPLE], "ns/pair",
-				      TARGET_TFREEZE);
+			snprintf(name, sizeof(name), "alloc%s_%s_tuple",
+				 p == P_BATCH ? "_batch" : "", alloc_variants[f]);
+			bench_summary(c, name, med[p][f], med[p][A_TUPLE], "ns/pair", TARGET_TFREEZE);
 		}
 		if (med[p][A_SHARED] && med[p][A_RAW]) {
 			char name[48];
