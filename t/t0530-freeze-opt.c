@@ -15,7 +15,8 @@
  * it owned alone is freed by the call, a sub-object held elsewhere too
  * survives, an object with more references only loses one), and on
  * failure nothing changes. Bad input: unknown flags, NULL, a list inside,
- * another thread's sandbox.
+ * another thread's sandbox, and ENOMEM at every allocation in turn (fault
+ * injection builds), which leaves the private graph as it was.
  */
 #include <math.h>
 #include <pthread.h>
@@ -357,6 +358,34 @@ TEST_F(manual_heap, bad_input)
 	/* Flags 0: frost_freeze() itself. */
 	expect_true(frost_equal(frost_freeze_opt(sb, s, 0), s));
 	frost_decref(s);
+}
+
+TEST_F(manual_heap, enomem_changes_nothing)
+{
+	struct frost_sandbox *sb = self->sb;
+	struct frost_object *t = dedup_graph(sb);
+	uint64_t before = frost_test_live(sb);
+	int fails = 0;
+
+	if (frost_debug_fail_every(0) == -ENOSYS) {
+		frost_decref(t);
+		tap_skip("built without CONFIG_FROST_FAULT_INJECTION");
+	}
+	/* Every allocation of the freeze fails in turn, the dedup table's too. */
+	for (int n = 1; n < 64; n++) {
+		struct frost_object *f;
+
+		frost_debug_fail_every(n);
+		f = frost_freeze_opt(sb, t, FROST_FREEZE_INTERN | FROST_FREEZE_MOVE);
+		frost_debug_fail_every(0);
+		if (f)
+			break;
+		expect_int(errno, ==, ENOMEM);
+		fails++;
+		expect_uint(frost_test_live(sb), ==, before);	/* t intact */
+		expect_uint(frost_tuple_len(t), ==, 14);
+	}
+	expect_int(fails, >, 0);
 }
 
 TAP_MAIN()

@@ -9,7 +9,8 @@
  * builder is EPERM. Errors: NULL sandbox, builder, key or value, an
  * unhashable key, another thread's sandbox, offline (frozen finish), a
  * private pair at the frozen finish (EPERM, the builder consumed), and
- * every consumed or freed builder gives its references back.
+ * every consumed or freed builder gives its references back; ENOMEM (fault
+ * injection builds) in new, add and the frozen finish leaves nothing.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -257,6 +258,39 @@ TEST_F(manual_heap, bad_input)
 	frost_decref(k);
 	frost_decref(v);
 	frost_decref(list);
+	expect_uint(frost_test_live(sb), ==, before);
+}
+
+TEST_F(manual_heap, enomem_leaves_nothing_behind)
+{
+	struct frost_sandbox *sb = self->sb;
+	uint64_t before = frost_test_live(sb), shared;
+	struct frost_object *k = frost_str_new_frozen(sb, "k", 1);
+	struct frost_object *v = frost_int_new_frozen(sb, BIG);
+	struct frost_map_builder *b;
+	int err;
+
+	assert_ptr(k, !=, NULL);
+	assert_ptr(v, !=, NULL);
+	b = frost_map_builder_new(sb, 0);
+	assert_ptr(b, !=, NULL);
+	if (frost_debug_fail_every(1) == -ENOSYS) {
+		frost_map_builder_free(sb, b);
+		tap_skip("built without CONFIG_FROST_FAULT_INJECTION");
+	}
+	shared = live_shared(self->heap);
+	expect_null_errno(frost_map_builder_new(sb, 16), ENOMEM);
+	expect_neg_errno(frost_map_builder_add(sb, b, k, v), ENOMEM);	/* growth */
+	frost_debug_fail_every(0);
+	expect_uint(frost_map_builder_len(b), ==, 0);
+	assert_int(frost_map_builder_add(sb, b, k, v), ==, 0);
+	frost_debug_fail_every(1);
+	errno = 0;
+	expect_ptr(frost_map_builder_finish_frozen(sb, b), ==, NULL);	/* consumed */
+	err = errno;
+	frost_debug_fail_every(0);
+	expect_int(err, ==, ENOMEM);
+	expect_uint(live_shared(self->heap), ==, shared);
 	expect_uint(frost_test_live(sb), ==, before);
 }
 
