@@ -453,7 +453,8 @@ frost_object_new_uninit(struct frost_sandbox *sb, const struct frost_type *type,
  * copies; shared children are kept as they are, and a private object
  * reachable twice is copied once (sharing and cycles are preserved).
  * Already-shared objects, small ints, None and the bools are returned as
- * they are. The private original is not changed and keeps its references.
+ * they are. The private original is not changed and keeps its references
+ * (frost_freeze_opt() with FROST_FREEZE_MOVE hands them over instead).
  * The result is immortal: frost_incref()/frost_decref() never write it, and
  * nothing does after this function returns (lifetime rule 6).
  *
