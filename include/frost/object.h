@@ -453,7 +453,8 @@ frost_object_new_uninit(struct frost_sandbox *sb, const struct frost_type *type,
  * copies; shared children are kept as they are, and a private object
  * reachable twice is copied once (sharing and cycles are preserved).
  * Already-shared objects, small ints, None and the bools are returned as
- * they are. The private original is not changed and keeps its references.
+ * they are. The private original is not changed and keeps its references
+ * (frost_freeze_opt() with FROST_FREEZE_MOVE hands them over instead).
  * The result is immortal: frost_incref()/frost_decref() never write it, and
  * nothing does after this function returns (lifetime rule 6).
  *
@@ -474,6 +475,65 @@ frost_object_new_uninit(struct frost_sandbox *sb, const struct frost_type *type,
  * ENOMEM (every partial copy is released).
  */
 FROST_API struct frost_object *frost_freeze(struct frost_sandbox *sb, struct frost_object *o);
+
+/*
+ * FROST_FREEZE_DEDUP - frost_freeze_opt() flag: store equal leaves once.
+ *
+ * Within one freeze, private str, bytes, int and float objects with the
+ * same type and contents become one shared object (floats: the same bits,
+ * so 0.0 and -0.0 stay apart, each with its sign), and a str of at most 64
+ * bytes whose text is interned already (frost_str_intern()) becomes that
+ * interned str. frost_equal() gives the same answers on the result as
+ * without the flag; only the identity of equal leaves changes.
+ */
+#define FROST_FREEZE_DEDUP	0x1u
+
+/*
+ * FROST_FREEZE_INTERN - frost_freeze_opt() flag: dedup across freezes.
+ *
+ * FROST_FREEZE_DEDUP, and every str of at most 64 bytes not interned yet
+ * is interned by the freeze (its copy is the interned str), so later
+ * freezes with either flag and frost_str_intern() share it. Costs a table
+ * entry per distinct text, for as long as some object references it
+ * (interned strings are weak).
+ */
+#define FROST_FREEZE_INTERN	0x2u
+
+/*
+ * FROST_FREEZE_MOVE - frost_freeze_opt() flag: hand the reference over.
+ *
+ * The call consumes the caller's reference to the object frozen, on
+ * success only: it is dropped as frost_decref() would, after the copy is
+ * made, so a graph the caller owned uniquely is freed by the call (a
+ * single object with shared children without a walk). On failure the
+ * caller still holds it, unchanged.
+ */
+#define FROST_FREEZE_MOVE	0x4u
+
+/**
+ * frost_freeze_opt() - frost_freeze() with options.
+ * @sb: the calling sandbox.
+ * @o: an object of @sb (private) or any shared object.
+ * @flags: 0 or an OR of FROST_FREEZE_DEDUP, FROST_FREEZE_INTERN and
+ *	FROST_FREEZE_MOVE (each described where it is defined, above, and in
+ *	Documentation/core-api/objects.rst).
+ *
+ * Freezes @o exactly as frost_freeze() does (with @flags 0 it is
+ * frost_freeze()), and with the flags: stores equal leaves once
+ * (FROST_FREEZE_DEDUP), shares short strs with the heap's intern table
+ * across freezes (FROST_FREEZE_INTERN), drops the caller's reference to
+ * @o on success (FROST_FREEZE_MOVE; @o must not be used afterwards unless
+ * the caller holds another reference). Options are per call, not per heap,
+ * because their costs suit some freezes and not others: dedup pays a hash
+ * table per call, which a data load wins back and a small message does not.
+ *
+ * Context: as frost_freeze().
+ * Return: as frost_freeze(), and NULL with errno EINVAL for an unknown
+ * flag. With FROST_FREEZE_DEDUP, ENOMEM may also come from the scratch
+ * table (nothing changed then).
+ */
+FROST_API struct frost_object *frost_freeze_opt(struct frost_sandbox *sb, struct frost_object *o,
+						unsigned int flags);
 
 /**
  * frost_shared_new() - Allocate an unsealed shared object of a user type.

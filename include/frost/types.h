@@ -695,6 +695,112 @@ FROST_API struct frost_object *frost_map_get_int(const struct frost_object *map,
 FROST_API int frost_map_item(const struct frost_object *map, size_t i,
 			     struct frost_object **key, struct frost_object **val);
 
+struct frost_map_builder;
+
+/**
+ * frost_map_builder_new() - Start building a map entry by entry.
+ * @sb: the calling sandbox.
+ * @hint: the number of pairs expected (0 if unknown); room for them is
+ *	made now, more is made as needed.
+ *
+ * A map builder is a private, mutable object of @sb (never frozen or
+ * shared; every call but frost_map_builder_len() takes @sb and refuses
+ * another sandbox's builder with EPERM). It holds a reference to each key
+ * and value added, which keeps shared ones valid across quiescent states
+ * as a private container does. Finish it with frost_map_builder_finish()
+ * (a private map) or frost_map_builder_finish_frozen() (a shared map, made
+ * in place), or drop it with frost_map_builder_free(); free it before
+ * detaching @sb.
+ *
+ * Context: the sandbox's own thread.
+ * Return: the builder; NULL with errno EINVAL (NULL or detached @sb),
+ * EPERM (another thread's sandbox) or ENOMEM.
+ */
+FROST_API struct frost_map_builder *frost_map_builder_new(struct frost_sandbox *sb, size_t hint);
+
+/**
+ * frost_map_builder_add() - Add a key/value pair to a map builder.
+ * @sb: the calling sandbox.
+ * @b: the builder, made by @sb.
+ * @key: the key; must be hashable (as for frost_map_new()).
+ * @val: the value.
+ *
+ * Takes a reference to @key and @val. A key added twice (frost_equal())
+ * is resolved at the finish as frost_map_new() resolves it: one entry, at
+ * the position of the first add, with the value of the last.
+ *
+ * Context: the sandbox's own thread.
+ * Return: 0; -EINVAL (NULL or detached @sb, NULL @b, @key or @val, @b not
+ * a builder, an unhashable key), -EPERM (another thread's sandbox, another
+ * sandbox's builder, key or value, a shared object of another heap) or
+ * -ENOMEM. On failure the builder is unchanged and no reference is taken.
+ */
+FROST_API int frost_map_builder_add(struct frost_sandbox *sb, struct frost_map_builder *b,
+				    struct frost_object *key, struct frost_object *val);
+
+/**
+ * frost_map_builder_len() - Number of pairs added to a map builder.
+ * @b: the builder.
+ *
+ * Counts every add, a repeated key included (the map may be shorter).
+ *
+ * Context: the builder's sandbox's thread.
+ * Return: the count; 0 with errno EINVAL if @b is NULL or not a builder.
+ */
+FROST_API size_t frost_map_builder_len(const struct frost_map_builder *b);
+
+/**
+ * frost_map_builder_finish() - Make the private map a builder holds.
+ * @sb: the calling sandbox.
+ * @b: the builder, made by @sb.
+ *
+ * The map equals frost_map_new() of the pairs in the order added. The
+ * builder is consumed, whether the call succeeds or fails, except on the
+ * EINVAL and EPERM of a NULL, detached or foreign @sb or @b: then it is
+ * left as it was.
+ *
+ * Context: the sandbox's own thread.
+ * Return: the map (no pairs: the static empty map); NULL with errno EINVAL,
+ * EPERM (as above) or ENOMEM.
+ */
+FROST_API struct frost_object *frost_map_builder_finish(struct frost_sandbox *sb,
+							struct frost_map_builder *b);
+
+/**
+ * frost_map_builder_finish_frozen() - Make a builder's map in the shared heap.
+ * @sb: the calling sandbox (online).
+ * @b: the builder, made by @sb; every key and value a shared object of
+ *	@sb's heap or a static object.
+ *
+ * The frozen-builder counterpart of frost_map_builder_finish(), as
+ * frost_tuple_new_frozen() is of frost_tuple_new(): the map is made in a
+ * shared slot in place and equals frost_freeze() of the private map, with
+ * no private map and no copy. Like every frozen builder it is never a
+ * quiescent state and over shared_limit fails with ENOMEM at once. The
+ * builder is consumed, whether the call succeeds or fails, except on the
+ * EINVAL of a NULL, detached or offline @sb, a NULL @b, and the EPERM of a
+ * foreign @sb or @b: then it is left as it was.
+ *
+ * Context: the sandbox's own thread, online; not a quiescent state.
+ * Return: the shared map, valid until @sb's next quiescent state unless a
+ * root holds it (lifetime rule 1); NULL with errno EINVAL, EPERM (as
+ * above, or a private key or value, or one of another heap: the builder is
+ * consumed then) or ENOMEM (nothing allocated).
+ */
+FROST_API struct frost_object *frost_map_builder_finish_frozen(struct frost_sandbox *sb,
+							       struct frost_map_builder *b);
+
+/**
+ * frost_map_builder_free() - Drop a map builder and the pairs it holds.
+ * @sb: the calling sandbox.
+ * @b: the builder, made by @sb, or NULL (nothing is done).
+ *
+ * Context: the sandbox's own thread.
+ * Return: 0; -EINVAL or -EPERM as frost_map_builder_add() (the builder is
+ * left as it was).
+ */
+FROST_API int frost_map_builder_free(struct frost_sandbox *sb, struct frost_map_builder *b);
+
 /**
  * frost_list_new() - Make an empty list (mutable; never shareable).
  * @sb: the calling sandbox.

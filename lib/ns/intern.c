@@ -145,12 +145,13 @@ static struct intern_node *intern_find(struct cds_lfht *ht, const struct intern_
  * see the slot until it is published through the table.
  */
 static struct frost_object *intern_build(struct frost_sandbox *sb, const struct intern_key *key,
-					 size_t nchars, uint64_t hash)
+					 size_t nchars, uint64_t hash, bool nowait)
 {
+	size_t size = offsetof(struct frost_str, data) + key->len + 1;
 	struct frost_object *o;
 	struct frost_str *s;
 
-	o = __frost_shared_alloc_leaf(sb, offsetof(struct frost_str, data) + key->len + 1);
+	o = nowait ? __frost_shared_alloc_leaf_nowait(sb, size) : __frost_shared_alloc_leaf(sb, size);
 	if (unlikely(!o))
 		return NULL;
 	s = __frost_container_of(o, struct frost_str, ob);
@@ -174,12 +175,13 @@ static struct frost_object *intern_build(struct frost_sandbox *sb, const struct 
 	return o;
 }
 
+static struct frost_object *intern_get(struct frost_sandbox *sb, struct frost_heap *heap,
+				       const struct intern_key *kp, size_t nchars, uint64_t hash,
+				       bool add, bool nowait);
+
 /* Public: see include/frost/types.h. */
 struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8, size_t len)
 {
-	struct cds_lfht_node *ln;
-	struct intern_node *n;
-	struct frost_object *o;
 	struct frost_heap *heap;
 	struct intern_key key;
 	size_t nchars;
@@ -202,12 +204,33 @@ struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8
 	key.data = len ? utf8 : "";
 	key.len = len;
 	hash = __frost_str_hash(key.data, len);
+	return intern_get(sb, heap, &key, nchars, hash, true, false);
+}
+
+/*
+ * intern_get() - the str of @key (@nchars code points, hash @hash) in
+ * @heap's table: the entry found (claimed, see intern_claim()), or, if
+ * @add, a new one; NULL (errno ENOMEM) if none can be made, NULL (errno
+ * ENOENT) if none exists and !@add. @nowait: allocate without a quiescent
+ * state (__frost_shared_alloc_nowait()).
+ */
+static struct frost_object *intern_get(struct frost_sandbox *sb, struct frost_heap *heap,
+				       const struct intern_key *kp, size_t nchars, uint64_t hash,
+				       bool add, bool nowait)
+{
+	struct intern_key key = *kp;
+	struct cds_lfht_node *ln;
+	struct intern_node *n;
+	struct frost_object *o;
+
 	for (;;) {
 		n = intern_find(__frost_heap_ns(heap)->intern, &key, hash);
 		if (n && intern_claim(sb, n))
 			return n->str;
+		if (!add)
+			return frost_err_null(ENOENT);
 
-		o = intern_build(sb, &key, nchars, hash);
+		o = intern_build(sb, &key, nchars, hash, nowait);
 		if (unlikely(!o))
 			return NULL;
 		n = __frost_should_fail() ? NULL : malloc(sizeof(*n));
@@ -233,6 +256,24 @@ struct frost_object *frost_str_intern(struct frost_sandbox *sb, const char *utf8
 		if (intern_claim(sb, n))
 			return n->str;
 	}
+}
+
+/*
+ * Internal: see ns.h. The str @str is valid (a private or shared str of
+ * @sb's heap), so its text needs no validation and its hash is cached.
+ * Never a quiescent state: the caller (frost_freeze_opt()) holds shared
+ * objects outside any root.
+ */
+struct frost_object *__frost_intern_share(struct frost_sandbox *sb, const struct frost_object *str,
+					  bool add)
+{
+	const struct frost_str *s = __frost_container_of(str, const struct frost_str, ob);
+	struct frost_heap *heap = __frost_sb_gc(sb)->heap;
+	struct intern_key key = { .data = s->data, .len = s->len };
+
+	if (unlikely(!__frost_heap_ns(heap)->intern))
+		return frost_err_null(EINVAL);
+	return intern_get(sb, heap, &key, s->nchars, s->hash, add, true);
 }
 
 /*

@@ -104,6 +104,17 @@ void __frost_ns_destroy(struct frost_heap *heap);
 void __frost_intern_retire(struct cds_lfht_node *ln);
 
 /*
+ * __frost_intern_share() - the interned str equal to str @str (private or
+ * shared, of @sb's heap, not empty): the table's entry, claimed as
+ * frost_str_intern() claims it, or, if @add, a new entry made without a
+ * quiescent state. Return: the shared str (valid until @sb's next
+ * quiescent state, rule 1), or NULL with errno ENOENT (none and !@add),
+ * ENOMEM or EINVAL (no table). Context: @sb's thread, online.
+ */
+struct frost_object *__frost_intern_share(struct frost_sandbox *sb, const struct frost_object *str,
+					  bool add);
+
+/*
  * __frost_intern_sweep() - condemn and unlink the weak entries whose str is
  * unmarked in the open cycle (lib/ns/intern.c has the race argument).
  * Context: the reclaimer, as an online QSBR reader.

@@ -142,22 +142,8 @@ const struct frost_type __frost_map_type = {
 	.equal = map_equal,
 };
 
-/*
- * struct map_scratch - construction state on the C heap.
- * @hash: hash of each input key.
- * @first: per distinct key, the input position of its first occurrence.
- * @last: per distinct key, the input position of its last value.
- * @index, @index_size: @index_size slots, distinct key number + 1 (0: empty).
- * @mem: the one allocation the four arrays above live in.
- */
-struct map_scratch {
-	uint64_t *hash;
-	uint32_t *first;
-	uint32_t *last;
-	uint32_t *index;
-	size_t index_size;
-	void *mem;
-};
+/* The construction state (struct __frost_map_plan, types.h). */
+#define map_scratch __frost_map_plan
 
 static int scratch_alloc(struct map_scratch *s, size_t n)
 {
@@ -240,18 +226,104 @@ static void empty_map_init(void)
 	empty_map.m.hash = __frost_hash_u64(0 ^ __frost_hash_u64(MAP_HASH_SEED ^ 0));
 }
 
+/* Internal: see types.h. */
+struct frost_object *__frost_map_empty(void)
+{
+	return &empty_map.m.ob;
+}
+
+/* Internal: see types.h. */
+int __frost_map_plan(struct __frost_map_plan *s, size_t n, struct frost_object *const keys[])
+{
+	size_t isz;
+	long nd;
+	int err;
+
+	s->mem = NULL;
+	s->len = 0;
+	if (unlikely(n > MAP_MAX_LEN))
+		return -ENOMEM;
+	if (unlikely(scratch_alloc(s, n)))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		err = item_hash(keys[i], &s->hash[i]);
+		if (unlikely(err))
+			goto fail;
+	}
+	nd = scratch_dedup(s, n, keys);
+	if (unlikely(nd < 0)) {
+		err = (int)nd;
+		goto fail;
+	}
+	s->len = (size_t)nd;
+	isz = index_size_for(s->len);
+	if (unlikely(__builtin_mul_overflow(s->len, sizeof(struct frost_map_entry), &s->size) ||
+		     __builtin_add_overflow(s->size, offsetof(struct frost_map, entries), &s->size) ||
+		     __builtin_add_overflow(s->size, isz * sizeof(uint32_t), &s->size))) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	return 0;
+fail:
+	__frost_map_plan_release(s);
+	return err;
+}
+
+/* Internal: see types.h. */
+void __frost_map_plan_release(struct __frost_map_plan *s)
+{
+	free(s->mem);
+	s->mem = NULL;
+}
+
+/* Internal: see types.h. */
+void __frost_map_fill(struct frost_object *o, const struct __frost_map_plan *s,
+		      struct frost_object *const keys[], struct frost_object *const vals[])
+{
+	struct frost_map *m = to_map(o);
+	size_t d = s->len, isz = index_size_for(d), mask = isz - 1;
+	bool hashable = true;
+	uint64_t sum = 0;
+	uint32_t *idx;
+
+	m->len = d;
+	m->index_size = isz;
+	idx = __frost_map_index(m);
+	memset(idx, 0, isz * sizeof(uint32_t));
+	for (size_t e = 0; e < d; e++) {
+		struct frost_map_entry *ent = &m->entries[e];
+		uint64_t pair[2];
+		size_t j;
+
+		ent->hash = s->hash[s->first[e]];
+		ent->key = keys[s->first[e]];
+		ent->val = vals[s->last[e]];
+		frost_incref(ent->key);
+		frost_incref(ent->val);
+
+		for (j = (size_t)ent->hash & mask; idx[j]; j = (j + 1) & mask)
+			;
+		idx[j] = (uint32_t)(e + 1);
+
+		if (!hashable)
+			continue;
+		pair[0] = ent->hash;
+		if (item_hash(ent->val, &pair[1]))
+			hashable = false;
+		else
+			sum += __frost_hash_bytes(pair, sizeof(pair));
+	}
+	m->hashable = hashable;
+	m->hash = hashable ? __frost_hash_u64(sum ^ __frost_hash_u64(MAP_HASH_SEED ^ d)) : 0;
+}
+
 /* Public: see include/frost/types.h. */
 struct frost_object *frost_map_new(struct frost_sandbox *sb, size_t n,
 				   struct frost_object *const keys[],
 				   struct frost_object *const vals[])
 {
-	struct map_scratch s = { .mem = NULL };
+	struct __frost_map_plan s;
 	struct frost_object *o;
-	struct frost_map *m;
-	uint32_t *idx;
-	size_t d = 0, isz, size, mask;
-	uint64_t sum = 0;
-	bool hashable = true;
 	int err;
 
 	__frost_sandbox_guard_null(sb);
@@ -268,73 +340,17 @@ struct frost_object *frost_map_new(struct frost_sandbox *sb, size_t n,
 		if (unlikely(err))
 			return frost_err_null(-err);
 	}
-
-	if (n) {
-		if (unlikely(scratch_alloc(&s, n)))
-			return frost_err_null(ENOMEM);
-		for (size_t i = 0; i < n; i++) {
-			err = item_hash(keys[i], &s.hash[i]);
-			if (unlikely(err)) {
-				free(s.mem);
-				return frost_err_null(-err);
-			}
-		}
-		long nd = scratch_dedup(&s, n, keys);
-
-		if (unlikely(nd < 0)) {
-			free(s.mem);
-			return frost_err_null((int)-nd);
-		}
-		d = (size_t)nd;
-	}
-
-	isz = index_size_for(d);
-	if (unlikely(__builtin_mul_overflow(d, sizeof(struct frost_map_entry), &size) ||
-		     __builtin_add_overflow(size, offsetof(struct frost_map, entries), &size) ||
-		     __builtin_add_overflow(size, isz * sizeof(uint32_t), &size))) {
-		free(s.mem);
-		return frost_err_null(ENOMEM);
-	}
-	o = __frost_object_alloc(sb, &__frost_map_type, size);
+	err = __frost_map_plan(&s, n, keys);
+	if (unlikely(err))
+		return frost_err_null(-err);
+	o = __frost_object_alloc(sb, &__frost_map_type, s.size);
 	if (unlikely(!o)) {
 		err = errno;
-		free(s.mem);
+		__frost_map_plan_release(&s);
 		return frost_err_null(err ? err : ENOMEM);
 	}
-
-	m = to_map(o);
-	m->len = d;
-	m->index_size = isz;
-	idx = __frost_map_index(m);
-	memset(idx, 0, isz * sizeof(uint32_t));
-	mask = isz - 1;
-	for (size_t e = 0; e < d; e++) {
-		struct frost_map_entry *ent = &m->entries[e];
-		uint64_t pair[2];
-		size_t j;
-
-		ent->hash = s.hash[s.first[e]];
-		ent->key = keys[s.first[e]];
-		ent->val = vals[s.last[e]];
-		frost_incref(ent->key);
-		frost_incref(ent->val);
-
-		for (j = (size_t)ent->hash & mask; idx[j]; j = (j + 1) & mask)
-			;
-		idx[j] = (uint32_t)(e + 1);
-
-		if (!hashable)
-			continue;
-		pair[0] = ent->hash;
-		if (item_hash(ent->val, &pair[1]))
-			hashable = false;
-		else
-			sum += __frost_hash_bytes(pair, sizeof(pair));
-	}
-	free(s.mem);
-
-	m->hashable = hashable;
-	m->hash = hashable ? __frost_hash_u64(sum ^ __frost_hash_u64(MAP_HASH_SEED ^ d)) : 0;
+	__frost_map_fill(o, &s, keys, vals);
+	__frost_map_plan_release(&s);
 	return o;
 }
 

@@ -151,6 +151,71 @@ static inline uint32_t *__frost_map_index(const struct frost_map *m)
 	return (uint32_t *)(void *)&((struct frost_map *)m)->entries[m->len];
 }
 
+/*
+ * struct __frost_map_plan - a map's construction from key and value arrays
+ * (lib/types/map.c; frost_map_new() and the frozen map builder,
+ * lib/freeze/map_builder.c, so both compute one layout and one hash).
+ * @hash: hash of each input key.
+ * @first: per distinct key, the input position of its first occurrence.
+ * @last: per distinct key, the input position of its last value.
+ * @index: @index_size scratch slots, distinct key number + 1 (0: empty).
+ * @index_size: a power of two, at least twice the number of input keys.
+ * @mem: the one malloc'd block the four arrays above live in.
+ * @len: the number of distinct keys (the map's length).
+ * @size: the map object's size in bytes, header included.
+ */
+struct __frost_map_plan {
+	uint64_t *hash;
+	uint32_t *first;
+	uint32_t *last;
+	uint32_t *index;
+	size_t index_size;
+	void *mem;
+	size_t len;
+	size_t size;
+};
+
+/*
+ * __frost_map_plan() - hash @n (>= 1) keys (checked by the caller for
+ * ownership) and deduplicate them, last value wins, into @p.
+ * Return: 0, -EINVAL (an unhashable key) or -ENOMEM; on failure @p holds
+ * nothing. __frost_map_fill() then writes the map into an allocated @o of
+ * @p->size bytes, taking a reference to each key and value kept;
+ * __frost_map_plan_release() frees @p's memory. __frost_map_empty() is
+ * the static empty map.
+ */
+int __frost_map_plan(struct __frost_map_plan *p, size_t n, struct frost_object *const keys[]);
+void __frost_map_fill(struct frost_object *o, const struct __frost_map_plan *p,
+		      struct frost_object *const keys[], struct frost_object *const vals[]);
+void __frost_map_plan_release(struct __frost_map_plan *p);
+struct frost_object *__frost_map_empty(void);
+
+/*
+ * struct frost_map_builder - a map under construction (lib/types/map_builder.c):
+ * a private object of __frost_map_builder_type, never shared.
+ * @ob: the object header.
+ * @len: pairs added.
+ * @cap: room in @keys and @vals (0: both NULL).
+ * @keys: the keys in the order added, one reference each (private arena).
+ * @vals: the values, @vals[i] added with @keys[i] (private arena).
+ */
+struct frost_map_builder {
+	struct frost_object ob;
+	size_t len;
+	size_t cap;
+	struct frost_object **keys;
+	struct frost_object **vals;
+};
+
+extern const struct frost_type __frost_map_builder_type;
+
+/*
+ * __frost_map_builder_check() - may @sb use builder @b? Return: 0, -EINVAL
+ * (NULL or detached @sb, NULL or not a builder), -EPERM (another thread's
+ * sandbox, another sandbox's builder).
+ */
+int __frost_map_builder_check(struct frost_sandbox *sb, const struct frost_map_builder *b);
+
 /* list: mutable, private only; @items is a separate private allocation. */
 struct frost_list {
 	struct frost_object ob;

@@ -30,6 +30,14 @@
  *             the frozen builder, made in the shared slab in place (no
  *             private object, no copy); garbage at once and freed by the
  *             reclaimer like freeze's (target: <= 1.5x object);
+ *   tuple     frost_tuple_new() of 1..5 static small ints + frost_decref():
+ *             a small private tuple built and dropped;
+ *   tfreeze   the same tuple built, frost_freeze()d and the private
+ *             original dropped (target, issue 15: <= 1.5x tuple; freeze
+ *             moves what the caller owns uniquely, see freeze.c);
+ *   tmove     the same with frost_freeze_opt(FROST_FREEZE_MOVE), which
+ *             drops the original itself (without a walk: it is owned
+ *             uniquely and its items are static);
  *   shared    __frost_shared_alloc() + __frost_shared_unalloc(): the
  *             sandbox's shared magazine refilled from the per-CPU depot
  *             (lib/mm/shared.h), the allocator alone.
@@ -66,6 +74,7 @@
 #define TARGET_GLIBC	0.5
 #define TARGET_MIMALLOC	0.8
 #define TARGET_BUILDER	1.5	/* builder vs a private object pair */
+#define TARGET_TFREEZE	1.5	/* tuple build+freeze+drop vs build+drop */
 
 static const char *opt_pattern = "all";
 static const char *const alloc_patterns[] = { "lifo", "batch", "all", NULL };
@@ -121,6 +130,9 @@ static inline void *init_header(void *p)
 #define FREEZE_FREE(a, p)	((void)(p))
 #define BUILDER_ALLOC(a, sz)	build_one((a)->sb, (sz))
 #define BUILDER_FREE(a, p)	((void)(p))
+#define TUPLE_ALLOC(a, sz)	tuple_one((a)->sb, (sz))
+#define TFREEZE_ALLOC(a, sz)	tfreeze_one((a)->sb, (sz))
+#define TMOVE_ALLOC(a, sz)	tmove_one((a)->sb, (sz))
 #define SHARED_ALLOC(a, sz)	init_header(__frost_shared_alloc((a)->sb, (sz)))
 #define SHARED_FREE(a, p)	__frost_shared_unalloc((a)->sb, (p))
 #define NO_END(a)		((void)(a))
@@ -153,6 +165,48 @@ static inline struct frost_object *build_one(struct frost_sandbox *sb, size_t sz
 	if (frost_unlikely(!o) || frost_unlikely(frost_shared_seal(sb, o)))
 		return NULL;
 	return o;
+}
+
+/*
+ * A small private tuple (1 + @sz / 64 items, at most 5: static small ints, so
+ * the tuple is the only allocation), built and dropped: the baseline of
+ * tfreeze below.
+ */
+static inline struct frost_object *tuple_one(struct frost_sandbox *sb, size_t sz)
+{
+	struct frost_object *items[5];
+	size_t n = sz < 256 ? 1 + sz / 64 : 5;
+
+	for (size_t i = 0; i < n; i++)
+		items[i] = frost_int_new(sb, (int64_t)(i + sz));
+	return frost_tuple_new(sb, n, items);
+}
+
+/*
+ * The same tuple built, frozen and the private original dropped (the
+ * pattern the issue's "freeze moves what it owns uniquely" target names:
+ * <= 1.5x tuple). The frozen copy is garbage at once, as freeze's.
+ */
+static inline struct frost_object *tfreeze_one(struct frost_sandbox *sb, size_t sz)
+{
+	struct frost_object *p = tuple_one(sb, sz);
+	struct frost_object *f;
+
+	if (frost_unlikely(!p))
+		return NULL;
+	f = frost_freeze(sb, p);
+	frost_decref(p);
+	return f;
+}
+
+/* The same with FROST_FREEZE_MOVE: the freeze drops the original itself. */
+static inline struct frost_object *tmove_one(struct frost_sandbox *sb, size_t sz)
+{
+	struct frost_object *p = tuple_one(sb, sz);
+
+	if (frost_unlikely(!p))
+		return NULL;
+	return frost_freeze_opt(sb, p, FROST_FREEZE_MOVE);
 }
 
 /*
@@ -203,23 +257,30 @@ DEFINE_ALLOC_VARIANT(mimalloc, void, MI_ALLOC, MI_FREE, NO_END)
 DEFINE_ALLOC_VARIANT(freeze, struct frost_object, FREEZE_ALLOC, FREEZE_FREE, QS_END)
 DEFINE_ALLOC_VARIANT(shared, struct frost_object, SHARED_ALLOC, SHARED_FREE, NO_END)
 DEFINE_ALLOC_VARIANT(builder, struct frost_object, BUILDER_ALLOC, BUILDER_FREE, QS_END)
+DEFINE_ALLOC_VARIANT(tuple, struct frost_object, TUPLE_ALLOC, OBJECT_FREE, NO_END)
+DEFINE_ALLOC_VARIANT(tfreeze, struct frost_object, TFREEZE_ALLOC, FREEZE_FREE, QS_END)
+DEFINE_ALLOC_VARIANT(tmove, struct frost_object, TMOVE_ALLOC, FREEZE_FREE, QS_END)
 
-enum { A_OBJECT, A_RAW, A_UNINIT, A_GLIBC, A_MIMALLOC, A_FREEZE, A_SHARED, A_BUILDER, NR_A };
+enum { A_OBJECT, A_RAW, A_UNINIT, A_GLIBC, A_MIMALLOC, A_FREEZE, A_SHARED, A_BUILDER, A_TUPLE,
+       A_TFREEZE, A_TMOVE, NR_A };
 enum { P_LIFO, P_BATCH, NR_P };
 
 static const char *const alloc_variants[] = { "object", "raw", "uninit", "glibc", "mimalloc",
-					      "freeze", "shared", "builder", NULL };
+					      "freeze", "shared", "builder", "tuple",
+					      "tfreeze", "tmove", NULL };
 static const char *const pattern_names[NR_P] = { "lifo", "batch" };
 
 static const bench_chunk_fn alloc_fns[NR_P][NR_A] = {
 	[P_LIFO] = { bench_alloc_lifo_object, bench_alloc_lifo_raw, bench_alloc_lifo_uninit,
 		     bench_alloc_lifo_glibc, bench_alloc_lifo_mimalloc,
 		     bench_alloc_lifo_freeze, bench_alloc_lifo_shared,
-		     bench_alloc_lifo_builder },
+		     bench_alloc_lifo_builder, bench_alloc_lifo_tuple,
+		     bench_alloc_lifo_tfreeze, bench_alloc_lifo_tmove },
 	[P_BATCH] = { bench_alloc_batch_object, bench_alloc_batch_raw, bench_alloc_batch_uninit,
 		      bench_alloc_batch_glibc, bench_alloc_batch_mimalloc,
 		      bench_alloc_batch_freeze, bench_alloc_batch_shared,
-		      bench_alloc_batch_builder },
+		      bench_alloc_batch_builder, bench_alloc_batch_tuple,
+		      bench_alloc_batch_tfreeze, bench_alloc_batch_tmove },
 };
 
 /* glibc's own malloc/free, even when libmimalloc interposes the process's. */
@@ -384,6 +445,21 @@ static int alloc_run(const struct bench_common *c)
 			snprintf(name, sizeof(name), "alloc%s_builder_freeze",
 				 p == P_BATCH ? "_batch" : "");
 			bench_summary(c, name, med[p][A_BUILDER], med[p][A_FREEZE], "ns/pair", 0);
+		}
+		/* Freeze of a uniquely owned small tuple (issue 15's target). */
+		for (int f = A_TFREEZE; f <= A_TMOVE; f++) {
+			char name[48];
+			double ratio;
+
+			if (!med[p][f] || !med[p][A_TUPLE])
+				continue;
+			ratio = med[p][f] / med[p][A_TUPLE];
+			bench_info(c, "%-6s %-6s/%-8s %6.3f   target <= %.2f  %s\n", pattern_names[p],
+				   alloc_variants[f], "tuple", ratio, TARGET_TFREEZE,
+				   ratio <= TARGET_TFREEZE ? "PASS" : "MISS");
+			snprintf(name, sizeof(name), "alloc%s_%s_tuple",
+				 p == P_BATCH ? "_batch" : "", alloc_variants[f]);
+			bench_summary(c, name, med[p][f], med[p][A_TUPLE], "ns/pair", TARGET_TFREEZE);
 		}
 		if (med[p][A_SHARED] && med[p][A_RAW]) {
 			char name[48];
