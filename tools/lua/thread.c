@@ -366,6 +366,14 @@ static int worker(struct frost_sandbox *sb, void *arg)
 	lua_pushlightuserdata(L, sp);
 	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
 		struct lf_state *st = state_of(L);
+		struct frost_object *o;
+
+		/* The arguments are still queued if the chunk did not load. */
+		if (st) {
+			lf_enter();
+			frost_channel_recv(sb, sp->ch, &o, 0);
+			lf_leave();
+		}
 
 		if (!lua_isstring(L, -1)) {
 			const char *m = luaL_tolstring(L, -1, NULL);
@@ -428,7 +436,7 @@ static int l_spawn(lua_State *L)
 		frost_channel_destroy(sp->ch);
 		free(sp);
 		if (r == -EINVAL)
-			return luaL_error(L, "frost.spawn: %s", lua_tostring(L, -1));
+			return lua_error(L);	/* "cannot freeze ..." */
 		return __lf_errno_error(L, "frost.spawn", -r);
 	}
 	t->sb = frost_sandbox_spawn(__lf_heap, worker, sp);
