@@ -71,6 +71,15 @@ void __lf_gc_charge(lua_State *L, struct lf_state *st, size_t bytes)
 	}
 }
 
+/* Raise ENOMEM if a root handle made in the window that ended lost its pin. */
+void __lf_check_pins(lua_State *L, struct lf_state *st, const char *what)
+{
+	if (frost_unlikely(st->pin_failed)) {
+		st->pin_failed = false;
+		__lf_errno_error(L, what, ENOMEM);
+	}
+}
+
 /* The handle at @idx (any of the four object kinds), or NULL. */
 struct lf_handle *__lf_tohandle(lua_State *L, struct lf_state *st, int idx)
 {
@@ -137,6 +146,7 @@ static int l_freeze(lua_State *L)
 	lf_leave();
 	if (!o)
 		return lua_error(L);
+	__lf_check_pins(L, st, "frost.freeze");
 	__lf_gc_charge(L, st, 0);
 	return 1;
 }
@@ -224,6 +234,7 @@ static int l_lookup(lua_State *L)
 		lua_pushnil(L);
 		return 1;
 	}
+	__lf_check_pins(L, st, "frost.lookup");
 	__lf_gc_charge(L, st, 0);
 	return 1;
 }
