@@ -328,6 +328,21 @@ static int l_hold_online(lua_State *L)
 	return 0;
 }
 
+/* frost._fail_every(n): frost_debug_fail_every() (tests); true or false, "ENOSYS". */
+static int l_fail_every(lua_State *L)
+{
+	lua_Integer n = luaL_checkinteger(L, 1);
+	int r;
+
+	luaL_argcheck(L, n >= 0 && n <= 0x7fffffff, 1, "0 (disarm) or a period");
+	r = frost_debug_fail_every((unsigned int)n);
+	lua_pushboolean(L, !r);
+	if (!r)
+		return 1;
+	lua_pushstring(L, r == -ENOSYS ? "ENOSYS" : strerror(-r));
+	return 2;
+}
+
 /* frost._clock(): CLOCK_MONOTONIC in seconds (tests and benchmarks). */
 static int l_clock(lua_State *L)
 {
@@ -348,6 +363,7 @@ static const luaL_Reg module_fns[] = {
 	{ "stats", l_stats },
 	{ "_unpinned", l_unpinned },
 	{ "_hold_online", l_hold_online },
+	{ "_fail_every", l_fail_every },
 	{ "_clock", l_clock },
 	{ NULL, NULL }
 };

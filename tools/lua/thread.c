@@ -333,6 +333,7 @@ static int worker_body(lua_State *L)
 	lf_leave();
 	if (r)
 		return luaL_error(L, "frost.spawn: no arguments received");
+	__lf_check_pins(L, st, "frost.spawn: the arguments");
 	base = 2;
 	lua_call(L, (int)n, LUA_MULTRET);
 	n = lua_gettop(L) - base + 1;

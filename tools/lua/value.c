@@ -637,7 +637,7 @@ static int h_index(lua_State *L)
 	size_t len;
 
 	if (frost_unlikely(!o))
-		return luaL_error(L, "frost: this handle holds no object (its pin failed)");
+		return luaL_error(L, "frost: this handle holds no object (its pin failed: out of memory)");
 	switch (frost_kind(o)) {
 	case FROST_KIND_TUPLE:
 		if (lua_isinteger(L, 2)) {
@@ -721,7 +721,7 @@ static int h_len(lua_State *L)
 	struct lf_handle *h = lua_touserdata(L, 1);
 
 	if (!h->o)
-		return luaL_error(L, "frost: this handle holds no object (its pin failed)");
+		return luaL_error(L, "frost: this handle holds no object (its pin failed: out of memory)");
 	lua_pushinteger(L, (lua_Integer)h_len_of(h->o));
 	return 1;
 }
@@ -758,7 +758,7 @@ static int h_pairs(lua_State *L)
 	struct lf_handle *h = lua_touserdata(L, 1);
 
 	if (!h->o)
-		return luaL_error(L, "frost: this handle holds no object (its pin failed)");
+		return luaL_error(L, "frost: this handle holds no object (its pin failed: out of memory)");
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_pushinteger(L, 0);
 	lua_pushcclosure(L, h_next, 2);
