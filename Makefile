@@ -289,6 +289,12 @@ pcvarsfile := $(objtree)/.pc-vars
 pcvars_now := $(PREFIX) $(LIBDIR) $(INCLUDEDIR) $(DEP_PKGS)
 ifneq ($(building),)
   ifneq ($(file <$(flagsfile)),$(flags_now))
+    # A make run by a test (t9001, t9002) on the object tree that `make
+    # check` is testing: rebuilding it would relink libfrost.so under the
+    # other tests running beside this one.
+    ifeq ($(FROST_CHECK_OBJTREE),$(objtree))
+      $(error the build flags of $(objtree) differ from the ones it was built with, and its tests are running (FROST_CHECK_OBJTREE): a test's make must not rebuild it; now: '$(flags_now)', built: '$(file <$(flagsfile))')
+    endif
     $(shell mkdir -p $(objtree))
     $(file >$(flagsfile),$(flags_now))
   endif
@@ -326,8 +332,11 @@ $(objtree)/%.o: $(srctree)/%.c $(autoconf) $(frost_config_h) $(flagsfile)
 	$(if $(filter 1,$(C)),$(call cmd,checksrc))
 	$(call cmd,cc_o_c)
 
+# Every link writes $@.tmp and renames it into place: a test or a program
+# that loads the old file while a later make relinks it sees the old file or
+# the new one, never a half-written one.
 quiet_cmd_ar = AR      $(call rel,$@)
-      cmd_ar = rm -f $@ && $(AR) rcs $@ $(LIB_OBJS)
+      cmd_ar = rm -f $@.tmp && $(AR) rcs $@.tmp $(LIB_OBJS) && mv -f $@.tmp $@
 $(STATIC_LIB): $(LIB_OBJS)
 	$(call cmd,ar)
 
@@ -337,7 +346,7 @@ quiet_cmd_ld_so = LD      $(call rel,$@)
 # stay mapped when a dlopen()ed user of it is dlclose()d (a Lua module).
       cmd_ld_so = $(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,-z,nodelete \
 		  -Wl,--version-script=$(VERSION_SCRIPT) $(if $(SANITIZE),,-Wl,--no-undefined) \
-		  -o $@ $(LIB_OBJS) $(LIBS_ALL)
+		  -o $@.tmp $(LIB_OBJS) $(LIBS_ALL) && mv -f $@.tmp $@
 $(SHARED_LIB): $(LIB_OBJS) $(VERSION_SCRIPT)
 	$(call cmd,ld_so)
 
@@ -345,7 +354,8 @@ $(SHARED_LINKS): $(SHARED_LIB)
 	$(Q)ln -sf $(notdir $<) $@
 
 quiet_cmd_link = LD      $(call rel,$@)
-      cmd_link = $(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $($(notdir $@)-ldlibs) $(LIBS_ALL)
+      cmd_link = $(CC) $(ALL_LDFLAGS) -o $@.tmp $(filter %.o,$^) $(STATIC_LIB) $($(notdir $@)-ldlibs) \
+		   $(LIBS_ALL) && mv -f $@.tmp $@
 $(PROGS): $(STATIC_LIB)
 	$(call cmd,link)
 $(TESTS) $(HELPERS): $(TAP_OBJ) $(STATIC_LIB)
@@ -353,8 +363,8 @@ $(TESTS) $(HELPERS): $(TAP_OBJ) $(STATIC_LIB)
 
 # Test modules: linked against the shared library, found through an rpath.
 quiet_cmd_ld_shlib = LD      $(call rel,$@)
-      cmd_ld_shlib = $(CC) $(ALL_LDFLAGS) -shared -o $@ $(filter %.o,$^) \
-		     -L$(objtree) -Wl,-rpath,$(objtree) -lfrost
+      cmd_ld_shlib = $(CC) $(ALL_LDFLAGS) -shared -o $@.tmp $(filter %.o,$^) \
+		     -L$(objtree) -Wl,-rpath,$(objtree) -lfrost && mv -f $@.tmp $@
 $(SHLIBS): $(SHARED_LINKS)
 	$(call cmd,ld_shlib)
 
@@ -364,8 +374,8 @@ $(SHLIBS): $(SHARED_LINKS)
 # libfrost: spawned Lua states run the module's code on their own threads,
 # so lua_close() of the state that loaded it must not unmap it.
 quiet_cmd_ld_luamod = LD      $(call rel,$@)
-      cmd_ld_luamod = $(CC) $(ALL_LDFLAGS) -shared -Wl,-z,nodelete -o $@ $(filter %.o,$^) \
-		      -L$(objtree) -Wl,-rpath,'$$ORIGIN/../..' -lfrost -lm -lpthread
+      cmd_ld_luamod = $(CC) $(ALL_LDFLAGS) -shared -Wl,-z,nodelete -o $@.tmp $(filter %.o,$^) \
+		      -L$(objtree) -Wl,-rpath,'$$ORIGIN/../..' -lfrost -lm -lpthread && mv -f $@.tmp $@
 $(LUAMODS): $(SHARED_LINKS)
 	$(call cmd,ld_luamod)
 
@@ -396,19 +406,23 @@ SAN_ENV_thread = TSAN_OPTIONS="suppressions=$(srctree)/t/tsan.supp halt_on_error
 SAN_ENV_address = ASAN_OPTIONS="detect_leaks=1 abort_on_error=0 $(ASAN_OPTIONS)"
 SAN_ENV_undefined = UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1 $(UBSAN_OPTIONS)"
 
-# prove shows each test's comments (-o) and failed points (-f); the log is
-# kept in $(objtree)/t/check.log, and after a failure the failed tests'
-# parts of it are printed again at the end, where a CI log's tail shows them.
+# prove shows each test's comments (-o) and failed points (-f); after a
+# failure the failed tests' parts of its output are printed again at the
+# end, where a CI log's tail shows them. FROST_CHECK_OBJTREE tells a make
+# that a test runs (t9001's install, t9002's check) that this object tree
+# is under test: it must not be rebuilt under the running tests.
 check: all tests
-	$(Q){ FROST_SRCTREE=$(srctree) FROST_OBJTREE=$(objtree) FROST_SANITIZE=$(SANITIZE) \
-		$(SAN_ENV_$(SANITIZE)) \
+	$(Q)log=$$(mktemp) && rcf=$$(mktemp) && \
+	{ FROST_SRCTREE=$(srctree) FROST_OBJTREE=$(objtree) FROST_SANITIZE=$(SANITIZE) \
+		FROST_CHECK_OBJTREE=$(objtree) $(SAN_ENV_$(SANITIZE)) \
 		CC='$(CC)' $(PROVE) $(PROVE_FLAGS) -o -f $(CHECK_TESTS) 2>&1; \
-		echo $$? > $(objtree)/t/check.rc; } | tee $(objtree)/t/check.log; \
-	rc=$$(cat $(objtree)/t/check.rc); \
+		echo $$? > $$rcf; } | tee $$log; \
+	rc=$$(cat $$rcf); \
 	if [ "$$rc" != 0 ]; then \
-		echo "===== the failed tests' output, again (from $(objtree)/t/check.log) ====="; \
-		$(srctree)/scripts/check-log-failures $(objtree)/t/check.log; \
+		echo "===== the failed tests' output, again ====="; \
+		$(srctree)/scripts/check-log-failures $$log; \
 	fi; \
+	rm -f $$log $$rcf; \
 	exit $$rc
 
 RUN_PROG ?= $(objtree)/tools/frost-torture

@@ -5,7 +5,9 @@
 # writes nothing into the source tree; output is quiet (`  CC      path`) and
 # V=1 prints full command lines; a second make has nothing to do; a changed
 # compiler flag or .config rebuilds the objects; `make help` lists the
-# targets; a deliberately failing test makes `make check` fail.
+# targets; a deliberately failing test makes `make check` fail, with its
+# diagnostics again at the end; a make run by a test does not rebuild the
+# object tree under test with other flags.
 . "$(dirname "$0")/lib-tap.sh"
 
 [ -z "${FROST_SANITIZE:-}" ] || skip_all "the build system is tested on the plain build"
@@ -69,7 +71,20 @@ failing_check_fails() {
 	# the whole target fail, with prove's verdict.
 	! make -C "$src" O="$FROST_OBJTREE" check T="$FROST_OBJTREE/t/helpers/tap-fail" \
 		> "$tmp/prove.log" 2>&1 &&
-	grep -q 'Result: FAIL' "$tmp/prove.log"
+	grep -q 'Result: FAIL' "$tmp/prove.log" &&
+	# ... and print the failed test's diagnostics again at the end.
+	sed -n '/the failed tests. output, again/,$p' "$tmp/prove.log" |
+		grep -q 'check failed: expect_int(1 + 2, ==, 4)'
+}
+# A make that a test runs on the object tree under test (FROST_CHECK_OBJTREE,
+# set by `make check`) refuses to rebuild it with other flags: relinking
+# libfrost.so there would break the tests running beside it.
+no_rebuild_under_check() {
+	! FROST_CHECK_OBJTREE="$tmp/o" mk EXTRA_CFLAGS=-DFROST_T9002_GUARD lib > "$tmp/guard.log" 2>&1 &&
+	grep -q 'its tests are running (FROST_CHECK_OBJTREE)' "$tmp/guard.log" &&
+	! grep -q '  CC ' "$tmp/guard.log" &&
+	# The flags it was built with (config_rebuild's) build as usual.
+	FROST_CHECK_OBJTREE="$tmp/o" mk EXTRA_CFLAGS=-DFROST_T9002 lib > "$tmp/guard.log" 2>&1
 }
 
 ok "quiet output names each object" -- quiet_build
@@ -80,4 +95,5 @@ ok "a changed .config regenerates autoconf.h and rebuilds" -- config_rebuild
 ok "O=dir leaves the source tree unchanged" -- source_tree_clean
 ok "make help lists targets and knobs" -- help_lists_targets
 ok "make check fails when a test fails" -- failing_check_fails
+ok "a test's make does not rebuild the tree under test" -- no_rebuild_under_check
 done_testing
