@@ -310,7 +310,9 @@ local function child(o)
 		if i == 1 then rss1 = M.rss_kib() end
 	end
 	local rssn = M.rss_kib()
-	local per = o.workers > 1 and (rssn - rss1) / (o.workers - 1) or rssn - rss0
+	-- Growth can be below a page, or negative when the collector gave
+	-- pages back meanwhile: an extra state costs at least nothing.
+	local per = math.max(0, o.workers > 1 and (rssn - rss1) / (o.workers - 1) or rssn - rss0)
 	print("startup_ms " .. table.concat(starts, " "))
 	print("kib " .. table.concat(kibs, " "))
 	print("rss_kib " .. per)
@@ -382,12 +384,33 @@ local function run_child(o, variant)
 	return res
 end
 
+-- What this run cannot do without, as a reason, or nil.
+local function missing(o)
+	local ok, err = pcall(require, "frost")
+	if not ok then
+		return "no frost module (" .. tostring(err):match("^[^\n]*") .. ")"
+	end
+	if not pcall(require, "cjson") then return "no lua-cjson (apt-get install lua-cjson)" end
+	local f = io.open(o.data .. "/iso_3166-1.json", "rb")
+	if not f then return "no iso-codes data set in " .. o.data .. " (apt-get install iso-codes)" end
+	f:close()
+	return nil
+end
+
 local function main(o)
-	local params = string.format("# params bench=lua workers=%d reps=%d duration=%.3f " ..
-		"iterations=%d variant=%s data=%s", o.workers, o.reps, o.duration,
-		o.iterations, o.variant, o.data)
-	print(params)
+	if not o.raw then
+		print(string.format("# params bench=lua workers=%d reps=%d duration=%.3f " ..
+			"iterations=%d variant=%s data=%s", o.workers, o.reps, o.duration,
+			o.iterations, o.variant, o.data))
+	end
 	local function info(...) if not o.quiet then print(...) end end
+	local why = missing(o)
+	if why and o.raw then
+		print("SKIP " .. why)
+		return
+	elseif why then
+		error(why, 0)
+	end
 
 	-- The data set once in this state, for the record and to fail early.
 	local t0 = os.clock()
