@@ -6,7 +6,8 @@
 # file listing what it contributes (`lib-y += object.o`, `subdir-y += core`,
 # `prog-y += frost-demo`, `test-y += t0000-tap`, `helper-y += tap-fail`,
 # `shlib-y += dlclose-mod` (a .so linked against libfrost.so, for tests
-# that dlopen() it), `script-y += t9000-install.sh`). This Makefile walks those lists once,
+# that dlopen() it), `luamod-y += frost` (a Lua C module, installed),
+# `script-y += t9000-install.sh`). This Makefile walks those lists once,
 # from lib/, tools/ and t/, and derives every object, program and test from
 # them: adding a file is one line in its directory's Kbuild.
 #
@@ -83,6 +84,11 @@ TOOL_PKGS := ck
 DEP_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(DEP_PKGS) $(TOOL_PKGS) 2>/dev/null))
 DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(DEP_PKGS) 2>/dev/null)
 TOOL_PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(TOOL_PKGS) 2>/dev/null)
+# The Lua 5.4 binding (tools/lua/frost.so) is built when pkg-config knows
+# Lua 5.4 (liblua5.4-dev); it is a module, so it does not link liblua.
+LUA_PKG ?= lua5.4
+HAVE_LUA := $(shell $(PKG_CONFIG) --exists $(LUA_PKG) 2>/dev/null && echo y)
+LUA_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(LUA_PKG) 2>/dev/null))
 
 # frost_quiescent() (inline, include/frost/sandbox.h) and lib/rcu/qs.c read
 # liburcu-qsbr internals: the global counter urcu_qsbr_gp.ctr and
@@ -119,6 +125,9 @@ MULTIARCH  ?= $(shell $(CC) -print-multiarch 2>/dev/null)
 LIBDIR     ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# Lua's C module directory for frost.so (Debian: lua5.4's package.cpath
+# has /usr/lib/x86_64-linux-gnu/lua/5.4/?.so and /usr/local/lib/lua/5.4).
+LUA_CMOD_DIR ?= $(LIBDIR)/lua/5.4
 
 OPTFLAGS ?= -O2
 autoconf := $(objtree)/include/generated/autoconf.h
@@ -149,6 +158,8 @@ PROGS :=
 TESTS :=
 HELPERS :=
 SHLIBS :=
+LUAMODS :=
+LUAMOD_OBJS :=
 SCRIPT_TESTS :=
 PROG_OBJS :=
 TEST_OBJS :=
@@ -163,6 +174,7 @@ prog-y :=
 test-y :=
 helper-y :=
 shlib-y :=
+luamod-y :=
 script-y :=
 include $(srctree)/$(1)/Kbuild
 LIB_OBJS += $$(addprefix $(objtree)/$(1)/,$$(lib-y))
@@ -170,6 +182,7 @@ $$(foreach p,$$(prog-y),$$(eval $$(call add-prog,$(1),$$(p),PROGS,PROG_OBJS)))
 $$(foreach p,$$(test-y),$$(eval $$(call add-prog,$(1),$$(p),TESTS,TEST_OBJS,.t)))
 $$(foreach p,$$(helper-y),$$(eval $$(call add-prog,$(1),$$(p),HELPERS,TEST_OBJS)))
 $$(foreach p,$$(shlib-y),$$(eval $$(call add-prog,$(1),$$(p),SHLIBS,TEST_OBJS,.so)))
+$$(foreach p,$$(luamod-y),$$(eval $$(call add-prog,$(1),$$(p),LUAMODS,LUAMOD_OBJS,.so)))
 SCRIPT_TESTS += $$(addprefix $(srctree)/$(1)/,$$(script-y))
 __subdirs_$(subst /,_,$(1)) := $$(subdir-y)
 $$(foreach d,$$(__subdirs_$(subst /,_,$(1))),$$(eval $$(call descend,$(1)/$$(d))))
@@ -191,6 +204,7 @@ $(eval $(call descend,t))
 TAP_OBJ := $(objtree)/t/tap.o
 $(TEST_OBJS): EXTRA_TEST_CFLAGS = $(TEST_CFLAGS)
 $(PROG_OBJS): EXTRA_TEST_CFLAGS = $(TEST_CFLAGS)
+$(LUAMOD_OBJS): EXTRA_TEST_CFLAGS = $(LUA_CFLAGS)
 
 STATIC_LIB := $(objtree)/libfrost.a
 SONAME     := libfrost.so.$(VERSION)
@@ -199,7 +213,7 @@ SHARED_LINKS := $(objtree)/$(SONAME) $(objtree)/libfrost.so
 PCFILE     := $(objtree)/frost.pc
 VERSION_SCRIPT := $(srctree)/lib/libfrost.map
 
-ALL_OBJS := $(LIB_OBJS) $(PROG_OBJS) $(TEST_OBJS) $(TAP_OBJ)
+ALL_OBJS := $(LIB_OBJS) $(PROG_OBJS) $(TEST_OBJS) $(LUAMOD_OBJS) $(TAP_OBJ)
 DEPS := $(ALL_OBJS:.o=.d)
 
 # ---------------------------------------------------------------------------
@@ -344,6 +358,17 @@ quiet_cmd_ld_shlib = LD      $(call rel,$@)
 $(SHLIBS): $(SHARED_LINKS)
 	$(call cmd,ld_shlib)
 
+# Lua modules: linked against libfrost.so, found through an rpath relative
+# to the module ($ORIGIN/../..: the object tree from tools/lua, and
+# $(LIBDIR) from $(LIBDIR)/lua/5.4 once installed). -z nodelete, like
+# libfrost: spawned Lua states run the module's code on their own threads,
+# so lua_close() of the state that loaded it must not unmap it.
+quiet_cmd_ld_luamod = LD      $(call rel,$@)
+      cmd_ld_luamod = $(CC) $(ALL_LDFLAGS) -shared -Wl,-z,nodelete -o $@ $(filter %.o,$^) \
+		      -L$(objtree) -Wl,-rpath,'$$ORIGIN/../..' -lfrost -lm -lpthread
+$(LUAMODS): $(SHARED_LINKS)
+	$(call cmd,ld_luamod)
+
 quiet_cmd_pc = GEN     $(call rel,$@)
       cmd_pc = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		   -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(FROST_VERSION)|' \
@@ -355,7 +380,7 @@ PHONY += all lib tools tests
 all: lib tools
 	@:
 lib: $(STATIC_LIB) $(SHARED_LIB) $(SHARED_LINKS) $(PCFILE)
-tools: $(PROGS)
+tools: $(PROGS) $(LUAMODS)
 	@:
 tests: $(TESTS) $(HELPERS) $(SHLIBS)
 
@@ -454,7 +479,7 @@ mandocs: $(man3_stamp) $(if $(have_sphinx),$(man_sphinx_stamp))
 INSTALL ?= install
 
 PHONY += install uninstall
-install: lib mandocs $(frost_config_h)
+install: lib mandocs $(frost_config_h) $(LUAMODS)
 	$(call cmd,install)
 	$(call cmd,install_man)
 quiet_cmd_install = INSTALL $(DESTDIR)$(PREFIX)
@@ -465,7 +490,9 @@ quiet_cmd_install = INSTALL $(DESTDIR)$(PREFIX)
 	$(INSTALL) -m 755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/ && \
 	ln -sf $(notdir $(SHARED_LIB)) $(DESTDIR)$(LIBDIR)/$(SONAME) && \
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libfrost.so && \
-	$(INSTALL) -m 644 $(PCFILE) $(DESTDIR)$(PKGCONFIGDIR)/frost.pc
+	$(INSTALL) -m 644 $(PCFILE) $(DESTDIR)$(PKGCONFIGDIR)/frost.pc \
+	$(if $(LUAMODS),&& $(INSTALL) -d $(DESTDIR)$(LUA_CMOD_DIR) && \
+		$(INSTALL) -m 644 $(LUAMODS) $(DESTDIR)$(LUA_CMOD_DIR)/)
 
 # The man pages installed are those mandocs made: section 3 always, 7 when
 # it was built (sphinx-build); section 1 goes with the tools
@@ -489,10 +516,11 @@ quiet_cmd_uninstall = UNINST  $(DESTDIR)$(PREFIX)
 	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/frost/,$(notdir $(PUBLIC_HEADERS)) config.h) \
 	      $(DESTDIR)$(LIBDIR)/libfrost.a $(DESTDIR)$(LIBDIR)/$(notdir $(SHARED_LIB)) \
 	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libfrost.so \
-	      $(DESTDIR)$(PKGCONFIGDIR)/frost.pc \
+	      $(DESTDIR)$(PKGCONFIGDIR)/frost.pc $(DESTDIR)$(LUA_CMOD_DIR)/frost.so \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(MAN7_PAGES)) && \
 	for p in $(man_installed); do rm -f $(DESTDIR)$(MANDIR)/$$p; done && \
-	$(call rmdirs,$(DESTDIR)$(INCLUDEDIR)/frost $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(LIBDIR) \
+	$(call rmdirs,$(DESTDIR)$(INCLUDEDIR)/frost $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(LUA_CMOD_DIR) \
+		      $(DESTDIR)$(LIBDIR) \
 		      $(addprefix $(DESTDIR)$(MANDIR)/,man3 man7))
 # $(call rmdirs,DIRS): remove each of DIRS and its parents while empty,
 # stopping at the prefix.
@@ -530,7 +558,7 @@ quiet_cmd_uninstall_tools = UNINST  $(DESTDIR)$(BINDIR)
 PHONY += clean mrproper distclean
 clean:
 	$(Q)rm -f $(ALL_OBJS) $(DEPS) $(STATIC_LIB) $(SHARED_LIB) $(SHARED_LINKS) \
-		$(PCFILE) $(PROGS) $(TESTS) $(HELPERS) $(SHLIBS) $(flagsfile) $(pcvarsfile)
+		$(PCFILE) $(PROGS) $(TESTS) $(HELPERS) $(SHLIBS) $(LUAMODS) $(flagsfile) $(pcvarsfile)
 	$(Q)rm -rf $(srctree)/build
 mrproper distclean: clean
 	$(Q)rm -rf $(objtree)/.config $(objtree)/.config.old $(objtree)/include/generated \
@@ -554,7 +582,7 @@ help:
 	@echo 'Build targets:'
 	@echo '  all             - Build the libraries and the tools (default)'
 	@echo '  lib             - libfrost.a, libfrost.so.$(FROST_VERSION), frost.pc'
-	@echo '  tools           - tools/ (frost-demo, frost-bench, ...)'
+	@echo '  tools           - tools/ (frost-demo, frost-bench, ..., the Lua module tools/lua/frost.so)'
 	@echo '  tests           - The TAP test programs under t/'
 	@echo ''
 	@echo 'Running targets:'
@@ -574,7 +602,7 @@ help:
 	@echo '  install-tools   - Install frost-torture, frost-bench and their man pages (BINDIR)'
 	@echo '  uninstall-tools - Remove what install-tools installed'
 	@echo '                    (PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR)'
-	@echo '                     MANDIR=$(MANDIR) DESTDIR=)'
+	@echo '                     MANDIR=$(MANDIR) LUA_CMOD_DIR=$(LUA_CMOD_DIR) DESTDIR=)'
 	@echo ''
 	@echo 'Options:'
 	@echo '  make V=1        - Print full commands'
