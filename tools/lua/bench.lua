@@ -206,7 +206,9 @@ return M
 -- waits for "go" (lookups, frozen only) or "stop".
 local WORKER = [==[
 local common, variant, dir, db, ready, go, opts = ...
-local M = load(common, "=common")()
+-- The frozen worker loads the helpers only after its memory is counted:
+-- what an extra state costs is the state, the module and the handle.
+local M = variant ~= "frozen" and load(common, "=common")()
 local data
 if variant == "frozen" then
 	data = db
@@ -219,6 +221,7 @@ collectgarbage("collect")
 assert(ready:send(collectgarbage("count")))
 local cmd = go:recv()
 if cmd ~= "go" then return "stopped" end
+M = M or load(common, "=common")()
 
 local clock = frost.thread_cpu or os.clock
 local frozen = data.by_code
