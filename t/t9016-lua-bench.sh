@@ -5,7 +5,7 @@
 #
 # Theory of operation. Without the module: tools/lua/bench.lua parses its
 # options (usage errors exit 2), frost-bench lua reports a missing
-# interpreter as a skip, and it fails when the script fails or prints a
+# interpreter or script as a skip, and it fails when the script fails or prints a
 # malformed result (two fake scripts, so that a broken pipe from the
 # script cannot pass). With the module built (tools/lua/frost.so, needs
 # liblua5.4-dev, lua-cjson and iso-codes): a short frost-bench lua run
@@ -35,6 +35,11 @@ no_interpreter_skips() {
 	grep -q '^# lua: skipped: cannot run ' "$tmp/o" && grep -q 'result=SUCCESS' "$tmp/o" &&
 	! grep -q '^SUMMARY' "$tmp/o"
 }
+no_script_skips() {
+	cp "$bench" "$tmp/frost-bench" &&
+	env -u FROST_SRCTREE FROST_LUA_BENCH= "$tmp/frost-bench" lua --reps 1 > "$tmp/o" &&
+	grep -q '^# lua: skipped: tools/lua/bench.lua not found' "$tmp/o" && ! grep -q '^SUMMARY' "$tmp/o"
+}
 failing_script_fails() {
 	printf 'print("RESULT name=x frost=1 baseline=1 unit=ms target=0")\nos.exit(1)\n' > "$tmp/fail.lua"
 	! FROST_LUA_BENCH=$tmp/fail.lua "$bench" lua --reps 1 > "$tmp/o" 2> "$tmp/e" &&
@@ -47,6 +52,7 @@ malformed_result_fails() {
 }
 ok "bench.lua: --help, and usage errors exit 2" -- usage_errors
 ok "frost-bench lua: no interpreter is a skip, not a result" -- no_interpreter_skips
+ok "frost-bench lua: no script found is a skip" -- no_script_skips
 ok "frost-bench lua: a failing script fails" -- failing_script_fails
 ok "frost-bench lua: a non-finite result fails" -- malformed_result_fails
 
