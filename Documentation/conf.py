@@ -48,6 +48,8 @@ man_pages = [
      [author], 7),
     ('checklist', 'frost-checklist', 'review checklist for code that uses frost',
      [author], 7),
+    ('lua', 'frost-lua', 'the Lua 5.4 binding of frost (require "frost")',
+     [author], 7),
     ('dev-tools/torture', 'frost-torture', 'stress the frost heap, check every read',
      [author], 1),
     ('dev-tools/bench', 'frost-bench', 'benchmarks of the frost library',

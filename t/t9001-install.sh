@@ -6,8 +6,9 @@
 # `pkg-config --cflags --libs frost` against that tree links and runs, both
 # against the shared library and statically (`--static`); the man pages go
 # to MANDIR (section 3 from the headers, frost(7) where Sphinx is
-# installed); uninstall removes everything again: the tree afterwards is
-# the tree before, files of others in the same directories kept.
+# installed); the Lua module goes to LUA_CMOD_DIR where it is built;
+# uninstall removes everything again: the tree afterwards is the tree
+# before, files of others in the same directories kept.
 . "$(dirname "$0")/lib-tap.sh"
 
 [ -z "${FROST_SANITIZE:-}" ] || skip_all "install is tested on the plain build"
@@ -20,8 +21,10 @@ dest=$tmp/root
 multiarch=$(${CC:-cc} -print-multiarch 2>/dev/null || true)
 lib=lib${multiarch:+/$multiarch}
 mk() { make -s -C "$FROST_SRCTREE" O="$FROST_OBJTREE" DESTDIR="$dest" "$@"; }
-export PKG_CONFIG_SYSROOT_DIR="$dest"
-export PKG_CONFIG_PATH="$dest/usr/local/$lib/pkgconfig"
+# pkg-config as a user of the installed tree sees it (the builds that make
+# runs must not: their own pkg-config lookups, Lua's headers among them,
+# would be moved under $dest).
+pc() { PKG_CONFIG_SYSROOT_DIR="$dest" PKG_CONFIG_PATH="$dest/usr/local/$lib/pkgconfig" pkg-config "$@"; }
 
 # Files of other packages in the directories install uses: they stay.
 mkdir -p "$dest/usr/local/$lib" "$dest/usr/local/share/man/man3" "$dest/usr/local/include" &&
@@ -66,7 +69,7 @@ int main(void)
 EOC
 cc=${CC:-cc}
 build_shared() {
-	$cc -o "$tmp/prog" "$tmp/prog.c" $(pkg-config --cflags --libs frost)
+	$cc -o "$tmp/prog" "$tmp/prog.c" $(pc --cflags --libs frost)
 }
 run_shared() {
 	LD_LIBRARY_PATH="$dest/usr/local/$lib" "$tmp/prog"
@@ -76,14 +79,34 @@ links_installed_so() {
 }
 build_static() {
 	$cc -static-libgcc -o "$tmp/prog-static" "$tmp/prog.c" \
-		$(pkg-config --cflags frost) "$dest/usr/local/$lib/libfrost.a" \
-		$(pkg-config --static --libs-only-l frost | sed 's/-lfrost//')
+		$(pc --cflags frost) "$dest/usr/local/$lib/libfrost.a" \
+		$(pc --static --libs-only-l frost | sed 's/-lfrost//')
 }
 ok "program builds with pkg-config --cflags --libs frost" -- build_shared
 ok "program runs against the installed libfrost.so.0" -- run_shared
 ok "program resolves the installed soname" -- links_installed_so
 ok "program links the installed static library" -- build_static
 ok "static program runs" -- "$tmp/prog-static"
+# The Lua module, where it is built (pkg-config lua5.4): into LUA_CMOD_DIR,
+# finding the installed libfrost through its $ORIGIN-relative runpath.
+if [ -f "$FROST_OBJTREE/tools/lua/frost.so" ]; then
+	cmod=$dest/usr/local/$lib/lua/5.4
+	ok "installed the Lua module usr/local/$lib/lua/5.4/frost.so" -- test -f "$cmod/frost.so"
+	resolves_installed() {
+		got=$(ldd "$cmod/frost.so" | awk '/libfrost\.so\.0/ { print $3 }')
+		[ -n "$got" ] && [ "$(readlink -f "$got")" = "$(readlink -f "$dest/usr/local/$lib/libfrost.so.0")" ]
+	}
+	ok "the installed module resolves the installed libfrost.so.0 (runpath)" -- resolves_installed
+	if command -v lua5.4 >/dev/null 2>&1; then
+		ok "lua5.4 requires the installed module" -- env LUA_CPATH="$cmod/?.so" \
+			lua5.4 -e 'local f = require "frost"; assert(f.freeze{ 7 }[1] == 7)'
+	fi
+	ok "LUA_CMOD_DIR moves the Lua module" -- sh -c "
+		make -s -C '$FROST_SRCTREE' O='$FROST_OBJTREE' DESTDIR='$tmp/l' LUA_CMOD_DIR=/opt/lua install &&
+		test -f '$tmp/l/opt/lua/frost.so' && ! test -e '$tmp/l/usr/local/$lib/lua' &&
+		make -s -C '$FROST_SRCTREE' O='$FROST_OBJTREE' DESTDIR='$tmp/l' LUA_CMOD_DIR=/opt/lua uninstall &&
+		! test -e '$tmp/l/opt/lua'"
+fi
 ok "make uninstall succeeds" -- mk uninstall
 ok "uninstall removed the headers and libraries" -- \
 	sh -c "! ls '$dest/usr/local/$lib/' | grep -q frost && ! test -e '$dest/usr/local/include/frost'"

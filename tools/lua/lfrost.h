@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <lua.h>
 #include <lauxlib.h>
 #include <frost/frost.h>
@@ -44,6 +45,22 @@ enum lf_kind {
 	LF_NR_KINDS
 };
 
+/* The per-state cache of str key hashes (__lf_key_hash()). */
+#define LF_KEY_CACHE	128
+#define LF_KEY_MAX	32
+
+/*
+ * struct lf_key - a cached hash of a short str key.
+ * @hash: frost_str_hash() of @text.
+ * @len: length of @text plus one (0: an empty slot).
+ * @text: the key's bytes (compared: a slot is never trusted by address).
+ */
+struct lf_key {
+	uint64_t hash;
+	uint32_t len;
+	char text[LF_KEY_MAX];
+};
+
 /*
  * struct lf_state - what a Lua state keeps about frost (the userdata that
  * every binding function has as upvalue 1, also in the registry).
@@ -52,12 +69,14 @@ enum lf_kind {
  *	not been reported to Lua's collector yet (lf_gc_charge()).
  * @mt: the metatables of the handle kinds, as registry references.
  * @mtp: their addresses (lua_topointer()), to recognise a handle.
+ * @keys: hashes of recently read str keys, by the Lua string's address.
  */
 struct lf_state {
 	struct frost_sandbox *sb;
 	size_t gc_debt;
 	int mt[LF_NR_KINDS];
 	const void *mtp[LF_NR_KINDS];
+	struct lf_key keys[LF_KEY_CACHE];
 };
 
 /*

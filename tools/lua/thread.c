@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -60,10 +61,10 @@ static void chan_finalize(struct frost_object *o)
 	struct lf_chan *head = __atomic_load_n(&reap_list, __ATOMIC_RELAXED);
 
 	/* Release: pairs with the acquire exchange in __lf_channels_reap(). */
-	do
+	do {
 		c->next = head;
-	while (!__atomic_compare_exchange_n(&reap_list, &head, c, true, __ATOMIC_RELEASE,
-					    __ATOMIC_RELAXED));
+	} while (!__atomic_compare_exchange_n(&reap_list, &head, c, true, __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
 }
 
 static uint64_t chan_hash(const struct frost_object *o)
@@ -421,7 +422,7 @@ static int l_spawn(lua_State *L)
 	}
 	lua_pushinteger(L, n);
 	lua_setfield(L, -2, "n");
-	sp = malloc(sizeof(*sp) + len + 1);
+	sp = malloc(offsetof(struct lf_spawn, code) + len + 1);
 	if (!sp)
 		return __lf_errno_error(L, "frost.spawn", ENOMEM);
 	memcpy(sp->code, code, len + 1);
