@@ -69,6 +69,9 @@ struct lf_key {
  *	not been reported to Lua's collector yet (lf_gc_charge()).
  * @mt: the metatables of the handle kinds, as registry references.
  * @mtp: their addresses (lua_topointer()), to recognise a handle.
+ * @pin_failed: a root handle could not pin its object (ENOMEM): it was
+ *	made dead (reads raise); the call that made it raises once its
+ *	window ends (__lf_check_pins()).
  * @keys: hashes of recently read str keys, by the Lua string's address.
  */
 struct lf_state {
@@ -76,6 +79,7 @@ struct lf_state {
 	size_t gc_debt;
 	int mt[LF_NR_KINDS];
 	const void *mtp[LF_NR_KINDS];
+	bool pin_failed;
 	struct lf_key keys[LF_KEY_CACHE];
 };
 
@@ -124,6 +128,7 @@ static inline void lf_leave(void)
 /* module.c */
 struct lf_state *__lf_check_thread(lua_State *L);
 void __lf_gc_charge(lua_State *L, struct lf_state *st, size_t bytes);
+void __lf_check_pins(lua_State *L, struct lf_state *st, const char *what);
 struct lf_handle *__lf_tohandle(lua_State *L, struct lf_state *st, int idx);
 void __lf_push_closures(lua_State *L, const luaL_Reg *fns, int tidx, int sti);
 int __lf_errno_error(lua_State *L, const char *what, int err);

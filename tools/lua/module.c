@@ -71,6 +71,15 @@ void __lf_gc_charge(lua_State *L, struct lf_state *st, size_t bytes)
 	}
 }
 
+/* Raise ENOMEM if a root handle made in the window that ended lost its pin. */
+void __lf_check_pins(lua_State *L, struct lf_state *st, const char *what)
+{
+	if (frost_unlikely(st->pin_failed)) {
+		st->pin_failed = false;
+		__lf_errno_error(L, what, ENOMEM);
+	}
+}
+
 /* The handle at @idx (any of the four object kinds), or NULL. */
 struct lf_handle *__lf_tohandle(lua_State *L, struct lf_state *st, int idx)
 {
@@ -137,6 +146,7 @@ static int l_freeze(lua_State *L)
 	lf_leave();
 	if (!o)
 		return lua_error(L);
+	__lf_check_pins(L, st, "frost.freeze");
 	__lf_gc_charge(L, st, 0);
 	return 1;
 }
@@ -224,6 +234,7 @@ static int l_lookup(lua_State *L)
 		lua_pushnil(L);
 		return 1;
 	}
+	__lf_check_pins(L, st, "frost.lookup");
 	__lf_gc_charge(L, st, 0);
 	return 1;
 }
@@ -317,6 +328,21 @@ static int l_hold_online(lua_State *L)
 	return 0;
 }
 
+/* frost._fail_every(n): frost_debug_fail_every() (tests); true or false, "ENOSYS". */
+static int l_fail_every(lua_State *L)
+{
+	lua_Integer n = luaL_checkinteger(L, 1);
+	int r;
+
+	luaL_argcheck(L, n >= 0 && n <= 0x7fffffff, 1, "0 (disarm) or a period");
+	r = frost_debug_fail_every((unsigned int)n);
+	lua_pushboolean(L, !r);
+	if (!r)
+		return 1;
+	lua_pushstring(L, r == -ENOSYS ? "ENOSYS" : strerror(-r));
+	return 2;
+}
+
 /* frost._clock(): CLOCK_MONOTONIC in seconds (tests and benchmarks). */
 static int l_clock(lua_State *L)
 {
@@ -337,6 +363,7 @@ static const luaL_Reg module_fns[] = {
 	{ "stats", l_stats },
 	{ "_unpinned", l_unpinned },
 	{ "_hold_online", l_hold_online },
+	{ "_fail_every", l_fail_every },
 	{ "_clock", l_clock },
 	{ NULL, NULL }
 };

@@ -188,6 +188,7 @@ static int ch_recv(lua_State *L)
 		__lf_push_root(L, st, o);
 	lf_leave();
 	if (!r) {
+		__lf_check_pins(L, st, "frost: recv");
 		__lf_gc_charge(L, st, 0);
 		return 1;
 	}
@@ -242,6 +243,7 @@ static int l_channel(lua_State *L)
 		free(c);
 		return __lf_errno_error(L, "frost.channel", err);
 	}
+	__lf_check_pins(L, st, "frost.channel");
 	return 1;
 }
 
@@ -331,6 +333,7 @@ static int worker_body(lua_State *L)
 	lf_leave();
 	if (r)
 		return luaL_error(L, "frost.spawn: no arguments received");
+	__lf_check_pins(L, st, "frost.spawn: the arguments");
 	base = 2;
 	lua_call(L, (int)n, LUA_MULTRET);
 	n = lua_gettop(L) - base + 1;
@@ -518,6 +521,7 @@ static int t_join(lua_State *L)
 		return luaL_error(L, "frost: this thread was joined already");
 	lua_settop(L, 1);
 	n = join(L, st, t, &ok);
+	__lf_check_pins(L, st, "frost: join");
 	__lf_gc_charge(L, st, 0);
 	if (!ok)
 		return lua_error(L);

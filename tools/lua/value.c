@@ -278,7 +278,7 @@ static struct frost_object *build_value(lua_State *L, struct lf_build *b, int i)
 		if (h && h->o)
 			return h->o;
 		if (h)
-			build_fail(L, b, "a handle made by frost._unpinned after its object was freed");
+			build_fail(L, b, "a handle whose pin failed");
 		/* fall through */
 	default:
 		lua_pushfstring(L, "a %s", luaL_typename(L, i));
@@ -476,6 +476,7 @@ void __lf_push_root(lua_State *L, struct lf_state *st, struct frost_object *o)
 	if (frost_pin(st->sb, o)) {
 		/* No pin (ENOMEM): a dead handle, without __gc. */
 		h->o = NULL;
+		st->pin_failed = true;
 		h->kind = LF_CHILD;
 		lua_rawgeti(L, LUA_REGISTRYINDEX, st->mt[LF_CHILD]);
 		lua_setmetatable(L, -2);
@@ -636,7 +637,7 @@ static int h_index(lua_State *L)
 	size_t len;
 
 	if (frost_unlikely(!o))
-		return luaL_error(L, "frost: this handle's object was freed (frost._unpinned)");
+		return luaL_error(L, "frost: this handle holds no object (its pin failed: out of memory)");
 	switch (frost_kind(o)) {
 	case FROST_KIND_TUPLE:
 		if (lua_isinteger(L, 2)) {
@@ -720,7 +721,7 @@ static int h_len(lua_State *L)
 	struct lf_handle *h = lua_touserdata(L, 1);
 
 	if (!h->o)
-		return luaL_error(L, "frost: this handle's object was freed (frost._unpinned)");
+		return luaL_error(L, "frost: this handle holds no object (its pin failed: out of memory)");
 	lua_pushinteger(L, (lua_Integer)h_len_of(h->o));
 	return 1;
 }
@@ -757,7 +758,7 @@ static int h_pairs(lua_State *L)
 	struct lf_handle *h = lua_touserdata(L, 1);
 
 	if (!h->o)
-		return luaL_error(L, "frost: this handle's object was freed (frost._unpinned)");
+		return luaL_error(L, "frost: this handle holds no object (its pin failed: out of memory)");
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_pushinteger(L, 0);
 	lua_pushcclosure(L, h_next, 2);
