@@ -274,6 +274,7 @@ local function parse_args(argv)
 		elseif a == "--variant" then o.variant = value("variant")
 		elseif a == "--data" then o.data = value("data")
 		elseif a == "--child" then o.child = value("child")
+		elseif a == "--probe" then o.probe = value("probe")
 		elseif a == "--quiet" then o.quiet = true
 		elseif a == "--raw" then o.raw = true
 		elseif a == "--help" or a == "-h" then o.help = true
@@ -346,6 +347,27 @@ local function child(o)
 		local st = frost.stats()
 		print("# frost: shared_objects " .. st.shared_objects .. " shared_bytes " .. st.shared_bytes)
 	end
+end
+
+-- --probe frozen|native: in this one state, --iterations passes over the
+-- keys on one side, inside a coroutine, nothing timed or printed but the
+-- count: what tools/lua/callgrind-lookup.sh runs under callgrind,
+-- collecting inside lua_resume() only, with 0 and N passes per side.
+local function probe(o)
+	if o.probe ~= "frozen" and o.probe ~= "native" then
+		error("--probe: 'frozen' or 'native', not '" .. o.probe .. "'", 0)
+	end
+	frost = frost or require "frost"
+	local frozen = frost.freeze(M.load(o.data)).by_code
+	local native = M.deepcopy(frozen)
+	local keys = M.keys(native)
+	local idx = o.probe == "frozen" and frozen or native
+	local n = 0
+	-- In a coroutine: lua_resume() is what callgrind collects inside.
+	coroutine.wrap(function()
+		for _ = 1, o.iterations do n = n + M.pass(idx, keys) end
+	end)()
+	print("probe " .. o.probe .. " keys " .. #keys .. " lookups " .. n)
 end
 
 local function shell_quote(s)
@@ -503,7 +525,7 @@ if o.help then
 	print(USAGE)
 	os.exit(0)
 end
-local ok2, err = pcall(o.child and child or main, o)
+local ok2, err = pcall(o.probe and probe or o.child and child or main, o)
 if not ok2 then
 	io.stderr:write("bench.lua: ", tostring(err), "\n")
 	os.exit(1)
