@@ -48,7 +48,8 @@ Output: "# " lines (--quiet: only the parameters) and frost-bench's SUMMARY
 lines (tools/bench/bench.h), against the issue's targets: a frozen lookup
 <= 1.1x a native one in the same state, <= 64 KiB per extra state,
 <= 5 ms per worker start-up. --raw prints "RESULT" lines instead, which
-`frost-bench lua` turns into its own SUMMARY and CSV rows.
+`frost-bench lua` turns into its own SUMMARY and CSV rows. --probe SIDE
+is the one-state lookup loop that tools/lua/callgrind-lookup.sh counts.
 Run: LUA_CPATH="tools/lua/?.so;;" lua5.4 tools/lua/bench.lua [--help]
 --]]
 
@@ -68,6 +69,7 @@ usage: lua5.4 tools/lua/bench.lua [options]
   --data DIR        the iso-codes JSON directory (default /usr/share/iso-codes/json)
   --quiet           only the parameter line and the SUMMARY lines
   --raw             RESULT lines for frost-bench instead of SUMMARY lines
+  --probe SIDE      frozen|native: only --iterations passes in this state (callgrind-lookup.sh)
   --help            this text
 The frost module is found through LUA_CPATH (build tree: LUA_CPATH="tools/lua/?.so;;").]]
 
