@@ -452,7 +452,7 @@ model-check:
 # Manual pages. Section 3 (one page per public function, structure,
 # typedef and object, from the headers' kernel-doc comments) needs only
 # python3; sections 1 and 7 (frost(7), frost-checklist(7), frost-lua(7), frost-torture(1),
-# frost-bench(1)) are Sphinx's man builder over Documentation/ (conf.py's
+# frost-bench(1), frost-bench-lua(1)) are Sphinx's man builder over Documentation/ (conf.py's
 # man_pages), made when sphinx-build is installed. Both fail on a warning.
 
 # The headers as written; config.h is generated per build (in-tree builds
@@ -465,7 +465,7 @@ man3_stamp := $(man_out)/man3/.stamp
 man_sphinx_stamp := $(man_out)/.sphinx-stamp
 have_sphinx = $(shell command -v $(SPHINXBUILD) 2>/dev/null)
 # Sections 1 and 7 as installed, by section.
-MAN1_PAGES := frost-torture.1 frost-bench.1
+MAN1_PAGES := frost-torture.1 frost-bench.1 frost-bench-lua.1
 MAN7_PAGES := frost.7 frost-checklist.7 frost-lua.7
 
 quiet_cmd_man3 = MAN     $(call rel,$(man_out))/man3

@@ -54,6 +54,8 @@ man_pages = [
      [author], 1),
     ('dev-tools/bench', 'frost-bench', 'benchmarks of the frost library',
      [author], 1),
+    ('dev-tools/bench-lua', 'frost-bench-lua',
+     'Lua states sharing one frozen data set against a copy per state', [author], 1),
 ]
 man_make_section_directory = True
 man_show_urls = False

@@ -35,6 +35,7 @@ static const struct bench *const bench_table[] = {
 	&bench_churn,
 	&bench_channel,
 	&bench_offline,
+	&bench_lua,
 };
 
 #define NR_BENCHES (sizeof(bench_table) / sizeof(bench_table[0]))
