@@ -120,6 +120,7 @@ struct frost_heap_gc {
 #define FROST_GC_IDLE		0u
 #define FROST_GC_ACTIVE		1u	/* bit 0: a cycle is open */
 #define FROST_GC_COLOUR_SHIFT	1	/* bit 1: its colour */
+#define FROST_GC_YOUNG		4u	/* bit 2: a young cycle (stops at old objects) */
 
 void __frost_gc_shade_slow(struct frost_sandbox *sb, struct frost_object *o);
 
