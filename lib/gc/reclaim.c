@@ -499,6 +499,7 @@ struct sweep_ctx {
 	bool sweep_old;		/* FROST_BREAK_SWEEP_OLD: ... but they are */
 	bool promote_alone;	/* FROST_BREAK_PROMOTE_ALONE */
 	bool garbage_full;	/* the garbage stack could not grow */
+	uint64_t alloc_walk;	/* bytes allocated when the page walk began */
 	struct frost_heap *heap;
 	uint64_t kept_bytes;	/* marked (or skipped old) bytes on the visited pages */
 	uint64_t promoted_bytes;
@@ -609,7 +610,7 @@ static uint64_t sweep(struct frost_heap *heap, struct sweep_ctx *sc, uint64_t cy
 	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 	struct frost_shared_page *pg;
 	struct frost_object **garbage;
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, objects;
 	size_t nr_large = 0, nr_garbage;
 	struct rcu_reader rr;
 
@@ -623,6 +624,7 @@ static uint64_t sweep(struct frost_heap *heap, struct sweep_ctx *sc, uint64_t cy
 	rcu_reader_end(&rr);
 
 	__frost_stack_clear(&gc->garbage);
+	__frost_shared_stats_alloc(heap, &objects, &sc->alloc_walk);
 	pg = __frost_shared_snapshot_pages(heap, NULL, 0, &nr_large);
 	for (; pg; pg = __frost_shared_slab_next(heap, pg))
 		sweep_page(heap, pg, sc);
@@ -700,14 +702,18 @@ static void clear_colour(struct frost_heap *heap, unsigned int colour, bool youn
 /*
  * After the sweep: the generation counters, the live estimate the next
  * trigger is computed from, the statistics. @alloc_open: bytes allocated
- * when the cycle opened.
+ * when the cycle opened. What was frozen between the open and the start
+ * of the sweep's page walk was born marked (or, before GP1, freed unless
+ * reached) and is in what the sweep kept: it is subtracted. What was
+ * frozen later is not in it (or only partly, on pages the walk had not
+ * reached yet).
  */
 static void cycle_account(struct frost_heap *heap, const struct sweep_ctx *sc, bool young,
 			  uint64_t alloc_open, uint64_t cpu_ns)
 {
 	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 	uint64_t old = __atomic_load_n(&gc->old_bytes, __ATOMIC_RELAXED);
-	uint64_t objects, alloc_close, during, kept;
+	uint64_t during, kept;
 
 	old = old - sc->old_freed_bytes + sc->promoted_bytes;
 	__atomic_store_n(&gc->old_bytes, old, __ATOMIC_RELAXED);
@@ -717,8 +723,7 @@ static void cycle_account(struct frost_heap *heap, const struct sweep_ctx *sc, b
 	__atomic_store_n(&gc->survivor_bytes, kept, __ATOMIC_RELAXED);
 	/* Everything frozen while the cycle ran was born marked: it is no
 	 * evidence of a live set, so it does not feed the trigger. */
-	__frost_shared_stats_alloc(heap, &objects, &alloc_close);
-	during = alloc_close - alloc_open;
+	during = sc->alloc_walk - alloc_open;
 	__atomic_store_n(&gc->live_bytes, kept > during ? kept - during : 0, __ATOMIC_RELAXED);
 	if (young) {
 		__atomic_fetch_add(&gc->young_cycles, 1, __ATOMIC_RELAXED);
