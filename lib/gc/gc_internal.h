@@ -48,6 +48,11 @@
  *	frozen while it ran (atomic): the adaptive trigger's base.
  * @promoted_bytes, @young_cycles, @full_cycles, @young_cpu_ns,
  * @full_cpu_ns: generational statistics (atomic).
+ * @open_alloc: bytes allocated when the last cycle opened (under
+ *	@cycle_lock).
+ * @full_left, @full_backoff: full cycles the adaptive trigger still runs
+ *	after an unproductive young cycle, and how many the next one earns
+ *	(under @cycle_lock).
  */
 struct frost_gc {
 	pthread_mutex_t cycle_lock;
@@ -82,6 +87,9 @@ struct frost_gc {
 	uint64_t full_cycles;
 	uint64_t young_cpu_ns;
 	uint64_t full_cpu_ns;
+	uint64_t open_alloc;
+	unsigned int full_left;
+	unsigned int full_backoff;
 };
 
 /* Where a cycle is (struct frost_gc.step). */

@@ -87,9 +87,13 @@
 #define FROST_GC_POLL_MAX_NS	1000000
 #define FROST_GC_IDLE_WAIT_MS	10
 /* The adaptive trigger: this fraction of the live estimate. */
-#define FROST_GC_TRIGGER_DIV	4
+#define FROST_GC_TRIGGER_DIV	6
 /* A full cycle once the old generation grew by 1/this since the last one. */
-#define FROST_GC_FULL_GROWTH	2
+#define FROST_GC_FULL_GROWTH	3
+/* A young cycle that frees under 1/this of what was frozen since the last
+ * one began is unproductive; full cycles follow, at most this many. */
+#define FROST_GC_PRODUCTIVE	4
+#define FROST_GC_BACKOFF_MAX	16
 
 static uint64_t now_ns(void)
 {
@@ -500,6 +504,7 @@ struct sweep_ctx {
 	bool promote_alone;	/* FROST_BREAK_PROMOTE_ALONE */
 	bool garbage_full;	/* the garbage stack could not grow */
 	uint64_t alloc_walk;	/* bytes allocated when the page walk began */
+	uint64_t freed_bytes;	/* bytes of the garbage collected */
 	struct frost_heap *heap;
 	uint64_t kept_bytes;	/* marked (or skipped old) bytes on the visited pages */
 	uint64_t promoted_bytes;
@@ -652,6 +657,7 @@ static uint64_t sweep(struct frost_heap *heap, struct sweep_ctx *sc, uint64_t cy
 	__frost_shared_free_batch(heap, garbage, nr_garbage);
 	__atomic_fetch_add(&gc->freed_objects, nr_garbage, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&gc->freed_bytes, bytes, __ATOMIC_RELAXED);
+	sc->freed_bytes = bytes;
 	return nr_garbage;
 }
 
@@ -725,6 +731,25 @@ static void cycle_account(struct frost_heap *heap, const struct sweep_ctx *sc, b
 	 * evidence of a live set, so it does not feed the trigger. */
 	during = sc->alloc_walk - alloc_open;
 	__atomic_store_n(&gc->live_bytes, kept > during ? kept - during : 0, __ATOMIC_RELAXED);
+	/*
+	 * An unproductive young cycle (it freed under 1/FROST_GC_PRODUCTIVE of
+	 * what was frozen since the cycle before began: the garbage is old,
+	 * objects live longer than promotion takes) makes the adaptive
+	 * trigger's next cycles full, 1, 2, 4 ... up to FROST_GC_BACKOFF_MAX
+	 * of them, until a young cycle pays again.
+	 */
+	if (young) {
+		uint64_t window = alloc_open - gc->open_alloc;
+
+		if (sc->freed_bytes * FROST_GC_PRODUCTIVE < window) {
+			gc->full_left = gc->full_backoff ? gc->full_backoff : 1;
+			if (gc->full_backoff < FROST_GC_BACKOFF_MAX)
+				gc->full_backoff = gc->full_left * 2;
+		} else {
+			gc->full_backoff = 0;
+		}
+	}
+	gc->open_alloc = alloc_open;
 	if (young) {
 		__atomic_fetch_add(&gc->young_cycles, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&gc->young_cpu_ns, cpu_ns, __ATOMIC_RELAXED);
@@ -871,7 +896,9 @@ uint64_t __frost_gc_trigger(struct frost_heap *heap)
 /*
  * G1: the background reclaimer's next cycle is full once the old generation
  * has grown by 1/FROST_GC_FULL_GROWTH of what the last full cycle left old,
- * and by at least a trigger; young otherwise.
+ * and by at least a trigger, or (adaptive trigger only) while an
+ * unproductive young cycle's back-off lasts; young otherwise. Context:
+ * under gc->cycle_lock.
  */
 static bool want_full(struct frost_heap *heap)
 {
@@ -882,6 +909,10 @@ static bool want_full(struct frost_heap *heap)
 
 	if (__frost_heap_gc(heap)->cfg.flags & FROST_HEAP_FULL_CYCLES)
 		return true;
+	if (!__frost_heap_gc(heap)->cfg.cycle_trigger && gc->full_left) {
+		gc->full_left--;
+		return true;
+	}
 	if (grow < trigger)
 		grow = trigger;
 	return old >= base + grow;
