@@ -29,7 +29,7 @@ struct frost_heap;
  * struct frost_heap_config - heap parameters; zero fields take the defaults.
  * @shared_limit: bytes of shared objects the heap may hold (0: unlimited).
  * @cycle_trigger: bytes frozen since the last cycle that start a new one
- *	(0: adaptive: a quarter of the last cycle's live estimate, what it
+ *	(0: adaptive: a sixth of the last cycle's live estimate, what it
  *	kept minus what was frozen while it ran, at least 2 MiB).
  * @stall_warn_ms: a sandbox that delays a cycle this long gets a stall
  *	warning on stderr (0: default, 2000 ms).
@@ -164,8 +164,9 @@ FROST_API long frost_reclaim_young(struct frost_heap *heap);
  * @young_cycles: young cycles completed (they stop at old objects and
  *	sweep only young ones).
  * @full_cycles: full cycles completed (frost_reclaim(), shared_limit, and
- *	the background reclaimer once the old generation has grown by half
- *	since the last full cycle).
+ *	the background reclaimer once the old generation has grown by a
+ *	third since the last full cycle, or after a young cycle that freed
+ *	little).
  * @young_cpu_ns: CPU time of the threads that ran the young cycles, in
  *	nanoseconds, in total (the sandboxes' own root scans not included).
  * @full_cpu_ns: the same for full cycles.

@@ -84,6 +84,13 @@ void __frost_gc_born_marked(struct frost_object *o, unsigned int phase)
 		__frost_gc_test_and_mark(o, phase_colour(phase));
 }
 
+void __frost_gc_drop_new(struct frost_sandbox *sb, struct frost_object *o)
+{
+	if (__frost_gc_is_marked(o, 0) || __frost_gc_is_marked(o, 1))
+		return;		/* garbage for a sweep */
+	__frost_shared_unalloc(sb, o);
+}
+
 /* ------------------------------------------------------------------ */
 /* Grey stacks                                                         */
 

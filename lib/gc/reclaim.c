@@ -521,30 +521,6 @@ static bool intern_is_marked(struct frost_object *o, void *arg)
 	return __frost_gc_is_marked(o, sc->colour);
 }
 
-/* Set or clear the old bit of slot @i of @pg (the reclaimer's alone). */
-static void set_old(struct frost_shared_page *pg, uint32_t i, bool old)
-{
-	uint64_t bit = UINT64_C(1) << (i % 64);
-
-	/* Relaxed: read by markers through the phase (__frost_gc_is_old()). */
-	if (old) {
-		__atomic_fetch_or(&pg->old[i / 64], bit, __ATOMIC_RELAXED);
-		pg->old_count++;
-	} else {
-		__atomic_fetch_and(&pg->old[i / 64], ~bit, __ATOMIC_RELAXED);
-		pg->old_count--;
-	}
-}
-
-/* Set or clear the aged bit of slot @i of @pg (the reclaimer's alone). */
-static void set_aged(struct frost_shared_page *pg, uint32_t i, bool aged)
-{
-	if (aged)
-		pg->aged[i / 64] |= UINT64_C(1) << (i % 64);
-	else
-		pg->aged[i / 64] &= ~(UINT64_C(1) << (i % 64));
-}
-
 /*
  * Sweep @pg (G5 of Documentation/design/reclaimer.rst): collect allocated,
  * unmarked objects into the garbage stack (an old one loses its old bit),
@@ -552,6 +528,12 @@ static void set_aged(struct frost_shared_page *pg, uint32_t i, bool aged)
  * two before it is promoted. Every young slot is visited even when the
  * garbage stack cannot grow (that garbage waits a cycle): the aged bits
  * must describe the last two cycles exactly.
+ *
+ * The page is taken 64 slots at a time, from its bitmaps: a marked slot
+ * holds an object (or one being published, born marked: it is kept), so
+ * only an unmarked slot's type word is read, to tell garbage from a free
+ * slot. No slot is marked and free: a born-marked object that is never
+ * published stays allocated until a sweep frees it (__frost_gc_drop_new()).
  */
 static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
 		       struct sweep_ctx *sc)
@@ -561,45 +543,82 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
 							   : pg->obj_size;
 	char *base = (char *)pg + FROST_SHARED_HDR_SIZE;
 	bool skip_old = sc->young && !sc->sweep_old;
+	uint32_t old_count = pg->old_count;
 
 	if (skip_old && page_all_old(pg))
 		return;
-	for (uint32_t i = 0; i < pg->capacity; i++) {
-		struct frost_object *o = (struct frost_object *)(void *)(base + (size_t)i * size);
-		bool old = bit_test(pg->old, i);
+	for (uint32_t first = 0; first < pg->capacity; first += 64) {
+		uint32_t w = first / 64, n = pg->capacity - first < 64 ? pg->capacity - first : 64;
+		uint64_t valid = n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1;
+		uint64_t old = __atomic_load_n(&pg->old[w], __ATOMIC_RELAXED), new_old = old;
+		uint64_t aged = pg->aged[w], mark, prev, todo;
 
-		if (old && skip_old)
+		todo = skip_old ? valid & ~old : valid;
+		if (!todo)
 			continue;
-		/* Acquire: a published object's contents and born mark are
-		 * visible. Pairs with the release store of the type word in
-		 * frost_freeze() and frost_str_intern(). */
-		if (__atomic_load_n(&o->type, __ATOMIC_ACQUIRE) == &__frost_freed_type)
-			continue;
-		if (__frost_gc_is_marked(o, sc->colour)) {
-			sc->kept_bytes += size;
-			if (old)
+		/* Acquire: pairs with the release fetch_or in __frost_gc_test_and_mark(). */
+		mark = __atomic_load_n(&pg->mark[sc->colour][w], __ATOMIC_ACQUIRE);
+		prev = __atomic_load_n(&pg->mark[sc->colour ^ 1][w], __ATOMIC_ACQUIRE);
+		sc->kept_bytes += (uint64_t)__builtin_popcountll(todo & mark) * size;
+		/* Young and marked: promoted if aged, else aged by the previous mark. */
+		for (uint64_t m = todo & mark & ~old; m; m &= m - 1) {
+			uint64_t bit = m & -m;
+
+			if (!(aged & bit)) {
+				aged |= prev & bit;
 				continue;
-			if (bit_test(pg->aged, i) && (!sc->promote_alone || o->type->trace)) {
-				/* Marked by the two cycles before too: promote. */
-				set_aged(pg, i, false);
-				set_old(pg, i, true);
-				sc->promoted_bytes += size;
-			} else {
-				set_aged(pg, i, __frost_gc_is_marked(o, sc->colour ^ 1));
 			}
-			continue;
+			if (unlikely(sc->promote_alone)) {
+				struct frost_object *o = (struct frost_object *)(void *)
+					(base + (size_t)(first + __builtin_ctzll(bit)) * size);
+
+				if (!__atomic_load_n(&o->type, __ATOMIC_ACQUIRE)->trace)
+					continue;
+			}
+			aged &= ~bit;
+			new_old |= bit;
+			sc->promoted_bytes += size;
 		}
-		if (sc->garbage_full || __frost_stack_push_ptr(&gc->garbage, o)) {
-			sc->garbage_full = true;	/* out of memory: it waits a cycle */
-			set_aged(pg, i, false);
-			continue;
+		for (uint64_t m = todo & ~mark; m; m &= m - 1) {
+			uint64_t bit = m & -m;
+			struct frost_object *o = (struct frost_object *)(void *)
+				(base + (size_t)(first + __builtin_ctzll(bit)) * size);
+
+			/* Acquire: a published object's contents are visible.
+			 * Pairs with the release store of the type word in
+			 * __frost_seal_publish() and intern_build(). */
+			if (__atomic_load_n(&o->type, __ATOMIC_ACQUIRE) == &__frost_freed_type)
+				continue;
+			/*
+			 * Published since @mark was read, born marked: the
+			 * mark was set before the type word just read, so it
+			 * is visible now. Pairs with the release fetch_or in
+			 * __frost_gc_test_and_mark(), ordered before the type
+			 * store by __frost_seal_publish() and intern_build().
+			 */
+			if (__atomic_load_n(&pg->mark[sc->colour][w], __ATOMIC_ACQUIRE) & bit) {
+				sc->kept_bytes += size;
+				continue;
+			}
+			aged &= ~bit;
+			if (sc->garbage_full || __frost_stack_push_ptr(&gc->garbage, o)) {
+				sc->garbage_full = true;	/* out of memory: it waits a cycle */
+				continue;
+			}
+			if (old & bit) {
+				new_old &= ~bit;
+				sc->old_freed_bytes += size;
+			}
 		}
-		set_aged(pg, i, false);
-		if (old) {
-			set_old(pg, i, false);
-			sc->old_freed_bytes += size;
+		pg->aged[w] = aged;
+		if (new_old != old) {
+			/* Relaxed: read by markers through the phase (__frost_gc_is_old()). */
+			__atomic_store_n(&pg->old[w], new_old, __ATOMIC_RELAXED);
+			old_count = old_count + (uint32_t)__builtin_popcountll(new_old & ~old) -
+				    (uint32_t)__builtin_popcountll(old & ~new_old);
 		}
 	}
+	pg->old_count = old_count;
 }
 
 /* Sweep one large mapping (under heap->shared_lock). */
