@@ -50,9 +50,8 @@
  * @full_cpu_ns: generational statistics (atomic).
  * @open_alloc: bytes allocated when the last cycle opened (under
  *	@cycle_lock).
- * @full_left, @full_backoff: full cycles the adaptive trigger still runs
- *	after an unproductive young cycle, and how many the next one earns
- *	(under @cycle_lock).
+ * @full_mode: young cycles would not pay (the last cycle freed few young
+ *	objects): the adaptive trigger runs full ones (under @cycle_lock).
  */
 struct frost_gc {
 	pthread_mutex_t cycle_lock;
@@ -88,8 +87,7 @@ struct frost_gc {
 	uint64_t young_cpu_ns;
 	uint64_t full_cpu_ns;
 	uint64_t open_alloc;
-	unsigned int full_left;
-	unsigned int full_backoff;
+	bool full_mode;
 };
 
 /* Where a cycle is (struct frost_gc.step). */

@@ -90,10 +90,9 @@
 #define FROST_GC_TRIGGER_DIV	6
 /* A full cycle once the old generation grew by 1/this since the last one. */
 #define FROST_GC_FULL_GROWTH	3
-/* A young cycle that frees under 1/this of what was frozen since the last
- * one began is unproductive; full cycles follow, at most this many. */
+/* Young cycles pay if a cycle frees, of young objects, 1/this of what was
+ * frozen since the one before began. */
 #define FROST_GC_PRODUCTIVE	4
-#define FROST_GC_BACKOFF_MAX	16
 
 static uint64_t now_ns(void)
 {
@@ -505,6 +504,7 @@ struct sweep_ctx {
 	bool garbage_full;	/* the garbage stack could not grow */
 	uint64_t alloc_walk;	/* bytes allocated when the page walk began */
 	uint64_t freed_bytes;	/* bytes of the garbage collected */
+	uint64_t young_freed;	/* of them, bytes of young objects */
 	struct frost_heap *heap;
 	uint64_t kept_bytes;	/* marked (or skipped old) bytes on the visited pages */
 	uint64_t promoted_bytes;
@@ -608,6 +608,8 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
 			if (old & bit) {
 				new_old &= ~bit;
 				sc->old_freed_bytes += size;
+			} else {
+				sc->young_freed += size;
 			}
 		}
 		pg->aged[w] = aged;
@@ -751,23 +753,18 @@ static void cycle_account(struct frost_heap *heap, const struct sweep_ctx *sc, b
 	during = sc->alloc_walk - alloc_open;
 	__atomic_store_n(&gc->live_bytes, kept > during ? kept - during : 0, __ATOMIC_RELAXED);
 	/*
-	 * An unproductive young cycle (it freed under 1/FROST_GC_PRODUCTIVE of
-	 * what was frozen since the cycle before began: the garbage is old,
-	 * objects live longer than promotion takes) makes the adaptive
-	 * trigger's next cycles full, 1, 2, 4 ... up to FROST_GC_BACKOFF_MAX
-	 * of them, until a young cycle pays again.
+	 * Would young cycles pay? Yes if this cycle freed, of young objects,
+	 * at least 1/FROST_GC_PRODUCTIVE of what was frozen since the cycle
+	 * before began; a full cycle knows it too (the garbage it found that
+	 * was not old), so the adaptive trigger switches back to young cycles
+	 * without trying one. No when the garbage dies old (objects live
+	 * longer than promotion takes): then young cycles free nothing and let
+	 * the heap grow until the old generation forces a full one.
 	 */
-	if (young) {
-		uint64_t window = alloc_open - gc->open_alloc;
-
-		if (sc->freed_bytes * FROST_GC_PRODUCTIVE < window) {
-			gc->full_left = gc->full_backoff ? gc->full_backoff : 1;
-			if (gc->full_backoff < FROST_GC_BACKOFF_MAX)
-				gc->full_backoff = gc->full_left * 2;
-		} else {
-			gc->full_backoff = 0;
-		}
-	}
+	if (sc->young_freed * FROST_GC_PRODUCTIVE < alloc_open - gc->open_alloc)
+		gc->full_mode = true;
+	else
+		gc->full_mode = false;
 	gc->open_alloc = alloc_open;
 	if (young) {
 		__atomic_fetch_add(&gc->young_cycles, 1, __ATOMIC_RELAXED);
@@ -915,9 +912,9 @@ uint64_t __frost_gc_trigger(struct frost_heap *heap)
 /*
  * G1: the background reclaimer's next cycle is full once the old generation
  * has grown by 1/FROST_GC_FULL_GROWTH of what the last full cycle left old,
- * and by at least a trigger, or (adaptive trigger only) while an
- * unproductive young cycle's back-off lasts; young otherwise. Context:
- * under gc->cycle_lock.
+ * and by at least a trigger, or (adaptive trigger only) while young cycles
+ * would not pay (cycle_account()); young otherwise. Context: under
+ * gc->cycle_lock.
  */
 static bool want_full(struct frost_heap *heap)
 {
@@ -928,10 +925,8 @@ static bool want_full(struct frost_heap *heap)
 
 	if (__frost_heap_gc(heap)->cfg.flags & FROST_HEAP_FULL_CYCLES)
 		return true;
-	if (!__frost_heap_gc(heap)->cfg.cycle_trigger && gc->full_left) {
-		gc->full_left--;
+	if (!__frost_heap_gc(heap)->cfg.cycle_trigger && gc->full_mode)
 		return true;
-	}
 	if (grow < trigger)
 		grow = trigger;
 	return old >= base + grow;
