@@ -322,10 +322,11 @@ TEST_TIMEOUT(background_runs_young_and_full_cycles, 120)
 	frost_test_open(&cfg, &heap, &sb);
 	/* Slots replaced round robin: objects that live long enough to be
 	 * promoted, then die old, and ones that die young. */
-	for (long i = 0; i < 300000; i++) {
+	for (long i = 0; i < 400000; i++) {
 		struct frost_object *o = frost_test_frozen_int(sb, BIG + i);
 
-		snprintf(name, sizeof(name), "n%ld", i % (i & 1 ? 20000 : 50));
+		/* Odd: 40000 slots, each int lives ~10 triggers; even: 50. */
+		snprintf(name, sizeof(name), "%c%ld", i & 1 ? 'o' : 'e', i % (i & 1 ? 80000 : 100));
 		assert_int(frost_publish(sb, name, o), ==, 0);
 		frost_quiescent(sb);
 	}
