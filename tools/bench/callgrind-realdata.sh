@@ -7,7 +7,9 @@
 # noise.
 #
 # Theory of operation. Each variant runs under callgrind with one reader
-# (`realdata --variant V --readers 1 --reps 1`; with --variant the build
+# doing one fixed pass over every key in the benchmark's shuffled order
+# (`realdata --variant V --readers 1 --reps 1 --iterations 1`: the same
+# operations on the same records in every run; with --variant the build
 # rounds are skipped), collection switched on only inside its operation
 # function (--toggle-collect=bench_realdata_<variant>_op: the lookup of a
 # record by its C-string key and the reads of three fields, callees
@@ -17,10 +19,10 @@
 # frost, one binding lookup and one quiescent state per 64 operations),
 # the builds, valgrind's start-up.
 #
-# Usage: callgrind-realdata.sh [FROST_BENCH [SECONDS]]
+# Usage: callgrind-realdata.sh [FROST_BENCH [PASSES]]
 #   FROST_BENCH  the frost-bench binary (default: tools/frost-bench next to
 #                this directory, or $FROST_BENCH)
-#   SECONDS      --duration of each run (default 0.3)
+#   PASSES       passes over the keys (--iterations, default 1)
 # Output: one line per variant, then
 #   SUMMARY name=realdata_plain_ir frost=<Ir/op> baseline=<Ir/op> ratio=<r> unit=Ir/op
 #   (and realdata_jansson_ir, realdata_glib_ir)
@@ -31,7 +33,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 bench=${1:-${FROST_BENCH:-$here/../frost-bench}}
-seconds=${2:-0.3}
+passes=${2:-1}
 
 if [ ! -x "$bench" ]; then
 	echo "$0: $bench is not an executable frost-bench (build it: make tools)" >&2
@@ -49,7 +51,7 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/frost-cg.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-echo "# callgrind-realdata: bench=$bench duration=$seconds readers=1"
+echo "# callgrind-realdata: bench=$bench passes=$passes readers=1"
 
 # irop VARIANT: "<Ir> <calls>" of bench_realdata_VARIANT_op, on stdout.
 irop() {
@@ -58,7 +60,7 @@ irop() {
 	if ! valgrind --tool=callgrind --callgrind-out-file="$out" --compress-strings=no \
 		--toggle-collect="$fn" --toggle-collect="$fn.*" \
 		"$bench" realdata --variant "$1" --readers 1 --reps 1 \
-		--duration "$seconds" --quiet >"$tmp/stdout.$1" 2>"$tmp/stderr.$1"; then
+		--iterations "$passes" --quiet >"$tmp/stdout.$1" 2>"$tmp/stderr.$1"; then
 		echo "$0: the $1 run failed:" >&2
 		cat "$tmp/stderr.$1" "$tmp/stdout.$1" >&2
 		exit 1

@@ -68,9 +68,11 @@
  *     entries and one tuple of n items, against malloc's for the bytes
  *     they hold (for the compact-layout work of issue 15).
  *
- * The reader operations are noipa with fixed names
- * (bench_realdata_<variant>_op) for callgrind: see
- * tools/bench/callgrind-realdata.sh.
+ * With --iterations N each reader does N passes over the keys (rounded up
+ * to whole batches) instead of running for --duration: the same
+ * operations on the same records in every run, for callgrind. The reader
+ * operations are noipa with fixed names (bench_realdata_<variant>_op):
+ * see tools/bench/callgrind-realdata.sh.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -214,8 +216,7 @@ struct rd_data {
 	struct frost_heap *heap;
 	struct frost_sandbox *sb;	/* the main thread's */
 	uint64_t fhash[RD_NR_FIELDS];	/* str hashes of the field names */
-	uint64_t reloads;
-	int reload_err;
+	uint64_t fixed_ops;		/* --iterations: operations per reader, else 0 */
 
 	struct bench_sync sync;
 };
@@ -757,7 +758,7 @@ static void *reader(void *arg)
 	if (t->err)
 		goto out;
 	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	while (!bench_stopped(&d->sync)) {
+	while (d->fixed_ops ? ops < d->fixed_ops : !bench_stopped(&d->sync)) {
 		if (fr && !(map = frost_binding_lookup(bind))) {
 			t->err = 1;
 			break;
@@ -1020,6 +1021,7 @@ static int rd_run(const struct bench_common *c)
 	}
 	for (size_t k = 0; k < d->nr; k++)
 		d->expect[k] = bench_realdata_plain_op(d, k);
+	d->fixed_ops = c->iterations * d->nr;
 
 	bench_info(c, "# data: %u files, %zu records (%llu copies), %llu fields ignored\n",
 		   d->nr_text, d->nr, (unsigned long long)opt_copies,
@@ -1152,7 +1154,8 @@ const struct bench bench_realdata = {
 	.name = "realdata",
 	.help = "iso-codes records: frost vs jansson, GLib GVariant and a plain C table",
 	.variants = rd_variants,
-	.chunk = "one --duration run of every variant (--iterations: 50 ms runs)",
+	.chunk = "one pass of every reader over every key (--iterations N: N passes, by the\n"
+		 "#   readers' count, not the clock: deterministic work for callgrind)",
 	.options = rd_options,
 	.run = rd_run,
 };
