@@ -55,8 +55,11 @@
 
 #define MAP_HASH_SEED UINT64_C(0x6d61702d5a17c0de)
 
-/* Slots hold entry number + 1 in a uint32_t; 2 * len must fit too. */
-#define MAP_MAX_LEN ((size_t)(UINT32_MAX >> 1))
+/*
+ * Slots hold entry number + 1 in a uint32_t; the index size (a power of
+ * two, at least 2 * len) must fit the header's 31-bit field: 2^30 at most.
+ */
+#define MAP_MAX_LEN ((size_t)1 << 29)
 
 static inline struct frost_map *to_map(const struct frost_object *o)
 {
@@ -303,8 +306,8 @@ struct frost_object *frost_map_new(struct frost_sandbox *sb, size_t n,
 	}
 
 	m = to_map(o);
-	m->len = d;
-	m->index_size = isz;
+	m->len = (uint32_t)d;
+	m->index_size = isz & 0x7fffffffu;	/* isz <= 2^30 */
 	idx = __frost_map_index(m);
 	memset(idx, 0, isz * sizeof(uint32_t));
 	mask = isz - 1;
