@@ -60,6 +60,7 @@
  * two, at least 2 * len) must fit the header's 31-bit field: 2^30 at most.
  */
 #define MAP_MAX_LEN ((size_t)1 << 29)
+_Static_assert(offsetof(struct frost_map, entries) == 32, "the map header is 32 bytes");
 
 static inline struct frost_map *to_map(const struct frost_object *o)
 {
@@ -306,8 +307,8 @@ struct frost_object *frost_map_new(struct frost_sandbox *sb, size_t n,
 	}
 
 	m = to_map(o);
-	m->len = (uint32_t)d;
-	m->index_size = isz & 0x7fffffffu;	/* isz <= 2^30 */
+	m->len = d;
+	m->index_size = isz;
 	idx = __frost_map_index(m);
 	memset(idx, 0, isz * sizeof(uint32_t));
 	mask = isz - 1;

@@ -151,8 +151,6 @@ struct frost_map {
 	/* uint32_t index[index_size] follows entries[len]. */
 };
 
-_Static_assert(offsetof(struct frost_map, entries) == 32, "the map header is 32 bytes");
-
 static inline uint32_t *__frost_map_index(const struct frost_map *m)
 {
 	return (uint32_t *)(void *)&((struct frost_map *)m)->entries[m->len];

@@ -338,7 +338,7 @@ typedef int (*rd_sink)(void *arg, const struct rd_rec *r);
 static int walk_tree(json_t *root, rd_sink sink, void *arg, uint64_t *ignored)
 {
 	const char *table;
-	json_t *arr, *obj;
+	json_t *arr = NULL, *obj;
 	size_t i;
 
 	if (!json_is_object(root) || json_object_size(root) != 1)
@@ -492,7 +492,7 @@ static json_t *jansson_build(struct rd_data *d)
 		json_error_t jerr;
 		json_t *root = json_loadb(d->text[i].buf, d->text[i].len, 0, &jerr);
 		const char *table, *k;
-		json_t *arr, *obj, *v;
+		json_t *arr = NULL, *obj, *v;
 		size_t j;
 
 		if (!root)
@@ -1147,7 +1147,7 @@ static const struct bench_option rd_options[] = {
 	  &opt_copies, 1, 64, NULL, NULL },
 	{ "files", "F,F..", "iso-codes JSON files (default: every iso_*.json of "
 	  RD_DEFAULT_DIR ")", BENCH_OPT_STRING, &opt_files, 0, 0, NULL, NULL },
-	{ NULL }
+	{ 0 }
 };
 
 const struct bench bench_realdata = {
