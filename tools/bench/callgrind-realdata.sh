@@ -19,10 +19,12 @@
 # frost, one binding lookup and one quiescent state per 64 operations),
 # the builds, valgrind's start-up.
 #
-# Usage: callgrind-realdata.sh [FROST_BENCH [PASSES]]
+# Usage: callgrind-realdata.sh [FROST_BENCH [PASSES [VARIANTS]]]
 #   FROST_BENCH  the frost-bench binary (default: tools/frost-bench next to
 #                this directory, or $FROST_BENCH)
 #   PASSES       passes over the keys (--iterations, default 1)
+#   VARIANTS     the baselines, space-separated (default "plain jansson";
+#                "glib" too takes a minute more: ~49 k Ir per lookup)
 # Output: one line per variant, then
 #   SUMMARY name=realdata_plain_ir frost=<Ir/op> baseline=<Ir/op> ratio=<r> unit=Ir/op
 #   (and realdata_jansson_ir, realdata_glib_ir)
@@ -34,6 +36,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 bench=${1:-${FROST_BENCH:-$here/../frost-bench}}
 passes=${2:-1}
+baselines=${3:-plain jansson}
 
 if [ ! -x "$bench" ]; then
 	echo "$0: $bench is not an executable frost-bench (build it: make tools)" >&2
@@ -78,7 +81,7 @@ irop() {
 }
 
 res=
-for v in frost plain jansson glib; do
+for v in frost $baselines; do
 	res="$res $v $(irop $v)"
 done
 

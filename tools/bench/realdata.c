@@ -1154,8 +1154,7 @@ const struct bench bench_realdata = {
 	.name = "realdata",
 	.help = "iso-codes records: frost vs jansson, GLib GVariant and a plain C table",
 	.variants = rd_variants,
-	.chunk = "one pass of every reader over every key (--iterations N: N passes, by the\n"
-		 "#   readers' count, not the clock: deterministic work for callgrind)",
+	.chunk = "one pass of each reader over every key (counted, not timed: for callgrind)",
 	.options = rd_options,
 	.run = rd_run,
 };
