@@ -27,7 +27,8 @@
 #                "glib" too takes a minute more: ~49 k Ir per lookup)
 # Output: one line per variant, then
 #   SUMMARY name=realdata_plain_ir frost=<Ir/op> baseline=<Ir/op> ratio=<r> unit=Ir/op
-#   (and realdata_jansson_ir, realdata_glib_ir)
+#   (and realdata_jansson_ir, realdata_glib_ir), and the same of frost-tuple
+#   (records as tuples, bench_realdata_tuple_op): realdata_tuple_plain_ir, ...
 # Exit status: 0, or 1 if a run failed or counted nothing, 2 on usage errors
 # (or a frost-bench built without realdata).
 
@@ -58,7 +59,7 @@ echo "# callgrind-realdata: bench=$bench passes=$passes readers=1"
 
 # irop VARIANT: "<Ir> <calls>" of bench_realdata_VARIANT_op, on stdout.
 irop() {
-	fn=bench_realdata_$1_op
+	fn=bench_realdata_${1#frost-}_op
 	out=$tmp/callgrind.out.$1
 	if ! valgrind --tool=callgrind --callgrind-out-file="$out" --compress-strings=no \
 		--toggle-collect="$fn" --toggle-collect="$fn.*" \
@@ -81,7 +82,7 @@ irop() {
 }
 
 res=
-for v in frost $baselines; do
+for v in frost frost-tuple $baselines; do
 	res="$res $v $(irop $v)"
 done
 
@@ -89,12 +90,13 @@ echo "$res" | awk '{
 	for (i = 1; i <= NF; i += 3) { name[++n] = $i; ir[$i] = $(i + 1); calls[$i] = $(i + 2) }
 	for (i = 1; i <= n; i++) {
 		v = name[i]; per[v] = ir[v] / calls[v]
-		printf "%-8s Ir=%d  ops=%d  Ir/op=%.1f\n", v, ir[v], calls[v], per[v]
+		printf "%-11s Ir=%d  ops=%d  Ir/op=%.1f\n", v, ir[v], calls[v], per[v]
 	}
 	for (i = 1; i <= n; i++) {
 		v = name[i]
-		if (v == "frost")
+		if (v == "frost" || v == "frost-tuple")
 			continue
 		printf "SUMMARY name=realdata_%s_ir frost=%.1f baseline=%.1f ratio=%.3f unit=Ir/op\n", v, per["frost"], per[v], per["frost"] / per[v]
+		printf "SUMMARY name=realdata_tuple_%s_ir frost=%.1f baseline=%.1f ratio=%.3f unit=Ir/op\n", v, per["frost-tuple"], per[v], per["frost-tuple"] / per[v]
 	}
 }'

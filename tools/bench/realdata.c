@@ -45,6 +45,11 @@
  * "&s") and strlen(). plain: the probe, strlen() of each field. Readers
  * go through the keys in one shuffled order, each from its own offset.
  *
+ * frost-tuple is frost with each record a tuple of all 16 fields in a
+ * fixed order (absent ones the static empty str), read by field number:
+ * records of a schema the reader knows, as a C struct's reader knows its
+ * offsets or a runtime its record type's slots.
+ *
  * frost-reload is frost with one more thread that rebuilds the whole data
  * set (parse, build, freeze) and frost_publish()es it over the old one,
  * back to back, while the readers run; the old versions are the
@@ -94,6 +99,7 @@
 #define RD_MAX_READERS	64
 #define RD_MAX_FILES	32
 #define RD_NAME		"realdata"
+#define RD_NAME_TUPLE	"realdata.tuple"
 #define RD_DEFAULT_DIR	"/usr/share/iso-codes/json"
 
 #define TARGET_JANSSON	1.5	/* frost over jansson, reads per thread, >= */
@@ -105,9 +111,9 @@ static uint64_t opt_readers = 2;
 static uint64_t opt_copies = 1;
 static const char *opt_files;	/* NULL: every iso_*.json of RD_DEFAULT_DIR */
 
-enum { V_FROST, V_JANSSON, V_GLIB, V_PLAIN, V_RELOAD, NR_V };
+enum { V_FROST, V_JANSSON, V_GLIB, V_PLAIN, V_RELOAD, V_TUPLE, NR_V };
 static const char *const rd_variants[] = { "frost", "jansson", "glib", "plain", "frost-reload",
-					   NULL };
+					   "frost-tuple", NULL };
 
 /* The fields of the iso-codes records; anything else is counted and ignored. */
 static const char *const rd_fields[] = {
@@ -579,7 +585,7 @@ struct frost_build {
 	struct frost_object *fkey[RD_NR_FIELDS];
 	struct frost_object **keys, **recs;
 	size_t n, cap;
-	int err;
+	bool tuples;
 };
 
 static int frost_sink(void *arg, const struct rd_rec *r)
@@ -601,15 +607,17 @@ static int frost_sink(void *arg, const struct rd_rec *r)
 		b->cap = cap;
 	}
 	for (unsigned int f = 0; f < RD_NR_FIELDS; f++) {
-		if (!r->f[f])
+		if (!r->f[f] && !b->tuples)
 			continue;
 		k[n] = b->fkey[f];
-		v[n] = frost_str_new(b->sb, r->f[f], r->flen[f]);
+		/* A tuple's absent field: the static empty str. */
+		v[n] = r->f[f] ? frost_str_new(b->sb, r->f[f], r->flen[f])
+			       : frost_str_new(b->sb, "", 0);
 		if (!v[n])
 			goto fail;
 		n++;
 	}
-	b->recs[b->n] = frost_map_new(b->sb, n, k, v);
+	b->recs[b->n] = b->tuples ? frost_tuple_new(b->sb, n, v) : frost_map_new(b->sb, n, k, v);
 	b->keys[b->n] = frost_str_new(b->sb, r->key, strlen(r->key));
 	for (size_t i = 0; i < n; i++)
 		frost_decref(v[i]);
@@ -623,10 +631,16 @@ fail:
 	return -1;
 }
 
-/* Build and freeze the whole data set; Return: the frozen map or NULL. */
-static struct frost_object *frost_build(struct rd_data *d, struct frost_sandbox *sb)
+/*
+ * Build and freeze the whole data set, each record a map of its fields, or
+ * (@tuples) a tuple of all RD_NR_FIELDS fields in rd_fields[] order, absent
+ * ones the empty str: a schema the reader knows, as a runtime's record
+ * type or a C struct is. Return: the frozen map of records, or NULL.
+ */
+static struct frost_object *frost_build(struct rd_data *d, struct frost_sandbox *sb,
+					bool tuples)
 {
-	struct frost_build b = { .sb = sb };
+	struct frost_build b = { .sb = sb, .tuples = tuples };
 	struct frost_object *top = NULL, *frozen = NULL;
 	int err = 0;
 
@@ -659,6 +673,8 @@ static struct frost_object *frost_build(struct rd_data *d, struct frost_sandbox 
 
 uint64_t bench_realdata_frost_op(const struct frost_object *map, const struct rd_data *d,
 				 size_t k);
+uint64_t bench_realdata_tuple_op(const struct frost_object *map, const struct rd_data *d,
+				 size_t k);
 uint64_t bench_realdata_jansson_op(const struct rd_data *d, size_t k);
 uint64_t bench_realdata_glib_op(const struct rd_data *d, size_t k);
 uint64_t bench_realdata_plain_op(const struct rd_data *d, size_t k);
@@ -680,6 +696,25 @@ __bench_noipa uint64_t bench_realdata_frost_op(const struct frost_object *map,
 		size_t len;
 
 		if (v && frost_str_data(v, &len))
+			sum += len;
+	}
+	return sum;
+}
+
+/* Records as tuples: the fields by their number, no field lookup. */
+__bench_noipa uint64_t bench_realdata_tuple_op(const struct frost_object *map,
+					       const struct rd_data *d, size_t k)
+{
+	const char *key = d->keys[k];
+	struct frost_object *rec = frost_map_get_str(map, key, strlen(key));
+	uint64_t sum = 0;
+
+	if (frost_unlikely(!rec))
+		return UINT64_MAX;
+	for (unsigned int i = 0; i < RD_NR_READ; i++) {
+		size_t len;
+
+		if (frost_str_data(frost_tuple_get(rec, rd_read[i]), &len))
 			sum += len;
 	}
 	return sum;
@@ -746,11 +781,12 @@ static void *reader(void *arg)
 	const struct frost_object *map = NULL;
 	size_t k = ((size_t)t->id * 7919u) % d->nr;
 	uint64_t ops = 0, bad = 0, cpu0;
-	bool fr = t->variant == V_FROST || t->variant == V_RELOAD;
+	bool fr = t->variant == V_FROST || t->variant == V_RELOAD || t->variant == V_TUPLE;
 
 	if (fr) {
 		sb = frost_sandbox_attach(d->heap);
-		bind = sb ? frost_binding_new(sb, RD_NAME) : NULL;
+		bind = sb ? frost_binding_new(sb, t->variant == V_TUPLE ? RD_NAME_TUPLE : RD_NAME)
+			  : NULL;
 		if (!bind)
 			t->err = 1;
 	}
@@ -775,6 +811,9 @@ static void *reader(void *arg)
 				break;
 			case V_PLAIN:
 				s = bench_realdata_plain_op(d, k);
+				break;
+			case V_TUPLE:
+				s = bench_realdata_tuple_op(map, d, k);
 				break;
 			default:
 				s = bench_realdata_frost_op(map, d, k);
@@ -812,7 +851,7 @@ static void *reloader(void *arg)
 	bench_sync_ready(&d->sync);
 	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	while (sb && !bench_stopped(&d->sync)) {
-		struct frost_object *f = frost_build(d, sb);
+		struct frost_object *f = frost_build(d, sb, false);
 
 		if (!f || frost_publish(sb, RD_NAME, f)) {
 			t->err = 1;
@@ -944,7 +983,8 @@ static int rd_run(const struct bench_common *c)
 	struct rd_data *d = calloc(1, sizeof(*d));
 	double rate[NR_V][BENCH_MAX_REPS] = { { 0 } };
 	double bt[4][BENCH_MAX_REPS] = { { 0 } };
-	uint64_t rss0, rss[4] = { 0 }, jbytes = 0, pbytes = 0, fbytes = 0, reloads = 0;
+	uint64_t rss0, rss[NR_V] = { 0 }, jbytes = 0, pbytes = 0, fbytes = 0, tbytes = 0;
+	uint64_t reloads = 0;
 	unsigned int nr = (unsigned int)opt_readers, reps = c->reps;
 	struct frost_object *frozen;
 	size_t nrec = 0;
@@ -993,7 +1033,7 @@ static int rd_run(const struct bench_common *c)
 	}
 	rss0 = rss_bytes();
 	fbytes = shared_bytes(d->heap);
-	frozen = frost_build(d, d->sb);
+	frozen = frost_build(d, d->sb, false);
 	if (!frozen || frost_publish(d->sb, RD_NAME, frozen)) {
 		bench_error("realdata: frost build failed: %s", strerror(errno));
 		return -1;
@@ -1001,6 +1041,16 @@ static int rd_run(const struct bench_common *c)
 	frost_reclaim(d->heap);
 	fbytes = shared_bytes(d->heap) - fbytes;
 	rss[V_FROST] = rss_bytes() - rss0;
+	rss0 = rss_bytes();
+	tbytes = shared_bytes(d->heap);
+	frozen = frost_build(d, d->sb, true);
+	if (!frozen || frost_publish(d->sb, RD_NAME_TUPLE, frozen)) {
+		bench_error("realdata: frost tuple build failed: %s", strerror(errno));
+		return -1;
+	}
+	frost_reclaim(d->heap);
+	tbytes = shared_bytes(d->heap) - tbytes;
+	rss[V_TUPLE] = rss_bytes() - rss0;
 	for (unsigned int f = 0; f < RD_NR_FIELDS; f++)
 		d->fhash[f] = frost_str_hash(rd_fields[f], strlen(rd_fields[f]));
 
@@ -1033,10 +1083,14 @@ static int rd_run(const struct bench_common *c)
 		   (double)pbytes / (double)d->nr, (unsigned long long)rss[V_PLAIN],
 		   (unsigned long long)rss[V_GLIB], (unsigned long long)fbytes,
 		   (double)fbytes / (double)d->nr, (unsigned long long)rss[V_FROST]);
+	bench_info(c, "# memory: frost-tuple shared %llu B (%.1f B/record, RSS +%llu)\n",
+		   (unsigned long long)tbytes, (double)tbytes / (double)d->nr,
+		   (unsigned long long)rss[V_TUPLE]);
 	bench_csv(c, "realdata", "jansson", "bytes", (double)jbytes, "B");
 	bench_csv(c, "realdata", "plain", "bytes", (double)pbytes, "B");
 	bench_csv(c, "realdata", "frost", "bytes", (double)fbytes, "B");
 	bench_csv(c, "realdata", "frost", "bytes_per_record", (double)fbytes / (double)d->nr, "B");
+	bench_csv(c, "realdata", "frost-tuple", "bytes", (double)tbytes, "B");
 	for (int v = 0; v < 4; v++)
 		bench_csv(c, "realdata", rd_variants[v], "rss_delta", (double)rss[v], "B");
 	layout_report(c, d);
@@ -1056,7 +1110,7 @@ static int rd_run(const struct bench_common *c)
 				bt[v][r] = (double)(bench_now_ns() - t0) / 1e6;
 				json_decref(j);
 			} else if (v == V_FROST) {
-				if (!frost_build(d, d->sb))
+				if (!frost_build(d, d->sb, false))
 					failed = 1;
 				bt[v][r] = (double)(bench_now_ns() - t0) / 1e6;
 				frost_quiescent(d->sb);
@@ -1123,9 +1177,16 @@ static int rd_run(const struct bench_common *c)
 		bench_summary(c, "realdata_mem_plain", (double)fbytes, (double)pbytes, "B", 0);
 		bench_summary(c, "realdata_build_jansson", bench_median(bt[V_FROST], reps),
 			      bench_median(bt[V_JANSSON], reps), "ms", TARGET_BUILD);
+		/* Records as tuples of a known schema: no target of its own. */
+		bench_summary_ge(c, "realdata_tuple_jansson", bench_median(rate[V_TUPLE], reps),
+				 bench_median(rate[V_JANSSON], reps), "op/cpu-s", 0);
+		bench_summary_ge(c, "realdata_tuple_plain", bench_median(rate[V_TUPLE], reps),
+				 bench_median(rate[V_PLAIN], reps), "op/cpu-s", 0);
+		bench_summary(c, "realdata_tuple_mem_jansson", (double)tbytes, (double)jbytes, "B", 0);
 	}
 
 	frost_unpublish(d->sb, RD_NAME);
+	frost_unpublish(d->sb, RD_NAME_TUPLE);
 	frost_sandbox_detach(d->sb);
 	frost_heap_destroy(d->heap);
 	if (d->ghash)
