@@ -610,15 +610,19 @@ static int frost_sink(void *arg, const struct rd_rec *r)
 		if (!r->f[f] && !b->tuples)
 			continue;
 		k[n] = b->fkey[f];
-		/* A tuple's absent field: the static empty str. */
-		v[n] = r->f[f] ? frost_str_new(b->sb, r->f[f], r->flen[f])
+		/*
+		 * The strs are made shared in place (the frozen builder): the
+		 * freeze then copies only the containers. A tuple's absent
+		 * field: the static empty str.
+		 */
+		v[n] = r->f[f] ? frost_str_new_frozen(b->sb, r->f[f], r->flen[f])
 			       : frost_str_new(b->sb, "", 0);
 		if (!v[n])
 			goto fail;
 		n++;
 	}
 	b->recs[b->n] = b->tuples ? frost_tuple_new(b->sb, n, v) : frost_map_new(b->sb, n, k, v);
-	b->keys[b->n] = frost_str_new(b->sb, r->key, strlen(r->key));
+	b->keys[b->n] = frost_str_new_frozen(b->sb, r->key, strlen(r->key));
 	for (size_t i = 0; i < n; i++)
 		frost_decref(v[i]);
 	if (!b->recs[b->n] || !b->keys[b->n])
@@ -645,7 +649,7 @@ static struct frost_object *frost_build(struct rd_data *d, struct frost_sandbox 
 	int err = 0;
 
 	for (unsigned int f = 0; f < RD_NR_FIELDS && !err; f++) {
-		b.fkey[f] = frost_str_new(sb, rd_fields[f], strlen(rd_fields[f]));
+		b.fkey[f] = frost_str_new_frozen(sb, rd_fields[f], strlen(rd_fields[f]));
 		err = !b.fkey[f];
 	}
 	if (!err)
@@ -794,7 +798,8 @@ static void *reader(void *arg)
 	if (t->err)
 		goto out;
 	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	while (d->fixed_ops ? ops < d->fixed_ops : !bench_stopped(&d->sync)) {
+	/* At least one batch: a reader the scheduler starts late still counts. */
+	while (d->fixed_ops ? ops < d->fixed_ops : !ops || !bench_stopped(&d->sync)) {
 		if (fr && !(map = frost_binding_lookup(bind))) {
 			t->err = 1;
 			break;
