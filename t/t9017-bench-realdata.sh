@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# t9016-bench-realdata: `frost-bench realdata` runs on the iso-codes data
+# t9017-bench-realdata: `frost-bench realdata` runs on the iso-codes data
 # set and reports every comparison of issue 15 from one run: reads against
 # jansson, the plain table and GLib, reads during reloads, memory against
 # jansson and the plain table, build time against jansson's parse, each
