@@ -566,8 +566,8 @@ static inline struct frost_object *__frost_inline_tuple_get(const struct frost_o
  *
  * Return: the map; NULL with errno EINVAL (NULL @sb, NULL arrays with
  * non-zero @n, a NULL key or value, an unhashable key), EPERM (another
- * sandbox's private object) or ENOMEM (including a key comparison that ran
- * out of memory). On failure no reference is taken.
+ * sandbox's private object) or ENOMEM (more than 2^29 pairs, or a key
+ * comparison that ran out of memory). On failure no reference is taken.
  */
 FROST_API struct frost_object *frost_map_new(struct frost_sandbox *sb, size_t n,
 					     struct frost_object *const keys[],

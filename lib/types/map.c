@@ -55,8 +55,12 @@
 
 #define MAP_HASH_SEED UINT64_C(0x6d61702d5a17c0de)
 
-/* Slots hold entry number + 1 in a uint32_t; 2 * len must fit too. */
-#define MAP_MAX_LEN ((size_t)(UINT32_MAX >> 1))
+/*
+ * Slots hold entry number + 1 in a uint32_t; the index size (a power of
+ * two, at least 2 * len) must fit the header's 31-bit field: 2^30 at most.
+ */
+#define MAP_MAX_LEN ((size_t)1 << 29)
+_Static_assert(offsetof(struct frost_map, entries) == 32, "the map header is 32 bytes");
 
 static inline struct frost_map *to_map(const struct frost_object *o)
 {

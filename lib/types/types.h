@@ -129,6 +129,11 @@ struct frost_tuple {
  * map: @len entries in first-insertion order, followed by an open-addressing
  * index of @index_size (a power of two, at least 2 * len) uint32_t slots,
  * each an entry number + 1 (0: empty), probed linearly from hash & mask.
+ * The header is 32 bytes, 16 after the object header: @hash, then @len,
+ * @index_size and @hashable packed in one 64-bit word (a map has at most
+ * 2^29 entries, so its index at most 2^30 slots: 31 bits). Every entry
+ * keeps its key's hash next to the key, so a probe that compares hashes
+ * reads one cache line per entry.
  */
 struct frost_map_entry {
 	uint64_t hash;
@@ -138,10 +143,10 @@ struct frost_map_entry {
 
 struct frost_map {
 	struct frost_object ob;
-	size_t len;
-	size_t index_size;
 	uint64_t hash;
-	bool hashable;
+	uint32_t len;
+	uint32_t index_size : 31;
+	uint32_t hashable : 1;
 	struct frost_map_entry entries[];
 	/* uint32_t index[index_size] follows entries[len]. */
 };

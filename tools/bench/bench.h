@@ -127,6 +127,7 @@ extern const struct bench bench_churn;
 extern const struct bench bench_channel;
 extern const struct bench bench_offline;
 extern const struct bench bench_lua;
+extern const struct bench bench_realdata;	/* with jansson and GLib only */
 
 /* Work function measured by bench_measure(): returns operations done. */
 typedef uint64_t (*bench_chunk_fn)(void *arg);

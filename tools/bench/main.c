@@ -36,6 +36,9 @@ static const struct bench *const bench_table[] = {
 	&bench_channel,
 	&bench_offline,
 	&bench_lua,
+#ifdef FROST_BENCH_REALDATA
+	&bench_realdata,
+#endif
 };
 
 #define NR_BENCHES (sizeof(bench_table) / sizeof(bench_table[0]))
