@@ -85,6 +85,24 @@
  *                          no two-object freeze.
  *  MAXOPS=n, MAXCYCLES=n   the bounds above.
  *
+ * Generations (-DGEN: h3-gen's protocol, reclaimer.rst "Generations"):
+ * young and full cycles (the reclaimer picks the kind of each), both
+ * colours' bitmaps, the old and aged bits, the mark stopping at old
+ * objects in a young cycle, the young sweep visiting young slots only,
+ * promotion by G5; the initial history after a cycle 0 by INIT_M0,
+ * INIT_OLD, INIT_AGED, INIT_YK0, INIT_STALE (see "Generations" below).
+ * Each of these implies GEN:
+ *  BROKEN_YOUNG_SWEEPS_OLD a young cycle stops at old objects but its
+ *                          sweep frees the unmarked old ones too.
+ *  BROKEN_PROMOTE_EARLY    the sweep's aging and promotion step runs at
+ *                          the end of the scan handshake, before the
+ *                          termination rounds (marks not yet closed).
+ *  BROKEN_FREEZE_OLD       a freeze allocates its objects old: an old
+ *                          object may point to a young one.
+ *  AGE_AT_SWEEP            the fix of PROTOCOL-FINDINGS.md: the age is
+ *                          counted from each sweep's own marks (A, A2).
+ *  YOUNG_ONLY              every cycle young.
+ *
  * Abstractions that keep the state space small (Documentation/design/
  * model.rst argues each): one pin per sandbox unless MAXPINS > 1; the
  * sweep of all slots is one atomic step; one mark bitmap (a sandbox still
