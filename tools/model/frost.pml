@@ -85,6 +85,24 @@
  *                          no two-object freeze.
  *  MAXOPS=n, MAXCYCLES=n   the bounds above.
  *
+ * Generations (-DGEN: h3-gen's protocol, reclaimer.rst "Generations"):
+ * young and full cycles (the reclaimer picks the kind of each), both
+ * colours' bitmaps, the old and aged bits, the mark stopping at old
+ * objects in a young cycle, the young sweep visiting young slots only,
+ * promotion by G5; the initial history after a cycle 0 by INIT_M0,
+ * INIT_OLD, INIT_AGED, INIT_YK0, INIT_STALE (see "Generations" below).
+ * Each of these implies GEN:
+ *  BROKEN_YOUNG_SWEEPS_OLD a young cycle stops at old objects but its
+ *                          sweep frees the unmarked old ones too.
+ *  BROKEN_PROMOTE_EARLY    the sweep's aging and promotion step runs at
+ *                          the end of the scan handshake, before the
+ *                          termination rounds (marks not yet closed).
+ *  BROKEN_FREEZE_OLD       a freeze allocates its objects old: an old
+ *                          object may point to a young one.
+ *  AGE_AT_SWEEP            the fix of PROTOCOL-FINDINGS.md: the age is
+ *                          counted from each sweep's own marks (A, A2).
+ *  YOUNG_ONLY              every cycle young.
+ *
  * Abstractions that keep the state space small (Documentation/design/
  * model.rst argues each): one pin per sandbox unless MAXPINS > 1; the
  * sweep of all slots is one atomic step; one mark bitmap (a sandbox still
@@ -94,6 +112,13 @@
 
 #ifdef BROKEN_NO_GP_BEFORE_REUSE
 #define NO_GP_BEFORE_REUSE
+#endif
+/* Every generational variant is a variant of the generational protocol. */
+#if defined(BROKEN_YOUNG_SWEEPS_OLD) || defined(BROKEN_PROMOTE_EARLY) || \
+    defined(BROKEN_FREEZE_OLD) || defined(YOUNG_ONLY) || defined(AGE_AT_SWEEP)
+#ifndef GEN
+#define GEN
+#endif
 #endif
 
 #ifndef NSB
@@ -143,7 +168,65 @@
 /* Objects: lib/mm/shared.c slots. alloc: LIVE; dead: swept, not reusable. */
 byte alloc = 6;			/* objects 1 and 2 exist: 1 -> 2 */
 byte dead;
+#ifndef GEN
 byte mark[1];			/* the cycle colour's mark bitmap */
+#endif
+
+#ifdef GEN
+/*
+ * Generations (h3-gen's protocol, Documentation/design/reclaimer.rst
+ * "Generations", G1-G6): @old is the set of slots with O = 1, @aged of
+ * those with A = 1 (written by the sweep only); @col is the colour of the
+ * open (or last) cycle, c(k) = k mod 2; @ykind[c] is 1 if the last cycle
+ * of colour c is young (the YOUNG flag of its phase word: a marker that
+ * still acts on the previous cycle's phase uses that cycle's colour and
+ * kind). The phase is 0 idle, else 1 + the colour (ACTIVE|colour).
+ *
+ * The model starts just after the close of a cycle 0 of colour 0 with
+ * 1 -> 2 allocated and bound to the one name; its history before that is
+ * chosen by INIT_M0 (M[0]: what cycle 0 marked, default both),
+ * INIT_OLD (O, default none), INIT_AGED (A, default none), INIT_YK0
+ * (cycle 0 was young, default no: full) and INIT_STALE (sandbox 0 has
+ * not passed a quiescent state since it saw cycle 0's phase, default no;
+ * then 1 and 2 can be objects frozen after that close, unmarked in M[0]:
+ * INIT_M0=0). Each is a reachable state of the code.
+ */
+#ifndef INIT_M0
+#define INIT_M0		6
+#endif
+#ifndef INIT_OLD
+#define INIT_OLD	0
+#endif
+#ifndef INIT_AGED
+#define INIT_AGED	0
+#endif
+#ifndef INIT_YK0
+#define INIT_YK0	0
+#endif
+#ifndef INIT_STALE
+#define INIT_STALE	0
+#endif
+byte mark[2] = INIT_M0;		/* M[0], M[1] (M[1] is cleared before any use) */
+byte old = INIT_OLD;
+byte aged = INIT_AGED;
+#ifdef AGE_AT_SWEEP
+#ifndef INIT_AGED2
+#define INIT_AGED2	0
+#endif
+byte aged2 = INIT_AGED2;		/* A2: survived two sweeps (the fix) */
+#endif
+bit col;
+bit ykind[2] = INIT_YK0;	/* (ykind[1] is set before any use) */
+/* G3: in a young cycle the mark stops at old objects (neither marked nor
+ * traced); @c is the colour of the marker's phase reading. */
+#define STOP(o, c)	(ykind[c] && (old & B(o)))
+#define PCOL		(phase - 1)	/* colour of the global phase (active) */
+#define SCOL(s)		(seen[s] - 1)	/* colour of sandbox s's reading (active) */
+#else
+#define STOP(o, c)	false
+#define PCOL		0
+#define SCOL(s)		0
+#endif
 
 /* The namespace (lib/ns/namespace.c): slot 0 starts bound to object 1. */
 byte ns0 = 1;
@@ -157,9 +240,14 @@ byte ns1;
 /*
  * heap->gc_phase: 0 idle, 1 active. The colour is implicit: mark[0] is the
  * bitmap of the open (or last) cycle's colour; see "1. open" below for why
- * the other colour's bitmap need not be modelled.
+ * the other colour's bitmap need not be modelled. GEN: 0 idle, 1 + colour
+ * active (both colours are modelled there, see above).
  */
+#ifdef GEN
+byte phase;
+#else
 bit phase;
+#endif
 bit dirty;			/* gc->shaded changed since the round began */
 
 /* Bounds (not in the code): the reclaimer has run its MAXCYCLES cycles. */
@@ -200,7 +288,7 @@ hidden byte t_marked, t_had;
 inline mark_obj(o, c, G)
 {
 	if
-	:: (o != 0 && !(mark[c] & B(o))) ->
+	:: (o != 0 && !(mark[c] & B(o)) && !STOP(o, c)) ->
 		assert(alloc & B(o));
 		mark[c] = mark[c] | B(o);
 		t_marked = 1;
@@ -245,7 +333,7 @@ inline work(s)
 {
 	if
 	:: phase ->
-		t_c = 0;
+		t_c = PCOL;	/* the grey buffer is traced in the global colour */
 		t_had = (grey[s] != 0);
 		t_marked = 0;
 		if
@@ -287,10 +375,10 @@ inline work(s)
 inline shade(o, s, c)
 {
 	if
-	:: (o != 0 && !(mark[c] & B(o))) ->
+	:: (o != 0 && !(mark[c] & B(o)) && !STOP(o, c)) ->
 		assert(alloc & B(o));
 		mark[c] = mark[c] | B(o);
-		dirty = phase;	/* (read only at the end of a round) */
+		dirty = (phase != 0);	/* (read only at the end of a round) */
 		if
 		:: CHILD(o) != 0 -> grey[s] = grey[s] | B(o)
 		:: else -> skip
@@ -307,7 +395,7 @@ inline barrier(s, old, new)
 {
 	if
 	:: (seen[s] != 0) ->
-		t_c = 0;
+		t_c = SCOL(s);
 #ifndef NO_SHADE_OLD
 		shade(old, s, t_c);
 #endif
@@ -339,7 +427,7 @@ inline born(s, news, c)
 {
 	if
 	:: (seen[s] != 0) ->
-		t_c = 0;
+		t_c = SCOL(s);
 #ifndef BROKEN_BORN_BLACK
 		shade(c, s, t_c);
 #endif
@@ -348,7 +436,12 @@ inline born(s, news, c)
 #endif
 		t_c = 0
 	:: else -> skip
-	fi
+	fi;
+#ifdef BROKEN_FREEZE_OLD
+	/* the new objects are allocated old, whatever they point to */
+	old = old | (news);
+#endif
+	skip
 }
 
 /*
@@ -366,7 +459,13 @@ inline canon()
 	:: else -> t_o = t_o | seen[t_i]; t_i++
 	od;
 	if
+#ifdef GEN
+	/* GEN: M[col] is read by the next sweep (A := M[c(k-1)]) and is
+	 * kept; the close zeroed the other one. The kind is dead. */
+	:: (!phase && !t_o) -> ykind[col] = 0
+#else
 	:: (!phase && !t_o) -> mark[0] = 0
+#endif
 	:: else -> skip
 	fi;
 	t_i = 0;
@@ -460,6 +559,13 @@ inline ns_barrier()
  */
 active [NSB] proctype sandbox()
 {
+#if defined(GEN) && INIT_STALE
+	/* sandbox 0 still acts on cycle 0's phase (colour 0) */
+	if
+	:: _pid == 0 -> seen[0] = 1
+	:: else -> skip
+	fi;
+#endif
 end:
 	do
 	/* frost_quiescent() (lib/rcu/qs.c): drop locals, see the phase,
@@ -565,8 +671,8 @@ inline mark_root(o)
 {
 	t_r = 0;		/* the reclaimer's grey stack */
 	t_marked = 0;
-	mark_obj(o, 0, t_r);
-	drain(0, t_r);
+	mark_obj(o, PCOL, t_r);
+	drain(PCOL, t_r);
 	t_r = 0;
 	t_marked = 0
 }
@@ -595,24 +701,103 @@ inline reach_compute()
  * sweep_one() - sweep_page() plus finalize for slot @x: an allocated,
  * unmarked object is garbage; from here on any use of it is an error, so
  * it must not be reachable from any root or local.
+ *
+ * GEN (G5): the sweep of cycle k (colour col) visits, in a young cycle,
+ * only young slots, in a full one every slot. A visited allocated slot
+ * with M[c(k)] clear is garbage: O and A cleared, freed. One with
+ * M[c(k)] set and O = 0 is promoted if A = 1 (O = 1, A = 0), else
+ * A := M[c(k-1)] (AGE). BROKEN_PROMOTE_EARLY does the second part at
+ * the end of the scan handshake instead (age_all()), before termination.
  */
+#ifdef GEN
+#define CUR		col
+#ifdef BROKEN_YOUNG_SWEEPS_OLD
+#define VISITS(x)	true		/* a young cycle sweeps old slots too */
+#else
+#define VISITS(x)	!STOP(x, col)	/* a young cycle visits young slots only */
+#endif
+#else
+#define CUR		0
+#define VISITS(x)	true
+#endif
+
+inline age_one(x)
+{
+#if defined(GEN) && defined(AGE_AT_SWEEP)
+	/* the fix of PROTOCOL-FINDINGS.md: the age counts this cycle's own
+	 * marks, read by its own sweep (A, then A2, then promotion) */
+	if
+	:: (alloc & B(x)) && VISITS(x) && (mark[col] & B(x)) && !(old & B(x)) ->
+		if
+		:: (aged2 & B(x)) -> old = old | B(x); aged = aged & ~B(x); aged2 = aged2 & ~B(x)
+		:: else ->
+			if
+			:: (aged & B(x)) -> aged2 = aged2 | B(x)
+			:: else -> aged = aged | B(x)
+			fi
+		fi
+	:: else -> skip
+	fi
+#elif defined(GEN)
+	if
+	:: (alloc & B(x)) && VISITS(x) && (mark[col] & B(x)) && !(old & B(x)) ->
+		if
+		:: (aged & B(x)) -> old = old | B(x); aged = aged & ~B(x)
+		:: else ->
+			if
+			:: (mark[1 - col] & B(x)) -> aged = aged | B(x)
+			:: else -> skip
+			fi
+		fi
+	:: else -> skip
+	fi
+#else
+	skip
+#endif
+}
+
 inline sweep_one(x)
 {
 	if
-	:: (alloc & B(x)) && !(mark[0] & B(x)) ->
+	:: (alloc & B(x)) && VISITS(x) && !(mark[CUR] & B(x)) ->
 		reach_compute();
 		assert(!(t_r & B(x)));
 		alloc = alloc & ~B(x);
+#ifdef GEN
+		old = old & ~B(x);
+		aged = aged & ~B(x);
+#ifdef AGE_AT_SWEEP
+		aged2 = aged2 & ~B(x);
+#endif
+#endif
 		dead = dead | B(x)
-	:: else -> skip
+	:: else ->
+#ifndef BROKEN_PROMOTE_EARLY
+		age_one(x);
+#endif
+		skip
 	fi;
 	t_r = 0
+}
+
+inline age_all()
+{
+	age_one(1);
+	age_one(2);
+	age_one(3);
+#if NOBJ > 3
+	age_one(4);
+#endif
+	skip
 }
 
 active proctype reclaimer()
 {
 #if MAXCYCLES > 0
 	byte cycles = MAXCYCLES;
+#endif
+#ifdef GEN
+	bit kind;
 #endif
 end:
 	do
@@ -632,6 +817,32 @@ end:
 	    * traced in this cycle's colour before this cycle's sweep, can only
 	    * mark more.)
 	    */
+#ifdef GEN
+		/*
+		 * GEN (G1, G2): the kind (any trigger: the model lets the
+		 * reclaimer choose; YOUNG_ONLY: always young), the next
+		 * colour, its bitmap cleared, then the phase word. A sandbox
+		 * still on the previous cycle's phase keeps marking in that
+		 * cycle's colour, M[c(k-1)], which this cycle's sweep reads
+		 * for A: so here, unlike below, both colours are modelled.
+		 */
+#ifdef YOUNG_ONLY
+		kind = 1;
+#else
+		if
+		:: kind = 1
+		:: kind = 0
+		fi;
+#endif
+		d_step {
+			col = 1 - col;
+			mark[col] = 0;
+			ykind[col] = kind;
+			kind = 0;
+			dirty = 0
+		};
+		phase = 1 + col;
+#else
 		d_step {
 			mark[0] = 0;
 			t_i = 0;
@@ -644,6 +855,7 @@ end:
 			canon()
 		};
 		phase = 1;
+#endif
 
 		/* 2. GP1: every sandbox has seen the phase */
 #ifndef BROKEN_NO_GP1
@@ -666,6 +878,10 @@ end:
 			t_i = 0
 		};
 		handshake();
+#ifdef BROKEN_PROMOTE_EARLY
+		/* promotion (G5's aging part) before the termination rounds */
+		d_step { age_all() };
+#endif
 
 		/* 4. terminate: until a whole round shades nothing new */
 #ifndef BROKEN_NO_TERMINATE
@@ -688,13 +904,24 @@ end:
 #if NOBJ > 3
 			sweep_one(4);
 #endif
+			skip
 		};
 #ifndef NO_GP_BEFORE_REUSE
 		handshake();
 #endif
 		dead = 0;
 
-		/* 6. close */
-		d_step { phase = 0; dirty = 0; canon() }
+		/* 6. close (GEN: M[c(k-1)] and the kind of k-1 are dead now:
+		 * the sweep has read the one, and no marker still acts on the
+		 * phase of k-1 since GP1; zeroed, no change in behaviour) */
+		d_step {
+			phase = 0;
+			dirty = 0;
+#ifdef GEN
+			mark[1 - col] = 0;
+			ykind[1 - col] = 0;
+#endif
+			canon()
+		}
 	od
 }
