@@ -143,8 +143,8 @@ expect_error "GEN_BROKEN_FREEZE_OLD" -DBROKEN_FREEZE_OLD
 # from a history where sandbox 0 still acts on cycle 0's phase and 1 -> 2
 # were frozen after cycle 0 closed: a stale shade marks 1 in M[0], its child
 # is traced in the next colour, 1 ages ahead of 2, 1 -> 2 becomes an
-# old-to-young edge and the third cycle frees 2 (PROTOCOL-FINDINGS.md in
-# the h3-model branch). Expected to fail until G5 changes; AGE_AT_SWEEP
+# old-to-young edge and the third cycle frees 2 (Documentation/design/
+# model.rst, "A finding"). Expected to fail until G5 changes; AGE_AT_SWEEP
 # (below, safe) is the fix the model checks.
 expect_error "GEN_STALE_MARK_AGES[c=3]" -DGEN -DINIT_STALE=1 -DINIT_M0=0 -DMAXOPS=3 -DMAXCYCLES=3
 

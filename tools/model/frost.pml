@@ -85,7 +85,8 @@
  *                          no two-object freeze.
  *  MAXOPS=n, MAXCYCLES=n   the bounds above.
  *
- * Generations (-DGEN: h3-gen's protocol, reclaimer.rst "Generations"):
+ * Generations (-DGEN: the first generational implementation's protocol,
+ * not merged; Documentation/design/model.rst "Generations"):
  * young and full cycles (the reclaimer picks the kind of each), both
  * colours' bitmaps, the old and aged bits, the mark stopping at old
  * objects in a young cycle, the young sweep visiting young slots only,
@@ -99,7 +100,7 @@
  *                          termination rounds (marks not yet closed).
  *  BROKEN_FREEZE_OLD       a freeze allocates its objects old: an old
  *                          object may point to a young one.
- *  AGE_AT_SWEEP            the fix of PROTOCOL-FINDINGS.md: the age is
+ *  AGE_AT_SWEEP            the fix of model.rst ("A finding"): the age is
  *                          counted from each sweep's own marks (A, A2).
  *  YOUNG_ONLY              every cycle young.
  *
@@ -174,7 +175,8 @@ byte mark[1];			/* the cycle colour's mark bitmap */
 
 #ifdef GEN
 /*
- * Generations (h3-gen's protocol, Documentation/design/reclaimer.rst
+ * Generations (the protocol of the unmerged first implementation, as its
+ * Documentation/design/reclaimer.rst stated it;
  * "Generations", G1-G6): @old is the set of slots with O = 1, @aged of
  * those with A = 1 (written by the sweep only); @col is the colour of the
  * open (or last) cycle, c(k) = k mod 2; @ykind[c] is 1 if the last cycle
@@ -724,7 +726,7 @@ inline reach_compute()
 inline age_one(x)
 {
 #if defined(GEN) && defined(AGE_AT_SWEEP)
-	/* the fix of PROTOCOL-FINDINGS.md: the age counts this cycle's own
+	/* the fix of model.rst ("A finding"): the age counts this cycle's own
 	 * marks, read by its own sweep (A, then A2, then promotion) */
 	if
 	:: (alloc & B(x)) && VISITS(x) && (mark[col] & B(x)) && !(old & B(x)) ->
