@@ -781,7 +781,10 @@ struct share_run {
 /* Back-to-back background cycles over a live set, on a heap with @duty. */
 static struct share_run share_run(unsigned int duty)
 {
-	const struct frost_heap_config cfg = { .cycle_trigger = 1, .reclaimer_duty = duty };
+	/* Full cycles: young ones over this old live set take too little
+	 * CPU for a duty to show. */
+	const struct frost_heap_config cfg = { .cycle_trigger = 1, .reclaimer_duty = duty,
+					       .flags = FROST_HEAP_FULL_CYCLES };
 	double secs = sanitized() ? 3.0 : 2.0, cpu0, t0;
 	struct frost_heap *heap;
 	struct frost_sandbox *sb;

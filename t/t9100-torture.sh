@@ -41,7 +41,7 @@ clean_run() {
 	[ "$rc" -eq 0 ] || { echo "exit status $rc"; cat "$tmp/out" "$tmp/err"; return 1; }
 }
 start_line() {
-	grep -E '^frost-torture: start readers=[0-9]+ writers=[0-9]+ pinners=[0-9]+ keepers=[0-9]+ senders=[0-9]+ receivers=[0-9]+ slots=[0-9]+ duration=[0-9]+ cycle_trigger=[0-9]+ stall=[01] reclaim_loop=[01] fault_every=[0-9]+ break=0x0 seed=[0-9]+ stats_interval=1 quiet=0 library=' "$tmp/out" ||
+	grep -E '^frost-torture: start readers=[0-9]+ writers=[0-9]+ pinners=[0-9]+ keepers=[0-9]+ senders=[0-9]+ receivers=[0-9]+ agers=[0-9]+ slots=[0-9]+ duration=[0-9]+ cycle_trigger=[0-9]+ stall=[01] reclaim_loop=[01] fault_every=[0-9]+ break=0x0 seed=[0-9]+ stats_interval=1 quiet=0 library=' "$tmp/out" ||
 		{ cat "$tmp/out"; return 1; }
 }
 stats_lines() {
@@ -75,7 +75,7 @@ usage_error() {
 	[ $? -eq 2 ]
 }
 unknown_break() {
-	"$prog" --break 0x8 > /dev/null 2>&1
+	"$prog" --break 0x20 > /dev/null 2>&1
 	[ $? -eq 2 ]
 }
 ok "an unknown option is a usage error (exit 2)" -- usage_error

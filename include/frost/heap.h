@@ -21,16 +21,19 @@ struct frost_heap;
 /* frost_heap_config.flags: no background reclaimer thread; cycles run only
  * from frost_reclaim() (and from an allocation over shared_limit). */
 #define FROST_HEAP_MANUAL	0x1u
+/* frost_heap_config.flags: the background reclaimer runs full cycles only
+ * (no young cycles: each one traces the whole live set). */
+#define FROST_HEAP_FULL_CYCLES	0x2u
 
 /**
  * struct frost_heap_config - heap parameters; zero fields take the defaults.
  * @shared_limit: bytes of shared objects the heap may hold (0: unlimited).
  * @cycle_trigger: bytes frozen since the last cycle that start a new one
- *	(0: adaptive: half of what the last cycle kept, at least 2 MiB, so
- *	that the heap stays under twice its live set when that is large).
+ *	(0: adaptive: a sixth of the last cycle's live estimate, what it
+ *	kept minus what was frozen while it ran, at least 2 MiB).
  * @stall_warn_ms: a sandbox that delays a cycle this long gets a stall
  *	warning on stderr (0: default, 2000 ms).
- * @flags: FROST_HEAP_MANUAL.
+ * @flags: FROST_HEAP_MANUAL, FROST_HEAP_FULL_CYCLES.
  * @reclaimer_duty: percent of one CPU the background reclaimer may use,
  *	1..100 (0: default, 100, unthrottled). After each cycle it sleeps
  *	until its thread CPU time (CLOCK_THREAD_CPUTIME_ID) over the cycle
@@ -76,9 +79,10 @@ struct frost_heap_config {
  * @max_cycle_ns: longest cycle, in nanoseconds.
  * @max_handshake_ns: longest wait of the reclaimer for all sandboxes to
  *	answer one handshake (a grace period), in nanoseconds.
- * @survivor_bytes: bytes of shared objects the last cycle kept. What the
- *	last cycle could not yet free (floating garbage) is at most
- *	@survivor_bytes minus the live set; a second cycle frees it.
+ * @survivor_bytes: bytes of shared objects the last cycle kept (a young
+ *	cycle keeps every old object). What the last cycle could not yet
+ *	free (floating garbage) is at most @survivor_bytes minus the live
+ *	set; a second full cycle frees it.
  */
 struct frost_heap_stats {
 	uint64_t shared_objects;
@@ -138,11 +142,71 @@ FROST_API void frost_heap_stats(struct frost_heap *heap, struct frost_heap_stats
  */
 FROST_API long frost_reclaim(struct frost_heap *heap);
 
+/**
+ * frost_reclaim_young() - Run one young reclaim cycle now.
+ * @heap: the heap.
+ *
+ * Like frost_reclaim(), but the cycle is young: it frees only young
+ * objects (those not yet promoted: frozen since the cycle before the last
+ * one, roughly) that no root reaches, and its cost grows with the roots
+ * and the young objects, not with the whole live set. Old objects that
+ * became unreachable stay until the next full cycle. The background
+ * reclaimer runs young cycles by default.
+ *
+ * Context: any thread; blocks. For a calling sandbox it is a quiescent
+ * state.
+ * Return: the number of objects freed; -EINVAL for a NULL @heap.
+ */
+FROST_API long frost_reclaim_young(struct frost_heap *heap);
+
+/**
+ * struct frost_cycle_stats - the reclaimer's generational counters.
+ * @young_cycles: young cycles completed (they stop at old objects and
+ *	sweep only young ones).
+ * @full_cycles: full cycles completed (frost_reclaim(), shared_limit, and
+ *	the background reclaimer once the old generation has grown by a
+ *	third since the last full cycle, or after a young cycle that freed
+ *	little).
+ * @young_cpu_ns: CPU time of the threads that ran the young cycles, in
+ *	nanoseconds, in total (the sandboxes' own root scans not included).
+ * @full_cpu_ns: the same for full cycles.
+ * @old_bytes: bytes of old objects now, unreachable ones included until the
+ *	next full cycle frees them.
+ * @promoted_bytes: bytes of objects promoted to the old generation, in
+ *	total.
+ * @live_bytes: the last cycle's estimate of the live set: what it kept
+ *	minus what was frozen while it ran.
+ * @trigger_bytes: bytes frozen since the last cycle began that make the
+ *	background reclaimer start the next one.
+ */
+struct frost_cycle_stats {
+	uint64_t young_cycles;
+	uint64_t full_cycles;
+	uint64_t young_cpu_ns;
+	uint64_t full_cpu_ns;
+	uint64_t old_bytes;
+	uint64_t promoted_bytes;
+	uint64_t live_bytes;
+	uint64_t trigger_bytes;
+};
+
+/**
+ * frost_heap_cycle_stats() - Read a heap's generational counters.
+ * @heap: the heap.
+ * @st: filled with a snapshot (each counter read atomically, the set not).
+ *
+ * Context: any thread; never blocks.
+ * Return: 0; -EINVAL for a NULL @heap or @st.
+ */
+FROST_API int frost_heap_cycle_stats(struct frost_heap *heap, struct frost_cycle_stats *st);
+
 /* frost_debug_break_reclaimer() flags: each removes one safety step. */
 #define FROST_BREAK_SKIP_GP1		0x1u	/* no grace period after opening */
 #define FROST_BREAK_SKIP_TERMINATE	0x2u	/* sweep before barrier greys are traced */
 #define FROST_BREAK_SKIP_FREE_GP	0x4u	/* reuse memory without a grace period */
-#define FROST_BREAK_ALL			0x7u
+#define FROST_BREAK_SWEEP_OLD		0x8u	/* a young cycle frees the old objects it skipped */
+#define FROST_BREAK_PROMOTE_ALONE	0x10u	/* promote an object, not its young children */
+#define FROST_BREAK_ALL			0x1fu
 
 /**
  * frost_debug_break_reclaimer() - Deliberately break the reclaimer (tests only).

@@ -120,6 +120,7 @@ struct frost_heap_gc {
 #define FROST_GC_IDLE		0u
 #define FROST_GC_ACTIVE		1u	/* bit 0: a cycle is open */
 #define FROST_GC_COLOUR_SHIFT	1	/* bit 1: its colour */
+#define FROST_GC_YOUNG		4u	/* bit 2: a young cycle (stops at old objects) */
 
 void __frost_gc_shade_slow(struct frost_sandbox *sb, struct frost_object *o);
 
@@ -165,6 +166,16 @@ void __frost_gc_born_marked(struct frost_object *o, unsigned int phase);
  */
 void __frost_gc_shade_new_child(struct frost_sandbox *sb, struct frost_object *child,
 				unsigned int phase);
+
+/*
+ * __frost_gc_drop_new() - new shared object @o, published by @sb but seen
+ * by nobody else (a lost intern race), is not wanted: its slot goes back to
+ * @sb's magazine at once, unless a mark bit is set (born marked): then it
+ * is left to a sweep, which frees it as garbage. A slot must not change
+ * hands with a mark set: the next sweep would take it for the previous
+ * cycle's mark of the new object and age it (lib/gc/reclaim.c, G5).
+ */
+void __frost_gc_drop_new(struct frost_sandbox *sb, struct frost_object *o);
 
 /* Handshake work a sandbox owes the reclaimer, done at a quiescent state. */
 void __frost_gc_handshake(struct frost_sandbox *sb);

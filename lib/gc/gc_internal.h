@@ -42,6 +42,16 @@
  * @pace_wanted: the cycle number (a value of @cycles) that a paced
  *	allocator waits for, the highest; while @cycles is below it the
  *	background thread skips its reclaimer_duty sleep (under @wait_lock).
+ * @old_bytes: bytes of old objects (promoted, not yet freed; atomic).
+ * @old_base: @old_bytes after the last full cycle (atomic).
+ * @live_bytes: the last cycle's live estimate, what it kept minus what was
+ *	frozen while it ran (atomic): the adaptive trigger's base.
+ * @promoted_bytes, @young_cycles, @full_cycles, @young_cpu_ns,
+ * @full_cpu_ns: generational statistics (atomic).
+ * @open_alloc: bytes allocated when the last cycle opened (under
+ *	@cycle_lock).
+ * @full_mode: young cycles would not pay (the last cycle freed few young
+ *	objects): the adaptive trigger runs full ones (under @cycle_lock).
  */
 struct frost_gc {
 	pthread_mutex_t cycle_lock;
@@ -68,6 +78,16 @@ struct frost_gc {
 	struct __frost_stack grey;
 	struct __frost_stack garbage;
 	uint64_t pace_wanted;
+	uint64_t old_bytes;
+	uint64_t old_base;
+	uint64_t live_bytes;
+	uint64_t promoted_bytes;
+	uint64_t young_cycles;
+	uint64_t full_cycles;
+	uint64_t young_cpu_ns;
+	uint64_t full_cpu_ns;
+	uint64_t open_alloc;
+	bool full_mode;
 };
 
 /* Where a cycle is (struct frost_gc.step). */
@@ -78,6 +98,28 @@ enum frost_gc_step {
 	FROST_GC_STEP_TERMINATE,	/* tracing barrier greys */
 	FROST_GC_STEP_SWEEP,		/* finalize, then the grace period before reuse */
 };
+
+/*
+ * __frost_gc_is_old() - is non-static shared object @o in the old
+ * generation? Relaxed: the bits are the reclaimer's, written in a sweep;
+ * a marker of a later cycle sees them through the phase it loaded with
+ * acquire (pairs with the release store of gc_phase in run_cycle()), and a
+ * marker that races with the sweep that promotes @o gets the same outcome
+ * either way (@o is marked already).
+ */
+static inline bool __frost_gc_is_old(const struct frost_object *o)
+{
+	const struct frost_shared_page *pg = __frost_shared_page_of(o);
+	uint32_t slot = __frost_shared_slot(pg, o);
+
+	return __atomic_load_n(&pg->old[slot / 64], __ATOMIC_RELAXED) & (UINT64_C(1) << (slot % 64));
+}
+
+/* A marker of @phase does not mark @o: a young cycle stops at old objects. */
+static inline bool __frost_gc_stops_at(const struct frost_object *o, unsigned int phase)
+{
+	return (phase & FROST_GC_YOUNG) && !__frost_is_static(o) && __frost_gc_is_old(o);
+}
 
 bool __frost_gc_test_and_mark(struct frost_object *o, unsigned int colour);
 

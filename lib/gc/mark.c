@@ -30,6 +30,12 @@
  * object on the storing sandbox's grey buffer; its children are traced at
  * that sandbox's next handshake, which the termination loop waits for.
  *
+ * Generations. In a young cycle (FROST_GC_YOUNG in the phase) every
+ * marker stops at an old object: mark_object() and shade_in() neither mark
+ * nor trace it (__frost_gc_stops_at()). That is sound because no old object
+ * points to a young one (Documentation/design/reclaimer.rst, invariant I1),
+ * so every path from a root to a young object is young.
+ *
  * Why nothing else needs a barrier: shared objects never change after
  * frost_freeze() returns them, so no edge between shared objects is ever
  * created or deleted during a cycle; the only edges that change are those
@@ -102,6 +108,13 @@ void __frost_gc_born_marked(struct frost_object *o, unsigned int phase)
 		__frost_gc_test_and_mark(o, phase_colour(phase));
 }
 
+void __frost_gc_drop_new(struct frost_sandbox *sb, struct frost_object *o)
+{
+	if (__frost_gc_is_marked(o, 0) || __frost_gc_is_marked(o, 1))
+		return;		/* garbage for a sweep */
+	__frost_shared_unalloc(sb, o);
+}
+
 /* ------------------------------------------------------------------ */
 /* Grey stacks                                                         */
 
@@ -109,6 +122,7 @@ void __frost_gc_born_marked(struct frost_object *o, unsigned int phase)
 struct mark_ctx {
 	struct frost_heap_gc *heap;
 	unsigned int colour;
+	unsigned int phase;		/* the reading colour comes from */
 	struct __frost_stack *grey;	/* a sandbox's or the reclaimer's */
 	uint64_t marked;		/* objects this context marked */
 };
@@ -125,7 +139,7 @@ static inline void mark_object(struct mark_ctx *mc, struct frost_object *o)
 {
 	enum mark_result r;
 
-	if (!o)
+	if (!o || __frost_gc_stops_at(o, mc->phase))
 		return;
 	r = mark_bit(o, mc->colour);
 	if (r != MARK_NONE) {
@@ -178,9 +192,11 @@ static void mark_drain(struct mark_ctx *mc)
 static struct mark_ctx reclaimer_ctx(struct frost_heap *heap_, struct __frost_stack *gs)
 {
 	struct frost_heap_gc *heap = __frost_heap_gc(heap_);
+	unsigned int phase = __atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE);
 	struct mark_ctx mc = {
 		.heap = heap,
-		.colour = phase_colour(__atomic_load_n(&heap->gc_phase, __ATOMIC_ACQUIRE)),
+		.colour = phase_colour(phase),
+		.phase = phase,
 		.grey = gs,
 	};
 
@@ -215,7 +231,7 @@ static void shade_in(struct frost_sandbox_gc *sb, struct frost_object *o, unsign
 
 	enum mark_result r;
 
-	if (!(phase & FROST_GC_ACTIVE) || !frost_is_shared(o))
+	if (!(phase & FROST_GC_ACTIVE) || !frost_is_shared(o) || __frost_gc_stops_at(o, phase))
 		return;
 	r = mark_bit(o, phase_colour(phase));
 	if (r != MARK_NONE) {
@@ -281,6 +297,7 @@ void __frost_gc_sandbox_work(struct frost_sandbox *sb_)
 	struct mark_ctx mc = {
 		.heap = heap,
 		.colour = phase_colour(phase),
+		.phase = phase,
 		.grey = &sb->grey,
 	};
 	bool had_grey = !__frost_stack_empty(&sb->grey);

@@ -86,13 +86,28 @@
 #define FROST_GC_POLL_MIN_NS	20000
 #define FROST_GC_POLL_MAX_NS	1000000
 #define FROST_GC_IDLE_WAIT_MS	10
-#define FROST_GC_MAX_LARGE	65536
+/* The adaptive trigger: this fraction of the live estimate. */
+#define FROST_GC_TRIGGER_DIV	6
+/* A full cycle once the old generation grew by 1/this since the last one. */
+#define FROST_GC_FULL_GROWTH	3
+/* Young cycles pay if a cycle frees, of young objects, 1/this of what was
+ * frozen since the one before began. */
+#define FROST_GC_PRODUCTIVE	4
 
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -404,8 +419,21 @@ static void mark_root(struct frost_object *o, void *arg)
 struct retrace_ctx {
 	struct frost_heap *heap;
 	unsigned int colour;
+	bool young;		/* a young cycle: old objects are not traced */
 	uint64_t marked;
 };
+
+/* Bit @i of bitmap @map. */
+static inline bool bit_test(const uint64_t *map, uint32_t i)
+{
+	return __atomic_load_n(&map[i / 64], __ATOMIC_RELAXED) & (UINT64_C(1) << (i % 64));
+}
+
+/* A young cycle has nothing to do on slab or large mapping @pg: all old. */
+static inline bool page_all_old(const struct frost_shared_page *pg)
+{
+	return pg->old_count == pg->capacity;
+}
 
 /* Re-trace large object @pg if it is published and marked. */
 static void retrace_large(struct frost_shared_page *pg, void *arg)
@@ -416,6 +444,8 @@ static void retrace_large(struct frost_shared_page *pg, void *arg)
 
 	/* Acquire: pairs with the release store of the type word in
 	 * frost_freeze() and frost_str_intern(). */
+	if (rc->young && page_all_old(pg))
+		return;
 	if (__atomic_load_n(&o->type, __ATOMIC_ACQUIRE) != &__frost_freed_type &&
 	    __frost_gc_is_marked(o, rc->colour))
 		__frost_gc_trace_marked(rc->heap, &__frost_heap_gc(rc->heap)->gc->grey, o, &rc->marked);
@@ -428,9 +458,9 @@ static void retrace_large(struct frost_shared_page *pg, void *arg)
  * at most FROST_GC_MAX_LARGE entries, and a marked large object that is
  * not re-traced loses its children (t/t0800-fault.c found this).
  */
-static void retrace_all_marked(struct frost_heap *heap, unsigned int colour)
+static void retrace_all_marked(struct frost_heap *heap, unsigned int colour, bool young)
 {
-	struct retrace_ctx rc = { .heap = heap, .colour = colour };
+	struct retrace_ctx rc = { .heap = heap, .colour = colour, .young = young };
 	uint64_t marked;
 
 	do {
@@ -443,10 +473,14 @@ static void retrace_all_marked(struct frost_heap *heap, unsigned int colour)
 		for (; pg; pg = __frost_shared_slab_next(heap, pg)) {
 			char *base = (char *)pg + FROST_SHARED_HDR_SIZE;
 
+			if (young && page_all_old(pg))
+				continue;
 			for (uint32_t i = 0; i < pg->capacity; i++) {
 				struct frost_object *o = (struct frost_object *)(void *)
 					(base + (size_t)i * pg->obj_size);
 
+				if (young && bit_test(pg->old, i))
+					continue;
 				if (__atomic_load_n(&o->type, __ATOMIC_ACQUIRE) != &__frost_freed_type &&
 				    __frost_gc_is_marked(o, colour))
 					__frost_gc_trace_marked(heap, &__frost_heap_gc(heap)->gc->grey, o, &marked);
@@ -461,45 +495,148 @@ static void retrace_all_marked(struct frost_heap *heap, unsigned int colour)
 /* ------------------------------------------------------------------ */
 /* Sweep                                                               */
 
+/* What a sweep does and counts. */
+struct sweep_ctx {
+	unsigned int colour;
+	bool young;		/* a young cycle: old slots are neither visited nor freed */
+	bool sweep_old;		/* FROST_BREAK_SWEEP_OLD: ... but they are */
+	bool promote_alone;	/* FROST_BREAK_PROMOTE_ALONE */
+	bool garbage_full;	/* the garbage stack could not grow */
+	uint64_t alloc_walk;	/* bytes allocated when the page walk began */
+	uint64_t freed_bytes;	/* bytes of the garbage collected */
+	uint64_t young_freed;	/* of them, bytes of young objects */
+	struct frost_heap *heap;
+	uint64_t kept_bytes;	/* marked (or skipped old) bytes on the visited pages */
+	uint64_t promoted_bytes;
+	uint64_t old_freed_bytes;
+};
+
 static bool intern_is_marked(struct frost_object *o, void *arg)
 {
-	return __frost_gc_is_marked(o, *(unsigned int *)arg);
+	const struct sweep_ctx *sc = arg;
+
+	/* A young cycle keeps every old string (G5). */
+	if (sc->young && !sc->sweep_old && !__frost_is_static(o) && __frost_gc_is_old(o))
+		return true;
+	return __frost_gc_is_marked(o, sc->colour);
 }
 
-/* Collect allocated, unmarked objects of @pg into the garbage stack. */
-static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg, unsigned int colour,
-		       uint64_t *live_bytes)
+/*
+ * Sweep @pg (G5 of Documentation/design/reclaimer.rst): collect allocated,
+ * unmarked objects into the garbage stack (an old one loses its old bit),
+ * and age the young marked ones: an object marked by this cycle and the
+ * two before it is promoted. Every young slot is visited even when the
+ * garbage stack cannot grow (that garbage waits a cycle): the aged bits
+ * must describe the last two cycles exactly.
+ *
+ * The page is taken 64 slots at a time, from its bitmaps: a marked slot
+ * holds an object (or one being published, born marked: it is kept), so
+ * only an unmarked slot's type word is read, to tell garbage from a free
+ * slot. No slot is marked and free: a born-marked object that is never
+ * published stays allocated until a sweep frees it (__frost_gc_drop_new()).
+ */
+static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
+		       struct sweep_ctx *sc)
 {
 	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 	size_t size = pg->kind == FROST_PAGE_SHARED_LARGE ? pg->map_len - FROST_SHARED_HDR_SIZE
 							   : pg->obj_size;
 	char *base = (char *)pg + FROST_SHARED_HDR_SIZE;
+	bool skip_old = sc->young && !sc->sweep_old;
+	uint32_t old_count = pg->old_count;
 
-	for (uint32_t i = 0; i < pg->capacity; i++) {
-		struct frost_object *o = (struct frost_object *)(void *)(base + (size_t)i * size);
+	if (skip_old && page_all_old(pg))
+		return;
+	for (uint32_t first = 0; first < pg->capacity; first += 64) {
+		uint32_t w = first / 64, n = pg->capacity - first < 64 ? pg->capacity - first : 64;
+		uint64_t valid = n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1;
+		uint64_t old = __atomic_load_n(&pg->old[w], __ATOMIC_RELAXED), new_old = old;
+		uint64_t aged = pg->aged[w], mark, prev, todo;
 
-		/* Acquire: a published object's contents and born mark are
-		 * visible. Pairs with the release store of the type word in
-		 * frost_freeze() and frost_str_intern(). */
-		if (__atomic_load_n(&o->type, __ATOMIC_ACQUIRE) == &__frost_freed_type)
+		todo = skip_old ? valid & ~old : valid;
+		if (!todo)
 			continue;
-		if (__frost_gc_is_marked(o, colour)) {
-			*live_bytes += size;
-			continue;
+		/* Acquire: pairs with the release fetch_or in __frost_gc_test_and_mark(). */
+		mark = __atomic_load_n(&pg->mark[sc->colour][w], __ATOMIC_ACQUIRE);
+		prev = __atomic_load_n(&pg->mark[sc->colour ^ 1][w], __ATOMIC_ACQUIRE);
+		sc->kept_bytes += (uint64_t)__builtin_popcountll(todo & mark) * size;
+		/* Young and marked: promoted if aged, else aged by the previous mark. */
+		for (uint64_t m = todo & mark & ~old; m; m &= m - 1) {
+			uint64_t bit = m & -m;
+
+			if (!(aged & bit)) {
+				aged |= prev & bit;
+				continue;
+			}
+			if (unlikely(sc->promote_alone)) {
+				struct frost_object *o = (struct frost_object *)(void *)
+					(base + (size_t)(first + __builtin_ctzll(bit)) * size);
+
+				if (!__atomic_load_n(&o->type, __ATOMIC_ACQUIRE)->trace)
+					continue;
+			}
+			aged &= ~bit;
+			new_old |= bit;
+			sc->promoted_bytes += size;
 		}
-		if (__frost_stack_push_ptr(&gc->garbage, o))
-			return;		/* out of memory: the rest waits a cycle */
+		for (uint64_t m = todo & ~mark; m; m &= m - 1) {
+			uint64_t bit = m & -m;
+			struct frost_object *o = (struct frost_object *)(void *)
+				(base + (size_t)(first + __builtin_ctzll(bit)) * size);
+
+			/* Acquire: a published object's contents are visible.
+			 * Pairs with the release store of the type word in
+			 * __frost_seal_publish() and intern_build(). */
+			if (__atomic_load_n(&o->type, __ATOMIC_ACQUIRE) == &__frost_freed_type)
+				continue;
+			/*
+			 * Published since @mark was read, born marked: the
+			 * mark was set before the type word just read, so it
+			 * is visible now. Pairs with the release fetch_or in
+			 * __frost_gc_test_and_mark(), ordered before the type
+			 * store by __frost_seal_publish() and intern_build().
+			 */
+			if (__atomic_load_n(&pg->mark[sc->colour][w], __ATOMIC_ACQUIRE) & bit) {
+				sc->kept_bytes += size;
+				continue;
+			}
+			aged &= ~bit;
+			if (sc->garbage_full || __frost_stack_push_ptr(&gc->garbage, o)) {
+				sc->garbage_full = true;	/* out of memory: it waits a cycle */
+				continue;
+			}
+			if (old & bit) {
+				new_old &= ~bit;
+				sc->old_freed_bytes += size;
+			} else {
+				sc->young_freed += size;
+			}
+		}
+		pg->aged[w] = aged;
+		if (new_old != old) {
+			/* Relaxed: read by markers through the phase (__frost_gc_is_old()). */
+			__atomic_store_n(&pg->old[w], new_old, __ATOMIC_RELAXED);
+			old_count = old_count + (uint32_t)__builtin_popcountll(new_old & ~old) -
+				    (uint32_t)__builtin_popcountll(old & ~new_old);
+		}
 	}
+	pg->old_count = old_count;
 }
 
-static uint64_t sweep(struct frost_heap *heap, unsigned int colour, uint64_t cycle)
+/* Sweep one large mapping (under heap->shared_lock). */
+static void sweep_large(struct frost_shared_page *pg, void *arg)
+{
+	struct sweep_ctx *sc = arg;
+
+	sweep_page(sc->heap, pg, sc);
+}
+
+static uint64_t sweep(struct frost_heap *heap, struct sweep_ctx *sc, uint64_t cycle)
 {
 	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
-	struct frost_shared_page **large = __frost_should_fail() ? NULL
-		: malloc(sizeof(*large) * FROST_GC_MAX_LARGE);
 	struct frost_shared_page *pg;
 	struct frost_object **garbage;
-	uint64_t bytes = 0, live_bytes = 0;
+	uint64_t bytes = 0, objects;
 	size_t nr_large = 0, nr_garbage;
 	struct rcu_reader rr;
 
@@ -508,17 +645,23 @@ static uint64_t sweep(struct frost_heap *heap, unsigned int colour, uint64_t cyc
 	rcu_reader_begin(&rr);
 	urcu_qsbr_thread_online();
 	if (__frost_heap_gc(heap)->roots->sweep_weak)
-		__frost_heap_gc(heap)->roots->sweep_weak(heap, intern_is_marked, &colour);
+		__frost_heap_gc(heap)->roots->sweep_weak(heap, intern_is_marked, sc);
 	urcu_qsbr_thread_offline();
 	rcu_reader_end(&rr);
 
 	__frost_stack_clear(&gc->garbage);
-	pg = __frost_shared_snapshot_pages(heap, large, large ? FROST_GC_MAX_LARGE : 0, &nr_large);
+	__frost_shared_stats_alloc(heap, &objects, &sc->alloc_walk);
+	pg = __frost_shared_snapshot_pages(heap, NULL, 0, &nr_large);
 	for (; pg; pg = __frost_shared_slab_next(heap, pg))
-		sweep_page(heap, pg, colour, &live_bytes);
-	for (size_t i = 0; i < nr_large; i++)
-		sweep_page(heap, large[i], colour, &live_bytes);
-	free(large);
+		sweep_page(heap, pg, sc);
+	/*
+	 * Every large mapping, in place (not a capped snapshot): the aged
+	 * bits of an unvisited young object would go stale. A large object
+	 * being published meanwhile still reads "free" and is skipped; one
+	 * freed never-published takes the lock and waits.
+	 */
+	sc->heap = heap;
+	__frost_shared_for_each_large(heap, sweep_large, sc);
 
 	garbage = __frost_stack_array(&gc->garbage);
 	nr_garbage = __frost_stack_len(&gc->garbage);
@@ -535,28 +678,43 @@ static uint64_t sweep(struct frost_heap *heap, unsigned int colour, uint64_t cyc
 	__frost_shared_free_batch(heap, garbage, nr_garbage);
 	__atomic_fetch_add(&gc->freed_objects, nr_garbage, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&gc->freed_bytes, bytes, __ATOMIC_RELAXED);
-	__atomic_store_n(&gc->survivor_bytes, live_bytes, __ATOMIC_RELAXED);
+	sc->freed_bytes = bytes;
 	return nr_garbage;
 }
 
 /* ------------------------------------------------------------------ */
 /* A cycle                                                             */
 
+struct clear_ctx {
+	unsigned int colour;
+	bool young;		/* pages whose slots are all old keep their bits (G2) */
+};
+
 static void clear_large_colour(struct frost_shared_page *pg, void *arg)
 {
-	unsigned int colour = *(unsigned int *)arg;
+	const struct clear_ctx *cc = arg;
 
-	memset(pg->mark[colour], 0, sizeof(pg->mark[colour]));
+	if (!cc->young || !page_all_old(pg))
+		memset(pg->mark[cc->colour], 0, sizeof(pg->mark[cc->colour]));
 }
 
-static void clear_colour(struct frost_heap *heap, unsigned int colour)
+/*
+ * Clear @colour's bitmap before a cycle uses it: on every page for a full
+ * cycle; for a young one, on every page with a slot that is not old. A page
+ * whose slots are all old has no free slot and no young object, so nothing
+ * reads that bitmap there before a full cycle (which clears everything)
+ * frees one of its slots.
+ */
+static void clear_colour(struct frost_heap *heap, unsigned int colour, bool young)
 {
+	struct clear_ctx cc = { .colour = colour, .young = young };
 	struct frost_shared_page *pg;
 	size_t nr_large = 0;
 
 	pg = __frost_shared_snapshot_pages(heap, NULL, 0, &nr_large);
 	for (; pg; pg = __frost_shared_slab_next(heap, pg))
-		memset(pg->mark[colour], 0, sizeof(pg->mark[colour]));
+		if (!young || !page_all_old(pg))
+			memset(pg->mark[colour], 0, sizeof(pg->mark[colour]));
 	/*
 	 * Every large mapping, in place: a stale bit is not "at worst
 	 * floating garbage" but an object the markers take as already traced,
@@ -565,28 +723,89 @@ static void clear_colour(struct frost_heap *heap, unsigned int colour)
 	 * some (t/t0800-fault.c). Slabs created after the snapshot start
 	 * zeroed (fresh mmap).
 	 */
-	__frost_shared_for_each_large(heap, clear_large_colour, &colour);
+	__frost_shared_for_each_large(heap, clear_large_colour, &cc);
 }
 
-/* Run one full cycle; the caller holds gc->cycle_lock. Return: objects freed. */
-static uint64_t run_cycle(struct frost_heap *heap)
+/*
+ * After the sweep: the generation counters, the live estimate the next
+ * trigger is computed from, the statistics. @alloc_open: bytes allocated
+ * when the cycle opened. What was frozen between the open and the start
+ * of the sweep's page walk was born marked (or, before GP1, freed unless
+ * reached) and is in what the sweep kept: it is subtracted. What was
+ * frozen later is not in it (or only partly, on pages the walk had not
+ * reached yet).
+ */
+static void cycle_account(struct frost_heap *heap, const struct sweep_ctx *sc, bool young,
+			  uint64_t alloc_open, uint64_t cpu_ns)
+{
+	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
+	uint64_t old = __atomic_load_n(&gc->old_bytes, __ATOMIC_RELAXED);
+	uint64_t during, kept;
+
+	old = old - sc->old_freed_bytes + sc->promoted_bytes;
+	__atomic_store_n(&gc->old_bytes, old, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&gc->promoted_bytes, sc->promoted_bytes, __ATOMIC_RELAXED);
+	/* A young sweep skipped the old slots: they are kept too. */
+	kept = sc->kept_bytes + (young ? old - sc->promoted_bytes : 0);
+	__atomic_store_n(&gc->survivor_bytes, kept, __ATOMIC_RELAXED);
+	/* Everything frozen while the cycle ran was born marked: it is no
+	 * evidence of a live set, so it does not feed the trigger. */
+	during = sc->alloc_walk - alloc_open;
+	__atomic_store_n(&gc->live_bytes, kept > during ? kept - during : 0, __ATOMIC_RELAXED);
+	/*
+	 * Would young cycles pay? Yes if this cycle freed, of young objects,
+	 * at least 1/FROST_GC_PRODUCTIVE of what was frozen since the cycle
+	 * before began; a full cycle knows it too (the garbage it found that
+	 * was not old), so the adaptive trigger switches back to young cycles
+	 * without trying one. No when the garbage dies old (objects live
+	 * longer than promotion takes): then young cycles free nothing and let
+	 * the heap grow until the old generation forces a full one.
+	 */
+	if (sc->young_freed * FROST_GC_PRODUCTIVE < alloc_open - gc->open_alloc)
+		gc->full_mode = true;
+	else
+		gc->full_mode = false;
+	gc->open_alloc = alloc_open;
+	if (young) {
+		__atomic_fetch_add(&gc->young_cycles, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&gc->young_cpu_ns, cpu_ns, __ATOMIC_RELAXED);
+	} else {
+		__atomic_store_n(&gc->old_base, old, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&gc->full_cycles, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&gc->full_cpu_ns, cpu_ns, __ATOMIC_RELAXED);
+	}
+}
+
+/*
+ * Run one cycle, young or full (Documentation/design/reclaimer.rst, G1-G6);
+ * the caller holds gc->cycle_lock. Return: objects freed.
+ */
+static uint64_t run_cycle(struct frost_heap *heap, bool young)
 {
 	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
 	uint64_t cycle = __atomic_load_n(&gc->cycles, __ATOMIC_RELAXED) + 1;
 	unsigned int colour = (unsigned int)(cycle & 1);
-	uint64_t start = now_ns(), shaded, freed, alloc_objects, alloc_bytes;
+	uint64_t start = now_ns(), cpu = thread_cpu_ns(), shaded, freed, alloc_objects, alloc_bytes;
 	struct root_ctx rc = { .heap = heap };
+	struct sweep_ctx sc = {
+		.colour = colour,
+		.young = young,
+		.sweep_old = young && (gc->broken & FROST_BREAK_SWEEP_OLD),
+		.promote_alone = gc->broken & FROST_BREAK_PROMOTE_ALONE,
+	};
 	struct rcu_reader rr;
 
 	__frost_shared_stats_alloc(heap, &alloc_objects, &alloc_bytes);
 
 	/* 1. open */
-	clear_colour(heap, colour);
+	clear_colour(heap, colour, young);
 	__atomic_store_n(&__frost_heap_gc(heap)->gc_cycle_no, cycle, __ATOMIC_RELAXED);
 	/* Release: pairs with the acquire loads in the barriers, in
-	 * __frost_gc_born_marked() and in the handshake. */
-	__atomic_store_n(&__frost_heap_gc(heap)->gc_phase, FROST_GC_ACTIVE | (colour << FROST_GC_COLOUR_SHIFT),
-			 __ATOMIC_RELEASE);
+	 * __frost_gc_born_marked() and in the handshake; also publishes the
+	 * old bits the last sweep wrote to this cycle's markers. */
+	__atomic_store_n(&__frost_heap_gc(heap)->gc_phase,
+			 FROST_GC_ACTIVE | (colour << FROST_GC_COLOUR_SHIFT) |
+			 (young ? FROST_GC_YOUNG : 0), __ATOMIC_RELEASE);
 
 	/* 2. every sandbox sees the phase before any root is read */
 	__atomic_store_n(&gc->step, FROST_GC_STEP_GP1, __ATOMIC_RELAXED);
@@ -611,19 +830,20 @@ static uint64_t run_cycle(struct frost_heap *heap)
 			shaded = __atomic_load_n(&gc->shaded, __ATOMIC_RELAXED);
 			handshake(heap, cycle);
 			if (__atomic_load_n(&gc->overflow, __ATOMIC_RELAXED))
-				retrace_all_marked(heap, colour);
+				retrace_all_marked(heap, colour, young);
 		} while (__atomic_load_n(&gc->shaded, __ATOMIC_RELAXED) != shaded);
 	}
 
 	/* 5. sweep */
 	__atomic_store_n(&gc->step, FROST_GC_STEP_SWEEP, __ATOMIC_RELAXED);
-	freed = sweep(heap, colour, cycle);
+	freed = sweep(heap, &sc, cycle);
 
 	/* 6. close */
 	__atomic_store_n(&__frost_heap_gc(heap)->gc_phase, FROST_GC_IDLE, __ATOMIC_RELEASE);
 	__atomic_store_n(&gc->step, FROST_GC_STEP_IDLE, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc->trigger_bytes, alloc_bytes, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc->last_freed_objects, freed, __ATOMIC_RELAXED);
+	cycle_account(heap, &sc, young, alloc_bytes, thread_cpu_ns() - cpu);
 	__atomic_fetch_add(&gc->cycles, 1, __ATOMIC_RELEASE);
 	stat_max(&gc->max_cycle_ns, now_ns() - start);
 	pthread_mutex_lock(&gc->wait_lock);
@@ -632,8 +852,8 @@ static uint64_t run_cycle(struct frost_heap *heap)
 	return freed;
 }
 
-/* frost_reclaim() on a heap known to be live. */
-static long reclaim_now(struct frost_heap *heap)
+/* frost_reclaim() (full) or frost_reclaim_young() on a heap known to be live. */
+static long reclaim_now(struct frost_heap *heap, bool young)
 {
 	struct frost_sandbox *sb = frost_sandbox_current();
 	uint64_t freed;
@@ -643,7 +863,7 @@ static long reclaim_now(struct frost_heap *heap)
 	 * state, and the reclaimer scans its roots like any offline one. */
 	off = __frost_blocking_begin(sb);
 	pthread_mutex_lock(&__frost_heap_gc(heap)->gc->cycle_lock);
-	freed = run_cycle(heap);
+	freed = run_cycle(heap, young);
 	pthread_mutex_unlock(&__frost_heap_gc(heap)->gc->cycle_lock);
 	__frost_blocking_end(sb, off);
 	return (long)freed;
@@ -654,13 +874,21 @@ long frost_reclaim(struct frost_heap *heap)
 	/* The registry, not __frost_heap_gc(heap)->magic: @heap may be freed memory. */
 	if (!__frost_heap_live(heap))
 		return -EINVAL;
-	return reclaim_now(heap);
+	return reclaim_now(heap, false);
+}
+
+long frost_reclaim_young(struct frost_heap *heap)
+{
+	if (!__frost_heap_live(heap))
+		return -EINVAL;
+	return reclaim_now(heap, true);
 }
 
 void __frost_gc_over_limit(struct frost_sandbox *sb)
 {
 	/* An attached sandbox's heap is live: no registry lookup. */
-	(void)reclaim_now(__frost_sb_gc(sb)->heap);
+	/* Full: whatever is unreachable, old or young, goes. */
+	(void)reclaim_now(__frost_sb_gc(sb)->heap, false);
 }
 
 
@@ -673,10 +901,35 @@ uint64_t __frost_gc_trigger(struct frost_heap *heap)
 
 	if (__frost_heap_gc(heap)->cfg.cycle_trigger)
 		return __frost_heap_gc(heap)->cfg.cycle_trigger;
-	/* Half the live set: with pacing at 1.5 triggers, the heap stays
-	 * under 2x the live set once that exceeds the floor. */
-	kept = __atomic_load_n(&__frost_heap_gc(heap)->gc->survivor_bytes, __ATOMIC_RELAXED) / 2;
+	/* A share of the live estimate (not of what the last cycle kept:
+	 * that includes what was born during it): with pacing at 1.5
+	 * triggers, the young garbage stays under that share of the live set. */
+	kept = __atomic_load_n(&__frost_heap_gc(heap)->gc->live_bytes, __ATOMIC_RELAXED) /
+	       FROST_GC_TRIGGER_DIV;
 	return kept > FROST_MIN_CYCLE_TRIGGER ? kept : FROST_MIN_CYCLE_TRIGGER;
+}
+
+/*
+ * G1: the background reclaimer's next cycle is full once the old generation
+ * has grown by 1/FROST_GC_FULL_GROWTH of what the last full cycle left old,
+ * and by at least a trigger, or (adaptive trigger only) while young cycles
+ * would not pay (cycle_account()); young otherwise. Context: under
+ * gc->cycle_lock.
+ */
+static bool want_full(struct frost_heap *heap)
+{
+	struct frost_gc *gc = __frost_heap_gc(heap)->gc;
+	uint64_t old = __atomic_load_n(&gc->old_bytes, __ATOMIC_RELAXED);
+	uint64_t base = __atomic_load_n(&gc->old_base, __ATOMIC_RELAXED);
+	uint64_t grow = base / FROST_GC_FULL_GROWTH, trigger = __frost_gc_trigger(heap);
+
+	if (__frost_heap_gc(heap)->cfg.flags & FROST_HEAP_FULL_CYCLES)
+		return true;
+	if (!__frost_heap_gc(heap)->cfg.cycle_trigger && gc->full_mode)
+		return true;
+	if (grow < trigger)
+		grow = trigger;
+	return old >= base + grow;
 }
 
 /* Bytes allocated since the last cycle began. */
@@ -721,15 +974,6 @@ void __frost_gc_pace(struct frost_sandbox *sb)
 		pthread_cond_wait(&gc->cycle_done, &gc->wait_lock);
 	pthread_mutex_unlock(&gc->wait_lock);
 	__frost_blocking_end(sb, off);
-}
-
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* A paced allocator waits for a cycle not done yet. Context: gc->wait_lock. */
@@ -829,7 +1073,7 @@ static void *reclaimer_thread(void *arg)
 			uint64_t cpu = thread_cpu_ns();
 
 			pthread_mutex_lock(&gc->cycle_lock);
-			run_cycle(heap);
+			run_cycle(heap, !want_full(heap));
 			pthread_mutex_unlock(&gc->cycle_lock);
 			duty_sleep(heap, thread_cpu_ns() - cpu);
 		}
@@ -1040,6 +1284,24 @@ void __frost_gc_stats(struct frost_heap *heap, struct frost_heap_stats *st)
 	st->max_cycle_ns = __atomic_load_n(&gc->max_cycle_ns, __ATOMIC_RELAXED);
 	st->max_handshake_ns = __atomic_load_n(&gc->max_handshake_ns, __ATOMIC_RELAXED);
 	st->survivor_bytes = __atomic_load_n(&gc->survivor_bytes, __ATOMIC_RELAXED);
+}
+
+int frost_heap_cycle_stats(struct frost_heap *heap, struct frost_cycle_stats *st)
+{
+	struct frost_gc *gc;
+
+	if (!st || !__frost_heap_live(heap))
+		return -EINVAL;
+	gc = __frost_heap_gc(heap)->gc;
+	st->young_cycles = __atomic_load_n(&gc->young_cycles, __ATOMIC_RELAXED);
+	st->full_cycles = __atomic_load_n(&gc->full_cycles, __ATOMIC_RELAXED);
+	st->young_cpu_ns = __atomic_load_n(&gc->young_cpu_ns, __ATOMIC_RELAXED);
+	st->full_cpu_ns = __atomic_load_n(&gc->full_cpu_ns, __ATOMIC_RELAXED);
+	st->old_bytes = __atomic_load_n(&gc->old_bytes, __ATOMIC_RELAXED);
+	st->promoted_bytes = __atomic_load_n(&gc->promoted_bytes, __ATOMIC_RELAXED);
+	st->live_bytes = __atomic_load_n(&gc->live_bytes, __ATOMIC_RELAXED);
+	st->trigger_bytes = __frost_gc_trigger(heap);
+	return 0;
 }
 
 int frost_debug_break_reclaimer(struct frost_heap *heap, unsigned int flags)

@@ -60,7 +60,7 @@ static int heap_unregister(struct frost_heap *heap)
 /* Unknown flags, knobs out of range and non-zero reserved words: EINVAL. */
 static bool config_valid(const struct frost_heap_config *cfg)
 {
-	if (cfg->flags & ~FROST_HEAP_MANUAL)
+	if (cfg->flags & ~(FROST_HEAP_MANUAL | FROST_HEAP_FULL_CYCLES))
 		return false;
 	if (cfg->reclaimer_duty > FROST_RECLAIMER_DUTY_MAX ||
 	    cfg->reclaimer_nice > FROST_RECLAIMER_NICE_MAX)

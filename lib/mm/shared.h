@@ -75,6 +75,15 @@ struct frost_heap;
  * @mark: two mark bitmaps (the reclaimer alternates colours between
  *	cycles), one bit per slot; written with atomic ORs by markers, never
  *	in the objects' own cache lines.
+ * @old: the old generation, one bit per slot: set when the reclaimer
+ *	promotes the slot's object, cleared when it frees it (only the
+ *	reclaimer writes it; markers read it to stop at old objects in a
+ *	young cycle: lib/gc/reclaim.c).
+ * @aged: one bit per young slot, the reclaimer's alone: its object was
+ *	marked by the last two cycles (the next mark promotes it).
+ * @old_count: set bits in @old (the reclaimer's alone): a slab whose
+ *	slots are all old has no free slot and no young object, and young
+ *	cycles skip it.
  */
 struct frost_shared_page {
 	uint32_t magic;
@@ -87,6 +96,9 @@ struct frost_shared_page {
 	size_t map_len;
 	struct cds_list_head node;
 	uint64_t mark[2][FROST_MARK_WORDS] __attribute__((aligned(64)));
+	uint64_t old[FROST_MARK_WORDS] __attribute__((aligned(64)));
+	uint64_t aged[FROST_MARK_WORDS];
+	uint32_t old_count;
 };
 
 FROST_PAGE_HEADER_CHECK(struct frost_shared_page);

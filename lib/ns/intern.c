@@ -14,8 +14,9 @@
  * the shared str directly in a shared slot (no private copy first): fields,
  * NUL, the immortal count, and the type last with a release store. The
  * node is then offered with cds_lfht_add_unique(); the loser of a race gives
- * its never-published slot back with __frost_shared_unalloc() and returns
- * the winner, so every caller gets the same pointer. A node's @str never
+ * its slot, seen by nobody else, back with __frost_gc_drop_new() (at once,
+ * or through a sweep if it was born marked) and returns the winner, so
+ * every caller gets the same pointer. A node's @str never
  * changes while the node is in the table.
  *
  * Interned strings are weak: the reclaimer's sweep condemns the entries
@@ -235,7 +236,7 @@ static struct frost_object *intern_get(struct frost_sandbox *sb, struct frost_he
 			return NULL;
 		n = __frost_should_fail() ? NULL : malloc(sizeof(*n));
 		if (unlikely(!n)) {
-			__frost_shared_unalloc(sb, o);
+			__frost_gc_drop_new(sb, o);
 			return frost_err_null(ENOMEM);
 		}
 		cds_lfht_node_init(&n->lnode);
@@ -249,8 +250,9 @@ static struct frost_object *intern_get(struct frost_sandbox *sb, struct frost_he
 		if (ln == &n->lnode)
 			return o;	/* born marked if a cycle is open */
 		/* Lost the race: nobody saw our str; the winner's is the one,
-		 * unless the reclaimer condemns it first: then start over. */
-		__frost_shared_unalloc(sb, o);
+		 * unless the reclaimer condemns it first: then start over.
+		 * Born marked, ours waits for a sweep (__frost_gc_drop_new()). */
+		__frost_gc_drop_new(sb, o);
 		free(n);
 		n = __frost_container_of(ln, struct intern_node, lnode);
 		if (intern_claim(sb, n))

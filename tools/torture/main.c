@@ -65,6 +65,7 @@ static void usage(FILE *f)
 		"  --keepers N          sandboxes that keep objects in private lists (default 1)\n"
 		"  --senders N          channel senders (default 1)\n"
 		"  --receivers N        channel receivers, blocking offline (default 1)\n"
+		"  --agers N            sandboxes that stress the generations (default 1)\n"
 		"  --slots N            published slots \"slot-0\".. plus one contended (default 16)\n"
 		"  --duration SEC       run time (default 10)\n"
 		"  --cycle-trigger B    bytes frozen that start a cycle; K/M/G suffixes; 0: library\n"
@@ -78,7 +79,9 @@ static void usage(FILE *f)
 		"  --stats-interval SEC stats line period, 0 for none (default 3)\n"
 		"  --quiet              only the start line, errors and the final report\n"
 		"  --break FLAGS        frost_debug_break_reclaimer() flags (self-test): 0x1 skip\n"
-		"                       GP1, 0x2 skip termination, 0x4 skip the free grace period\n"
+		"                       GP1, 0x2 skip termination, 0x4 skip the free grace period,\n"
+		"                       0x8 young cycles free old objects, 0x10 promote objects\n"
+		"                       without their children\n"
 		"  --help               this text\n"
 		"Exit status: 0 SUCCESS, 1 FAILURE, 2 usage error.\n", STALL_WARN_MS_TEST);
 }
@@ -165,6 +168,7 @@ static void totals(const struct torture *t, struct torture_stats *sum)
 		ADD(reads); ADD(rechecks); ADD(misses); ADD(bound); ADD(updates); ADD(hot_updates);
 		ADD(cas_fail); ADD(chunks); ADD(pins); ADD(kept); ADD(keep_pub); ADD(sent);
 		ADD(received); ADD(offline); ADD(stalls); ADD(reclaims); ADD(enomem);
+		ADD(aged); ADD(young_garbage); ADD(old_via_young);
 		for (int k = 0; k < TE_NR; k++)
 			ADD(err[k]);
 		for (int k = 0; k < AGE_NR; k++)
@@ -185,10 +189,11 @@ static uint64_t nr_errors(const struct torture_stats *s)
 static void build_params(const struct torture_params *p)
 {
 	snprintf(params_line, sizeof(params_line),
-		 "readers=%u writers=%u pinners=%u keepers=%u senders=%u receivers=%u slots=%u "
+		 "readers=%u writers=%u pinners=%u keepers=%u senders=%u receivers=%u agers=%u slots=%u "
 		 "duration=%u cycle_trigger=%" PRIu64 " stall=%d reclaim_loop=%d fault_every=%u "
 		 "break=0x%x seed=%" PRIu64 " stats_interval=%u quiet=%d",
-		 p->readers, p->writers, p->pinners, p->keepers, p->senders, p->receivers, p->slots,
+		 p->readers, p->writers, p->pinners, p->keepers, p->senders, p->receivers, p->agers,
+		 p->slots,
 		 p->duration, p->cycle_trigger, p->stall, p->reclaim_loop, p->fault_every,
 		 p->break_flags, p->seed, p->stats_interval, p->quiet);
 }
@@ -253,6 +258,7 @@ static bool start_workers(struct torture *t)
 		[ROLE_PINNER] = p->pinners, [ROLE_KEEPER] = p->keepers,
 		[ROLE_SENDER] = p->senders, [ROLE_RECEIVER] = p->receivers,
 		[ROLE_STALLER] = p->stall, [ROLE_RECLAIMER] = p->reclaim_loop,
+		[ROLE_AGER] = p->agers,
 		[ROLE_MAIN] = 1,
 	};
 	unsigned int n = 0;
@@ -361,6 +367,15 @@ static void final_checks(struct torture *t)
 		if (ret && ret != -ENOENT)
 			torture_error(w, TE_API, "final: unpublish %s: %s", name, strerror(-ret));
 	}
+	/* The agers' anchors and wrappers (roles.c): whichever are bound. */
+	for (unsigned int i = 0; i < t->p.agers; i++) {
+		for (unsigned int k = 0; k < 2 * TORTURE_AGE_ANCHORS; k++) {
+			snprintf(name, sizeof(name), "age-%u-%s-%u", i, k % 2 ? "young" : "old", k / 2);
+			ret = frost_unpublish(sb, name);
+			if (ret && ret != -ENOENT)
+				torture_error(w, TE_API, "final: unpublish %s: %s", name, strerror(-ret));
+		}
+	}
 	/* Messages nobody received (no receivers): verify and drop them. */
 	while ((ret = frost_channel_recv(sb, t->chan, &msg, 0)) == 0) {
 		struct slot_info info;
@@ -383,6 +398,8 @@ static void leak_check(struct torture *t, struct frost_heap_stats *hs)
 {
 	struct torture_worker *w = main_worker(t);
 
+	/* The run's own cycles, before the final (full) ones. */
+	frost_heap_cycle_stats(t->heap, &t->cycles);
 	frost_debug_break_reclaimer(t->heap, 0);
 	for (int i = 0; i < 2; i++) {
 		long ret = frost_reclaim(t->heap);
@@ -420,6 +437,10 @@ static bool coverage(const struct torture *t, const struct torture_stats *s,
 	NEED(!p->senders || !p->receivers || s->received > 0, "no message was received");
 	NEED(!p->stall || s->stalls > 0, "the staller never stalled");
 	NEED(!p->reclaim_loop || s->reclaims > 0, "the reclaim loop never ran");
+	NEED(t->cycles.young_cycles > 0, "no young cycle completed");
+	NEED(!p->agers || s->aged > 0, "agers made no anchor");
+	NEED(!p->agers || s->young_garbage > 0, "agers made no young garbage over an anchor");
+	NEED(!p->agers || s->old_via_young > 0, "agers never left an anchor to a young root");
 #undef NEED
 	return ok;
 }
@@ -427,6 +448,8 @@ static bool coverage(const struct torture *t, const struct torture_stats *s,
 static void report(struct torture *t, const struct torture_stats *s,
 		   const struct frost_heap_stats *hs, bool ok)
 {
+	const struct frost_cycle_stats *cs = &t->cycles;
+
 	printf(PROG ": age histogram (cycles completed since the generation read was replaced,"
 	       " at the end of the reader's interval): current=%" PRIu64 " 0=%" PRIu64 " 1=%" PRIu64
 	       " 2=%" PRIu64 " 3+=%" PRIu64 " unknown=%" PRIu64 "\n",
@@ -448,13 +471,17 @@ static void report(struct torture *t, const struct torture_stats *s,
 	       " max_cycle_us=%" PRIu64 " max_handshake_us=%" PRIu64 " left_objects=%" PRIu64 "\n",
 	       hs->cycles, hs->freed_objects, hs->freed_bytes, hs->max_cycle_ns / 1000,
 	       hs->max_handshake_ns / 1000, hs->shared_objects);
+	printf(PROG ": generations young_cycles=%" PRIu64 " full_cycles=%" PRIu64
+	       " promoted_bytes=%" PRIu64 " aged=%" PRIu64 " young_garbage=%" PRIu64
+	       " old_via_young=%" PRIu64 "\n", cs->young_cycles, cs->full_cycles,
+	       cs->promoted_bytes, s->aged, s->young_garbage, s->old_via_young);
 	printf("End of test: %s %s\n", ok ? "SUCCESS" : "FAILURE", params_line);
 	fflush(stdout);
 }
 
 int main(int argc, char **argv)
 {
-	enum { O_READERS = 256, O_WRITERS, O_PINNERS, O_KEEPERS, O_SENDERS, O_RECEIVERS, O_SLOTS,
+	enum { O_READERS = 256, O_WRITERS, O_PINNERS, O_KEEPERS, O_SENDERS, O_RECEIVERS, O_AGERS, O_SLOTS,
 	       O_DURATION, O_TRIGGER, O_STALL, O_RLOOP, O_FAULT, O_SEED, O_STATS, O_QUIET, O_BREAK,
 	       O_HELP };
 	static const struct option opts[] = {
@@ -464,6 +491,7 @@ int main(int argc, char **argv)
 		{ "keepers", required_argument, NULL, O_KEEPERS },
 		{ "senders", required_argument, NULL, O_SENDERS },
 		{ "receivers", required_argument, NULL, O_RECEIVERS },
+		{ "agers", required_argument, NULL, O_AGERS },
 		{ "slots", required_argument, NULL, O_SLOTS },
 		{ "duration", required_argument, NULL, O_DURATION },
 		{ "cycle-trigger", required_argument, NULL, O_TRIGGER },
@@ -489,6 +517,7 @@ int main(int argc, char **argv)
 
 	*p = (struct torture_params){
 		.readers = 2, .writers = 2, .pinners = 1, .keepers = 1, .senders = 1, .receivers = 1,
+		.agers = 1,
 		.slots = 16, .duration = 10, .stats_interval = 3, .cycle_trigger = 256 * 1024,
 		.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32),
 	};
@@ -501,6 +530,7 @@ int main(int argc, char **argv)
 		case O_KEEPERS: p->keepers = (unsigned int)parse_num("--keepers", optarg, 1024, false); break;
 		case O_SENDERS: p->senders = (unsigned int)parse_num("--senders", optarg, 1024, false); break;
 		case O_RECEIVERS: p->receivers = (unsigned int)parse_num("--receivers", optarg, 1024, false); break;
+		case O_AGERS: p->agers = (unsigned int)parse_num("--agers", optarg, 1024, false); break;
 		case O_SLOTS: p->slots = (unsigned int)parse_num("--slots", optarg, 4096, false); break;
 		case O_DURATION: p->duration = (unsigned int)parse_num("--duration", optarg, 86400 * 7, false); break;
 		case O_TRIGGER: p->cycle_trigger = parse_num("--cycle-trigger", optarg, UINT64_C(1) << 40, true); break;
@@ -525,7 +555,7 @@ int main(int argc, char **argv)
 	if (!p->duration)
 		die_usage("%s", "--duration must be at least 1");
 	if (p->break_flags & ~FROST_BREAK_ALL)
-		die_usage("%s", "--break: unknown flags (known: 0x1 0x2 0x4)");
+		die_usage("%s", "--break: unknown flags (known: 0x1 0x2 0x4 0x8 0x10)");
 	if (p->fault_every && frost_debug_fail_every(0) == -ENOSYS) {
 		fprintf(stderr, PROG ": fault injection not built in (CONFIG_FROST_FAULT_INJECTION)\n");
 		return 2;

@@ -539,6 +539,14 @@ static enum torture_err check_chunk(const struct frost_object *o, uint64_t want_
 	return TE_OK;
 }
 
+enum torture_err torture_verify_chunk(const struct frost_object *o, uint64_t want_id,
+				      char *why, size_t len)
+{
+	uint64_t id;
+
+	return check_chunk(o, want_id, "chunk", &id, why, len);
+}
+
 static enum torture_err check_node(const struct frost_object *o, unsigned int slot, uint64_t gen,
 				   uint64_t *child_id, char *why, size_t len)
 {

@@ -101,6 +101,7 @@ const char *const torture_role_names[ROLE_NR] = {
 	[ROLE_RECEIVER] = "receiver",
 	[ROLE_STALLER] = "staller",
 	[ROLE_RECLAIMER] = "reclaim-loop",
+	[ROLE_AGER] = "ager",
 	[ROLE_MAIN] = "main",
 };
 
@@ -897,6 +898,209 @@ void *torture_reclaimer_main(void *arg)
 	return NULL;
 }
 
+/* ------------------------------------------------------------------ */
+/* Ager: generational stress                                           */
+
+/*
+ * The ager keeps AGE_ANCHORS chunks ("anchors") alive for many cycles, so
+ * that the reclaimer promotes them, and works the generational invariants
+ * (Documentation/design/reclaimer.rst, "Generations") around them:
+ *
+ *  - young garbage pointing to old: every iteration freezes a tuple of an
+ *    anchor and a fresh int and drops it; young cycles free the tuple and
+ *    must keep the anchor;
+ *  - old reachable only through young roots: now and then an anchor is
+ *    wrapped in a new (young) tuple published as "age-I-young-K" and its
+ *    own name "age-I-old-K" is unbound, so only the young wrapper reaches
+ *    the old anchor, and young cycles must trace through it; later either
+ *    the anchor is bound again from the wrapper, or the wrapper is dropped
+ *    too (the anchor is then old garbage reachable from young garbage,
+ *    which floats until a full cycle) and a fresh anchor takes its place:
+ *    promotion during churn.
+ *
+ * Every bound anchor and wrapper is verified every few iterations, and the
+ * anchor of a wrapper through it.
+ */
+#define AGE_ANCHORS	TORTURE_AGE_ANCHORS
+#define AGE_WRAP_EVERY	32
+#define AGE_HOLD	256	/* iterations an anchor stays reachable through its wrapper */
+#define AGE_SEQ_BASE	(UINT64_C(1) << 37)
+
+struct anchor {
+	uint64_t id;		/* chunk id; 0: none */
+	uint64_t wrapped_at;	/* iteration it was wrapped; 0: bound under its own name */
+	uint64_t seq;		/* the wrapper's sequence number */
+};
+
+static void anchor_names(struct torture_worker *w, unsigned int k, char *old, char *young,
+			 size_t len)
+{
+	snprintf(old, len, "age-%u-old-%u", w->idx, k);
+	snprintf(young, len, "age-%u-young-%u", w->idx, k);
+}
+
+static bool ager_verify(struct torture_worker *w, struct frost_object *o, uint64_t id,
+			const char *what)
+{
+	char why[256];
+	enum torture_err e;
+
+	ST_INC(&w->st, rechecks);
+	e = torture_verify_chunk(o, id, why, sizeof(why));
+	if (e)
+		torture_error(w, e, "ager %s anchor %" PRIu64 ": %s", what, id, why);
+	return !e;
+}
+
+/* The anchor under wrapper @wrap, checked with the wrapper's int. */
+static struct frost_object *unwrap(struct torture_worker *w, struct frost_object *wrap,
+				   const struct anchor *a)
+{
+	int64_t v = 0;
+
+	if (!wrap || strcmp(frost_type_name(wrap), "tuple") || frost_tuple_len(wrap) != 2 ||
+	    frost_int_get(frost_tuple_get(wrap, 1), &v) ||
+	    (uint64_t)v != AGE_SEQ_BASE + a->seq) {
+		torture_error(w, wrap && !strcmp(frost_type_name(wrap), "<freed>") ? TE_FREED : TE_SHAPE,
+			      "ager wrapper %" PRIu64 " of anchor %" PRIu64 " is broken", a->seq, a->id);
+		return NULL;
+	}
+	return frost_tuple_get(wrap, 0);
+}
+
+/* A frozen tuple (@anchor, int @v); NULL on failure (counted). */
+static struct frost_object *pair_over(struct torture_worker *w, struct frost_sandbox *sb,
+				      struct frost_object *anchor, uint64_t v)
+{
+	struct frost_object *items[2] = { anchor, frost_int_new(sb, (int64_t)v) }, *p, *f = NULL;
+
+	if (!items[1]) {
+		count_failure(w, errno, "ager int");
+		return NULL;
+	}
+	p = frost_tuple_new(sb, 2, items);
+	frost_decref(items[1]);
+	if (p) {
+		f = frost_freeze(sb, p);
+		frost_decref(p);
+	}
+	if (!f)
+		count_failure(w, errno, "ager tuple");
+	return f;
+}
+
+static void ager_step(struct torture_worker *w, struct frost_sandbox *sb, struct anchor *a,
+		      unsigned int k, uint64_t iter)
+{
+	struct torture *t = w->t;
+	char oname[40], yname[40];
+	struct frost_object *o, *wrap, *g;
+	int ret;
+
+	anchor_names(w, k, oname, yname, sizeof(oname));
+	if (!a->id) {
+		/* A fresh anchor: young now, old after a few cycles. */
+		uint64_t id = __atomic_add_fetch(&t->next_chunk_id, 1, __ATOMIC_RELAXED);
+
+		o = torture_chunk_new(sb, id);
+		if (!o) {
+			count_failure(w, errno, "ager anchor");
+			return;
+		}
+		ret = frost_publish(sb, oname, o);
+		if (ret) {
+			count_failure(w, -ret, "publishing an ager anchor");
+			return;
+		}
+		a->id = id;
+		a->wrapped_at = 0;
+		ST_INC(&w->st, aged);
+		return;
+	}
+	if (!a->wrapped_at) {
+		o = frost_lookup(sb, oname);
+		if (!o) {
+			torture_error(w, TE_NS, "ager %s is gone", oname);
+			return;
+		}
+		if (!ager_verify(w, o, a->id, "bound"))
+			return;
+		ST_INC(&w->st, reads);
+		/* Young garbage over the old anchor. */
+		g = pair_over(w, sb, o, AGE_SEQ_BASE + iter);
+		if (g)
+			ST_INC(&w->st, young_garbage);
+		if (iter % AGE_WRAP_EVERY != k)
+			return;
+		/* Only a young root reaches the anchor from now on. */
+		wrap = pair_over(w, sb, o, AGE_SEQ_BASE + a->seq + 1);
+		if (!wrap)
+			return;
+		ret = frost_publish(sb, yname, wrap);
+		if (ret) {
+			count_failure(w, -ret, "publishing an ager wrapper");
+			return;
+		}
+		a->seq++;
+		ret = frost_unpublish(sb, oname);
+		if (ret) {
+			torture_error(w, TE_API, "ager unpublish %s: %s", oname, strerror(-ret));
+			return;
+		}
+		a->wrapped_at = iter;
+		ST_INC(&w->st, old_via_young);
+		return;
+	}
+	wrap = frost_lookup(sb, yname);
+	if (!wrap) {
+		torture_error(w, TE_NS, "ager %s is gone", yname);
+		return;
+	}
+	o = unwrap(w, wrap, a);
+	if (!o || !ager_verify(w, o, a->id, "wrapped"))
+		return;
+	ST_INC(&w->st, reads);
+	if (iter - a->wrapped_at < AGE_HOLD)
+		return;
+	if (torture_rand(w) % 2) {
+		/* Bound again under its own name, the wrapper dropped. */
+		ret = frost_publish(sb, oname, o);
+		if (ret) {
+			count_failure(w, -ret, "re-publishing an ager anchor");
+			return;
+		}
+		a->wrapped_at = 0;
+	} else {
+		/* Wrapper and anchor both garbage: the anchor floats until a
+		 * full cycle; a fresh one replaces it. */
+		a->id = 0;
+	}
+	ret = frost_unpublish(sb, yname);
+	if (ret)
+		torture_error(w, TE_API, "ager unpublish %s: %s", yname, strerror(-ret));
+}
+
+static int ager_main(struct frost_sandbox *sb, struct torture_worker *w)
+{
+	struct torture *t = w->t;
+	struct anchor a[AGE_ANCHORS] = { { 0 } };
+	uint64_t iter = 0;
+
+	while (!torture_stopping(t)) {
+		frost_quiescent(sb);
+		iter++;
+		for (unsigned int k = 0; k < AGE_ANCHORS && !torture_stopping(t); k++)
+			ager_step(w, sb, &a[k], k, iter);
+		if (iter % 8 == 0) {
+			frost_sandbox_offline(sb);
+			sleep_us(100);
+			frost_sandbox_online(sb);
+			ST_INC(&w->st, offline);
+		}
+	}
+	return 0;
+}
+
 int torture_role_main(struct frost_sandbox *sb, void *arg)
 {
 	struct torture_worker *w = arg;
@@ -916,6 +1120,8 @@ int torture_role_main(struct frost_sandbox *sb, void *arg)
 		return receiver_main(sb, w);
 	case ROLE_STALLER:
 		return staller_main(sb, w);
+	case ROLE_AGER:
+		return ager_main(sb, w);
 	default:
 		return -EINVAL;
 	}

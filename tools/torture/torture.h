@@ -74,6 +74,9 @@ struct torture_stats {
 	uint64_t stalls;	/* deliberate stalls (--stall) */
 	uint64_t reclaims;	/* frost_reclaim() calls (--reclaim-loop) */
 	uint64_t enomem;	/* operations that failed with ENOMEM (faults) */
+	uint64_t aged;		/* ager: anchors made to grow old */
+	uint64_t young_garbage;	/* ager: young tuples over old anchors dropped */
+	uint64_t old_via_young;	/* ager: anchors left reachable through a young root only */
 	uint64_t err[TE_NR];
 	uint64_t age[AGE_NR];
 };
@@ -82,6 +85,9 @@ struct torture_stats {
 	__atomic_store_n(&(st)->field, (st)->field + (n), __ATOMIC_RELAXED)
 #define ST_INC(st, field) ST_ADD(st, field, 1)
 #define ST_GET(p) __atomic_load_n(&(p), __ATOMIC_RELAXED)
+
+/* Anchors per ager (roles.c): names age-I-old-K and age-I-young-K. */
+#define TORTURE_AGE_ANCHORS	8
 
 /* Per-slot generation records. */
 #define TORTURE_RING	4096u			/* replacement records kept */
@@ -104,6 +110,7 @@ enum torture_role {
 	ROLE_RECEIVER,
 	ROLE_STALLER,
 	ROLE_RECLAIMER,
+	ROLE_AGER,
 	ROLE_MAIN,	/* the main thread's final checks */
 	ROLE_NR
 };
@@ -123,7 +130,7 @@ struct torture_worker {
 };
 
 struct torture_params {
-	unsigned int readers, writers, pinners, keepers, senders, receivers;
+	unsigned int readers, writers, pinners, keepers, senders, receivers, agers;
 	unsigned int slots;
 	unsigned int duration;		/* seconds */
 	unsigned int stats_interval;	/* seconds; 0: none */
@@ -147,6 +154,7 @@ struct torture {
 	uint64_t next_chunk_id;		/* atomic */
 	uint64_t errors_printed;	/* atomic */
 	unsigned int last_slot;		/* atomic: the slot published last */
+	struct frost_cycle_stats cycles; /* the run's young and full cycles (at the end) */
 };
 
 /* The contended slot is the last one: every writer CASes it. */
@@ -189,6 +197,8 @@ extern const struct frost_type torture_holder_type;
 
 struct frost_object *torture_chunk_new(struct frost_sandbox *sb, uint64_t id);
 struct frost_object *torture_chunk_sub(struct frost_object *chunk);
+enum torture_err torture_verify_chunk(const struct frost_object *o, uint64_t want_id,
+				      char *why, size_t len);
 enum torture_err torture_verify_sub(const struct frost_object *o, uint64_t want_id,
 				    char *why, size_t len);
 struct frost_object *torture_slot_new(struct frost_sandbox *sb, const struct torture_slot *ts,
