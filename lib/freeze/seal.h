@@ -55,10 +55,10 @@ static inline void __frost_seal_publish(struct frost_object *o, const struct fro
 					unsigned int phase)
 {
 	o->refcnt = FROST_REFCNT_IMMORTAL;
-	/* Made while a cycle is open: survives it (before the type word, so
-	 * a sweep that sees the object sees the mark). */
-	if (unlikely(phase & FROST_GC_ACTIVE))
-		__frost_gc_born_marked(o, phase);
+	/* Its born bit always (its age starts at the next cycle), and, made
+	 * while a cycle is open, its mark: it survives that cycle (both
+	 * before the type word, so a sweep that sees the object sees them). */
+	__frost_gc_born_marked(o, phase);
 	/* Pairs with the acquire load of the type word in the slab scans of
 	 * sweep_page(), retrace_large() and retrace_all_marked(). */
 	__atomic_store_n(&o->type, type, __ATOMIC_RELEASE);

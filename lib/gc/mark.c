@@ -104,6 +104,21 @@ bool __frost_gc_test_and_mark(struct frost_object *o, unsigned int colour)
 
 void __frost_gc_born_marked(struct frost_object *o, unsigned int phase)
 {
+	struct frost_shared_page *pg = __frost_shared_page_of(o);
+	uint32_t slot = __frost_shared_slot(pg, o);
+	/*
+	 * Acquire: the open of this cycle number cleared its born bitmap
+	 * before storing it. Pairs with the release store of gc_cycle_no in
+	 * run_cycle() (lib/gc/reclaim.c). The parent of @o (a later
+	 * publication) reads a number at least this one: the sweep's
+	 * "born since the open" set is closed under "frozen after".
+	 */
+	uint64_t cycle = __atomic_load_n(&__frost_heap_gc(pg->heap)->gc_cycle_no, __ATOMIC_ACQUIRE);
+
+	/* Relaxed: ordered before the mark below (release) and before the
+	 * type word's release store in __frost_seal_publish(). */
+	__atomic_fetch_or(&pg->born[cycle & 1][slot / 64], UINT64_C(1) << (slot % 64),
+			  __ATOMIC_RELAXED);
 	if (phase & FROST_GC_ACTIVE)
 		__frost_gc_test_and_mark(o, phase_colour(phase));
 }

@@ -524,8 +524,9 @@ static bool intern_is_marked(struct frost_object *o, void *arg)
 /*
  * Sweep @pg (G5 of Documentation/design/reclaimer.rst): collect allocated,
  * unmarked objects into the garbage stack (an old one loses its old bit),
- * and age the young marked ones: an object marked by this cycle and the
- * two before it is promoted. Every young slot is visited even when the
+ * and age the young marked ones: an object that the sweeps of this cycle
+ * and of the two before it found marked, each time published before that
+ * cycle opened, is promoted. Every young slot is visited even when the
  * garbage stack cannot grow (that garbage waits a cycle): the aged bits
  * must describe the last two cycles exactly.
  *
@@ -551,21 +552,36 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
 		uint32_t w = first / 64, n = pg->capacity - first < 64 ? pg->capacity - first : 64;
 		uint64_t valid = n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1;
 		uint64_t old = __atomic_load_n(&pg->old[w], __ATOMIC_RELAXED), new_old = old;
-		uint64_t aged = pg->aged[w], mark, prev, todo;
+		uint64_t aged = pg->aged[w], aged2 = pg->aged2[w], mark, born, todo;
 
 		todo = skip_old ? valid & ~old : valid;
 		if (!todo)
 			continue;
 		/* Acquire: pairs with the release fetch_or in __frost_gc_test_and_mark(). */
 		mark = __atomic_load_n(&pg->mark[sc->colour][w], __ATOMIC_ACQUIRE);
-		prev = __atomic_load_n(&pg->mark[sc->colour ^ 1][w], __ATOMIC_ACQUIRE);
+		/* After @mark: a born mark's bit is visible with it (the OR in
+		 * __frost_gc_born_marked() is before the mark's release). */
+		born = __atomic_load_n(&pg->born[sc->colour][w], __ATOMIC_RELAXED);
 		sc->kept_bytes += (uint64_t)__builtin_popcountll(todo & mark) * size;
-		/* Young and marked: promoted if aged, else aged by the previous mark. */
-		for (uint64_t m = todo & mark & ~old; m; m &= m - 1) {
+		/*
+		 * Young, marked, and published before this cycle opened: one
+		 * more aging sweep, counted from this cycle's own colour only
+		 * (G5); the third promotes. Not from the previous colour: a
+		 * marker still on the last cycle's phase writes it after that
+		 * cycle closed, so it can hold a parent without its child
+		 * (tools/model: GEN_STALE_MARK_AGES). Not for what was born
+		 * since the open: the walk may read a child's word before the
+		 * child is published and its parent's after (model.rst, "The
+		 * sweep walk"). Both keep a parent's age at most its child's.
+		 */
+		for (uint64_t m = todo & mark & ~old & ~born; m; m &= m - 1) {
 			uint64_t bit = m & -m;
 
-			if (!(aged & bit)) {
-				aged |= prev & bit;
+			if (!(aged2 & bit)) {
+				if (aged & bit)
+					aged2 |= bit;
+				else
+					aged |= bit;
 				continue;
 			}
 			if (unlikely(sc->promote_alone)) {
@@ -576,6 +592,7 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
 					continue;
 			}
 			aged &= ~bit;
+			aged2 &= ~bit;
 			new_old |= bit;
 			sc->promoted_bytes += size;
 		}
@@ -601,6 +618,10 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
 				continue;
 			}
 			aged &= ~bit;
+			aged2 &= ~bit;
+			/* Relaxed: no publication in this slot until it is free. */
+			__atomic_fetch_and(&pg->born[0][w], ~bit, __ATOMIC_RELAXED);
+			__atomic_fetch_and(&pg->born[1][w], ~bit, __ATOMIC_RELAXED);
 			if (sc->garbage_full || __frost_stack_push_ptr(&gc->garbage, o)) {
 				sc->garbage_full = true;	/* out of memory: it waits a cycle */
 				continue;
@@ -613,6 +634,7 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
 			}
 		}
 		pg->aged[w] = aged;
+		pg->aged2[w] = aged2;
 		if (new_old != old) {
 			/* Relaxed: read by markers through the phase (__frost_gc_is_old()). */
 			__atomic_store_n(&pg->old[w], new_old, __ATOMIC_RELAXED);
@@ -694,8 +716,10 @@ static void clear_large_colour(struct frost_shared_page *pg, void *arg)
 {
 	const struct clear_ctx *cc = arg;
 
-	if (!cc->young || !page_all_old(pg))
+	if (!cc->young || !page_all_old(pg)) {
 		memset(pg->mark[cc->colour], 0, sizeof(pg->mark[cc->colour]));
+		memset(pg->born[cc->colour], 0, sizeof(pg->born[cc->colour]));
+	}
 }
 
 /*
@@ -713,8 +737,13 @@ static void clear_colour(struct frost_heap *heap, unsigned int colour, bool youn
 
 	pg = __frost_shared_snapshot_pages(heap, NULL, 0, &nr_large);
 	for (; pg; pg = __frost_shared_slab_next(heap, pg))
-		if (!young || !page_all_old(pg))
+		if (!young || !page_all_old(pg)) {
 			memset(pg->mark[colour], 0, sizeof(pg->mark[colour]));
+			/* No publication of the cycle number two back is
+			 * still running (the last cycle's handshakes waited
+			 * for every sandbox), and none has read this one. */
+			memset(pg->born[colour], 0, sizeof(pg->born[colour]));
+		}
 	/*
 	 * Every large mapping, in place: a stale bit is not "at worst
 	 * floating garbage" but an object the markers take as already traced,
@@ -799,7 +828,10 @@ static uint64_t run_cycle(struct frost_heap *heap, bool young)
 
 	/* 1. open */
 	clear_colour(heap, colour, young);
-	__atomic_store_n(&__frost_heap_gc(heap)->gc_cycle_no, cycle, __ATOMIC_RELAXED);
+	/* Release: a publication that reads @cycle sees its born bitmap
+	 * cleared above. Pairs with the acquire load in
+	 * __frost_gc_born_marked(). */
+	__atomic_store_n(&__frost_heap_gc(heap)->gc_cycle_no, cycle, __ATOMIC_RELEASE);
 	/* Release: pairs with the acquire loads in the barriers, in
 	 * __frost_gc_born_marked() and in the handshake; also publishes the
 	 * old bits the last sweep wrote to this cycle's markers. */

@@ -79,8 +79,16 @@ struct frost_heap;
  *	promotes the slot's object, cleared when it frees it (only the
  *	reclaimer writes it; markers read it to stop at old objects in a
  *	young cycle: lib/gc/reclaim.c).
- * @aged: one bit per young slot, the reclaimer's alone: its object was
- *	marked by the last two cycles (the next mark promotes it).
+ * @aged: one bit per young slot, the reclaimer's alone: the sweep of the
+ *	last cycle found its object marked in that cycle's own colour and
+ *	old enough to age (see @born); @aged2: the sweeps of the last two
+ *	cycles did (the next such sweep promotes it). Only sweeps write them;
+ *	a free slot has neither.
+ * @born: one bitmap per parity of the cycle number: a publication sets its
+ *	slot's bit in @born[n & 1], n the cycle number it read (atomic OR,
+ *	lib/gc/mark.c); the open of cycle k clears @born[k & 1] before it
+ *	stores k, and the sweep of k does not age a slot of @born[k & 1]
+ *	(born since k opened). A sweep clears the bits of the slots it frees.
  * @old_count: set bits in @old (the reclaimer's alone): a slab whose
  *	slots are all old has no free slot and no young object, and young
  *	cycles skip it.
@@ -98,6 +106,8 @@ struct frost_shared_page {
 	uint64_t mark[2][FROST_MARK_WORDS] __attribute__((aligned(64)));
 	uint64_t old[FROST_MARK_WORDS] __attribute__((aligned(64)));
 	uint64_t aged[FROST_MARK_WORDS];
+	uint64_t aged2[FROST_MARK_WORDS];
+	uint64_t born[2][FROST_MARK_WORDS];
 	uint32_t old_count;
 };
 
