@@ -11,7 +11,19 @@
  * every list ("unlisted") until a slot in it is freed. A page whose last
  * slot is freed goes to a small cache of empty pages, shared by all classes;
  * beyond FROST_EMPTY_CACHE pages it is unmapped. Fresh pages are mapped
- * FROST_MAP_BATCH at a time to keep mmap calls rare.
+ * FROST_MAP_BATCH at a time to keep mmap calls rare, and handed out from
+ * the batch in order (@batch, @batch_left), so a page's memory is first
+ * written when it is used.
+ *
+ * Carving. A page's free list is threaded lazily, FROST_CARVE_BYTES of
+ * slots at a time (@carved counts the slots threaded so far): the first
+ * allocation of a class does not write the whole 64 KiB page, so a
+ * sandbox that allocates little (a Lua worker state, a short-lived
+ * thread) costs a few KiB of resident memory, not a page per class. When
+ * the current page's list runs dry the slow path threads the next slots,
+ * and the page leaves the lists as full only once every slot is carved;
+ * so a page that is not current is fully carved, and the slots past
+ * @carved of the current page are free.
  *
  * Invariants (checked under CONFIG_FROST_DEBUG):
  *   - a page's @listed says where it is: its class's current page (then its
@@ -35,6 +47,7 @@
 
 #define FROST_EMPTY_CACHE	16	/* empty pages kept per arena */
 #define FROST_MAP_BATCH		8	/* pages mapped at once */
+#define FROST_CARVE_BYTES	4096	/* free list threaded at once, per page */
 
 const uint32_t __frost_class_size[FROST_NR_CLASSES] = {
 	16, 32, 48, 64, 80, 96, 112, 128,
@@ -166,23 +179,26 @@ static void partial_remove(struct frost_page *pg)
 	pg->listed = FROST_PAGE_UNLISTED;
 }
 
-/* An empty page from the cache, or a fresh batch; NULL on ENOMEM. */
+/* An empty page from the cache, or the next of a fresh batch; NULL on ENOMEM. */
 static struct frost_page *page_get(struct frost_private_heap *ph)
 {
 	struct frost_page *pg;
 
 	if (cds_list_empty(&ph->empty)) {
-		/* A page mapping is an allocation of its own (fault.h). */
-		char *batch = __frost_should_fail() ? NULL
-			: __frost_map_aligned(FROST_MAP_BATCH * FROST_PAGE_SIZE);
+		if (!ph->batch_left) {
+			/* A page mapping is an allocation of its own (fault.h). */
+			char *batch = __frost_should_fail() ? NULL
+				: __frost_map_aligned(FROST_MAP_BATCH * FROST_PAGE_SIZE);
 
-		if (!batch)
-			return NULL;
-		for (int i = FROST_MAP_BATCH - 1; i >= 0; i--) {
-			pg = (struct frost_page *)(batch + (size_t)i * FROST_PAGE_SIZE);
-			cds_list_add(&pg->node, &ph->empty);
-			ph->nr_empty++;
+			if (!batch)
+				return NULL;
+			ph->batch = batch;
+			ph->batch_left = FROST_MAP_BATCH;
 		}
+		pg = (struct frost_page *)ph->batch;
+		ph->batch += FROST_PAGE_SIZE;
+		ph->batch_left--;
+		return pg;
 	}
 	pg = page_of_node(ph->empty.next);
 	cds_list_del(&pg->node);
@@ -203,13 +219,31 @@ static void page_put(struct frost_private_heap *ph, struct frost_page *pg)
 	}
 }
 
-/* Format @pg for class @c of @sort and thread its free list. */
+/*
+ * Thread the next slots of @pg (FROST_CARVE_BYTES of them, at least one)
+ * onto @head, an empty free list.
+ */
+static void page_carve(struct frost_page *pg, void **head)
+{
+	uint32_t n = FROST_CARVE_BYTES / pg->obj_size, end;
+	char *slot = (char *)pg + FROST_PAGE_HDR_SIZE + (size_t)pg->carved * pg->obj_size;
+
+	end = pg->carved + (n ? n : 1);
+	if (end > pg->capacity)
+		end = pg->capacity;
+	for (uint32_t i = pg->carved; i < end; i++, slot += pg->obj_size) {
+		*head = slot;
+		head = (void **)slot;
+	}
+	*head = NULL;
+	pg->carved = end;
+}
+
+/* Format @pg for class @c of @sort and thread the start of its free list. */
 static void page_format(struct frost_private_heap *ph, struct frost_sandbox *owner,
 			struct frost_page *pg, unsigned int c, enum frost_alloc_sort sort)
 {
 	uint32_t size = __frost_class_size[c];
-	char *slot = (char *)pg + FROST_PAGE_HDR_SIZE;
-	void **link = &pg->free;
 
 	memset(pg, 0, sizeof(*pg));
 	pg->magic = FROST_PAGE_MAGIC;
@@ -220,11 +254,7 @@ static void page_format(struct frost_private_heap *ph, struct frost_sandbox *own
 	pg->capacity = (uint32_t)((FROST_PAGE_SIZE - FROST_PAGE_HDR_SIZE) / size);
 	pg->owner = owner;
 	pg->arena = ph;
-	for (uint32_t i = 0; i < pg->capacity; i++, slot += size) {
-		*link = slot;
-		link = (void **)slot;
-	}
-	*link = NULL;
+	page_carve(pg, &pg->free);
 	all_link(ph, pg);
 }
 
@@ -250,6 +280,7 @@ static void *alloc_large(struct frost_private_heap *ph, struct frost_sandbox *ow
 	pg->obj_size = 0;
 	pg->used = 1;
 	pg->capacity = 1;
+	pg->carved = 1;
 	pg->owner = owner;
 	pg->arena = ph;
 	pg->map_len = len;
@@ -273,9 +304,14 @@ void *__frost_private_alloc_slow(struct frost_private_heap *ph, struct frost_san
 	s = ph->slots[sort] + c;
 	partial = &ph->partial[sort][c];
 	frost_assert(!s->free);
-	/* The current page is full: it leaves the lists until a slot frees. */
 	if (s->page) {
 		pg = (struct frost_page *)s->page;
+		/* Slots not threaded yet: the next ones. */
+		if (pg->carved < pg->capacity) {
+			page_carve(pg, &s->free);
+			return __frost_slot_pop(s);
+		}
+		/* The current page is full: it leaves the lists until a slot frees. */
 		frost_assert(s->used == pg->capacity);
 		slot_release(ph, s);
 		pg->listed = FROST_PAGE_UNLISTED;
@@ -383,7 +419,8 @@ static uint64_t page_for_each_live(struct frost_page *pg,
 
 		freebits[i / 64] |= UINT64_C(1) << (i % 64);
 	}
-	for (uint32_t i = 0; i < pg->capacity; i++) {
+	/* Slots past @carved were never allocated (carving, above). */
+	for (uint32_t i = 0; i < pg->carved; i++) {
 		if (freebits[i / 64] & (UINT64_C(1) << (i % 64)))
 			continue;
 		live++;
@@ -441,6 +478,8 @@ uint64_t __frost_private_heap_destroy(struct frost_private_heap *ph,
 	}
 	cds_list_for_each_safe(n, next, &ph->empty)
 		munmap(page_of_node(n), FROST_PAGE_SIZE);
+	if (ph->batch_left)
+		munmap(ph->batch, (size_t)ph->batch_left * FROST_PAGE_SIZE);
 	__frost_private_heap_init(ph, ph->pub);
 	return live;
 }

@@ -76,6 +76,8 @@ enum frost_alloc_sort {
  * @used: live allocations in the page, while it is not current (a current
  *	page's count is its slot's).
  * @capacity: slots in the page.
+ * @carved: slots threaded onto the free lists so far (lib/mm/private.c,
+ *	carving); the rest, from the end of the page, are free.
  * @arena: that sandbox's arena (saves a lookup on free).
  * @free: the page's free list (slots linked through their first word),
  *	while it is not current (a current page's list is its slot's).
@@ -96,6 +98,7 @@ struct frost_page {
 	uint32_t obj_size;
 	uint32_t used;
 	uint32_t capacity;
+	uint32_t carved;
 	uint16_t listed;
 	uint16_t sort;
 	struct frost_private_heap *arena;
@@ -145,6 +148,8 @@ static inline struct frost_page *__frost_page_of(const void *p)
  * @all: every page and large mapping of the sandbox (for teardown).
  * @empty: cached empty pages (reused by any class).
  * @nr_empty: how many are cached.
+ * @batch: the next never used page of the last batch mapped.
+ * @batch_left: how many pages from @batch on are unused.
  * @off_objects, @off_bytes: allocations outside current pages (with
  *	CONFIG_FROST_STATS), and @pages: the counters frost_sandbox_stats()
  *	sums with the slots' (written by the owner alone with
@@ -160,6 +165,8 @@ struct frost_private_heap {
 	struct cds_list_head all;
 	struct cds_list_head empty;
 	unsigned int nr_empty;
+	char *batch;
+	unsigned int batch_left;
 	uint64_t off_objects;
 	uint64_t off_bytes;
 	uint64_t pages;

@@ -23,8 +23,9 @@ Each repetition runs one child process per variant (the script re-executes
 itself with --child VARIANT: the memory figures must not see what an
 earlier variant's threads left in malloc's arenas), variants interleaved
 in the order of the repetition. A child loads the data in its main state,
-then starts the workers one at a time; for each it takes the process CPU
-time (os.clock()) from frost.spawn to the worker's "ready" message on a
+then starts the workers one at a time; for each it takes the time
+(frost.monotonic() if the module has it, else the process CPU time,
+os.clock()) from frost.spawn to the worker's "ready" message on a
 channel (the main state is blocked in recv meanwhile, the started workers
 in theirs): the start-up of that worker with its data in hand. A ready
 worker has run a full collection and reports collectgarbage("count"); after
@@ -305,14 +306,17 @@ local function child(o)
 	local rss0 = M.rss_kib()
 	local rss1, starts, kibs = rss0, {}, {}
 	local opts = frost.freeze({ reps = o.reps, duration = o.duration, iterations = o.iterations })
+	-- Start-up in wall time when the module has frost.monotonic(), else
+	-- in process CPU time (the main state is blocked meanwhile).
+	local start_clock = frost.monotonic or os.clock
 	for i = 1, o.workers do
 		go[i] = frost.channel(1)
-		local t0 = os.clock()
+		local t0 = start_clock()
 		threads[i] = frost.spawn(WORKER, COMMON, o.child, o.data,
 					 o.child ~= "copy" and db or nil, ready, go[i], opts)
 		local kib, err = ready:recv()
 		if not kib then error("worker " .. i .. " did not get ready: " .. tostring(err), 0) end
-		starts[i] = (os.clock() - t0) * 1e3
+		starts[i] = (start_clock() - t0) * 1e3
 		kibs[i] = kib
 		if i == 1 then rss1 = M.rss_kib() end
 	end

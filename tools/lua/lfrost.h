@@ -45,22 +45,6 @@ enum lf_kind {
 	LF_NR_KINDS
 };
 
-/* The per-state cache of str key hashes (__lf_key_hash()). */
-#define LF_KEY_CACHE	128
-#define LF_KEY_MAX	32
-
-/*
- * struct lf_key - a cached hash of a short str key.
- * @hash: frost_str_hash() of @text.
- * @len: length of @text plus one (0: an empty slot).
- * @text: the key's bytes (compared: a slot is never trusted by address).
- */
-struct lf_key {
-	uint64_t hash;
-	uint32_t len;
-	char text[LF_KEY_MAX];
-};
-
 /*
  * struct lf_state - what a Lua state keeps about frost (the userdata that
  * every binding function has as upvalue 1, also in the registry).
@@ -72,7 +56,6 @@ struct lf_key {
  * @pin_failed: a root handle could not pin its object (ENOMEM): it was
  *	made dead (reads raise); the call that made it raises once its
  *	window ends (__lf_check_pins()).
- * @keys: hashes of recently read str keys, by the Lua string's address.
  */
 struct lf_state {
 	struct frost_sandbox *sb;
@@ -80,18 +63,25 @@ struct lf_state {
 	int mt[LF_NR_KINDS];
 	const void *mtp[LF_NR_KINDS];
 	bool pin_failed;
-	struct lf_key keys[LF_KEY_CACHE];
 };
 
 /*
  * struct lf_handle - the userdata of a handle of kinds LF_ROOT..LF_CHAN_CHILD.
  * @o: the shared object.
  * @kind: its enum lf_kind.
+ * @pinned: a pin keeps @o alive: this is a root that holds its pin, or a
+ *	child of one (so its children may go into the root's child cache).
+ * @cached: a root's count of children in its cache (__lf_push_child()).
  */
 struct lf_handle {
 	struct frost_object *o;
 	unsigned char kind;
+	bool pinned;
+	uint32_t cached;
 };
+
+/* Children a root handle caches at most (__lf_push_child()). */
+#define LF_CHILD_CACHE	65536
 
 /*
  * struct lf_tls - the calling thread's binding state.
@@ -137,7 +127,7 @@ int luaopen_frost(lua_State *L);
 /* value.c */
 struct frost_object *__lf_to_shared(lua_State *L, struct lf_state *st, int idx);
 void __lf_push_root(lua_State *L, struct lf_state *st, struct frost_object *o);
-void __lf_push_child(lua_State *L, struct lf_state *st, struct frost_object *o, int anchor);
+void __lf_push_child(lua_State *L, struct lf_handle *a, int anchor, struct frost_object *o);
 bool __lf_value_equal(lua_State *L, struct lf_state *st, const struct frost_object *o, int idx);
 void __lf_handle_metatables(lua_State *L, struct lf_state *st, int sti);
 extern const luaL_Reg __lf_value_fns[];

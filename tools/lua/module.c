@@ -305,6 +305,8 @@ static int l_unpinned(lua_State *L)
 		h = lua_newuserdatauv(L, sizeof(*h), 1);
 		h->o = o;
 		h->kind = LF_CHILD;
+		h->pinned = false;
+		h->cached = 0;
 		lua_rawgeti(L, LUA_REGISTRYINDEX, st->mt[LF_CHILD]);
 		lua_setmetatable(L, -2);
 	}
@@ -343,14 +345,26 @@ static int l_fail_every(lua_State *L)
 	return 2;
 }
 
-/* frost._clock(): CLOCK_MONOTONIC in seconds (tests and benchmarks). */
-static int l_clock(lua_State *L)
+static int push_clock(lua_State *L, clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (clock_gettime(id, &ts))
+		return __lf_errno_error(L, "frost: clock_gettime", errno);
 	lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec * 1e-9);
 	return 1;
+}
+
+/* frost.monotonic() (also frost._clock()): CLOCK_MONOTONIC in seconds. */
+static int l_monotonic(lua_State *L)
+{
+	return push_clock(L, CLOCK_MONOTONIC);
+}
+
+/* frost.thread_cpu(): the calling thread's CPU time in seconds. */
+static int l_thread_cpu(lua_State *L)
+{
+	return push_clock(L, CLOCK_THREAD_CPUTIME_ID);
 }
 
 static const luaL_Reg module_fns[] = {
@@ -364,7 +378,9 @@ static const luaL_Reg module_fns[] = {
 	{ "_unpinned", l_unpinned },
 	{ "_hold_online", l_hold_online },
 	{ "_fail_every", l_fail_every },
-	{ "_clock", l_clock },
+	{ "_clock", l_monotonic },
+	{ "monotonic", l_monotonic },
+	{ "thread_cpu", l_thread_cpu },
 	{ NULL, NULL }
 };
 

@@ -450,13 +450,15 @@ static void push_scalar(lua_State *L, const struct frost_object *o)
 	}
 }
 
-static struct lf_handle *new_handle(lua_State *L, struct lf_state *st, struct frost_object *o,
-				    bool child)
+static struct lf_handle *new_handle(lua_State *L, struct frost_object *o, bool child)
 {
-	struct lf_handle *h = lua_newuserdatauv(L, sizeof(*h), child ? 1 : 0);
+	/* User value 1: a child's root, a root's child cache. */
+	struct lf_handle *h = lua_newuserdatauv(L, sizeof(*h), 1);
 
 	h->o = o;
 	h->kind = (unsigned char)((o->type == &__lf_channel_type ? LF_CHAN : LF_ROOT) + child);
+	h->pinned = false;
+	h->cached = 0;
 	return h;
 }
 
@@ -472,7 +474,7 @@ void __lf_push_root(lua_State *L, struct lf_state *st, struct frost_object *o)
 		push_scalar(L, o);
 		return;
 	}
-	h = new_handle(L, st, o, false);
+	h = new_handle(L, o, false);
 	if (frost_pin(st->sb, o)) {
 		/* No pin (ENOMEM): a dead handle, without __gc. */
 		h->o = NULL;
@@ -482,29 +484,81 @@ void __lf_push_root(lua_State *L, struct lf_state *st, struct frost_object *o)
 		lua_setmetatable(L, -2);
 		return;
 	}
+	h->pinned = true;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, st->mt[h->kind]);
 	lua_setmetatable(L, -2);
 	st->gc_debt += __lf_shallow_bytes(o);
 }
 
-/* Push @o, read from the handle at @anchor, as a Lua value or child handle. */
-void __lf_push_child(lua_State *L, struct lf_state *st, struct frost_object *o, int anchor)
+/*
+ * __lf_push_child() - push @o, read from the handle @a at stack index
+ * @anchor (a positive index), as a Lua value or a child handle (upvalue 1 of the calling
+ * closure is the state record).
+ *
+ * Child handles are cached per root: a pinned root's user value is a table
+ * (made at its first child) from the light userdata of each child object
+ * read through it, or through its children, to that object's child
+ * handle, so reading one sub-container again allocates nothing (and gives
+ * the same handle). The table holds its handles strongly, and each of
+ * them holds the root: a cycle that Lua collects as a whole once nothing
+ * else reaches the root or a child. An entry cannot be stale: the root's
+ * pin keeps every object of its tree alive, so no other object can be at
+ * that address while the table exists. A root caches at most
+ * LF_CHILD_CACHE children (more are made afresh each time), which bounds
+ * the memory the cache holds; children of an unpinned handle
+ * (frost._unpinned, a dead root) are never cached.
+ */
+void __lf_push_child(lua_State *L, struct lf_handle *a, int anchor, struct frost_object *o)
 {
-	struct lf_handle *a;
+	struct lf_handle *h, *rh;
+	int top, root, cache = 0;
 
 	if (!is_container(o)) {
 		push_scalar(L, o);
 		return;
 	}
-	a = lua_touserdata(L, anchor);
-	new_handle(L, st, o, true);
-	if (a->kind == LF_ROOT || a->kind == LF_CHAN)
-		lua_pushvalue(L, anchor);
-	else
+	top = lua_gettop(L);
+	if (a->kind == LF_ROOT || a->kind == LF_CHAN) {
+		root = anchor;
+	} else {
 		lua_getiuservalue(L, anchor, 1);
+		root = top + 1;
+	}
+	/* The hit path: two user values and a raw get, nothing allocated. */
+	if (a->pinned) {
+		if (lua_getiuservalue(L, root, 1) == LUA_TTABLE) {
+			cache = lua_gettop(L);
+			if (lua_rawgetp(L, cache, o) == LUA_TUSERDATA)
+				goto out;
+			lua_pop(L, 1);
+		} else {
+			lua_pop(L, 1);
+		}
+	}
+	rh = a->pinned ? lua_touserdata(L, root) : NULL;
+	if (rh && !cache && rh->cached < LF_CHILD_CACHE) {
+		lua_createtable(L, 0, 4);
+		lua_pushvalue(L, -1);
+		lua_setiuservalue(L, root, 1);
+		cache = lua_gettop(L);
+	}
+	h = new_handle(L, o, true);
+	h->pinned = a->pinned;
+	lua_pushvalue(L, root);
 	lua_setiuservalue(L, -2, 1);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, st->mt[((struct lf_handle *)lua_touserdata(L, -1))->kind]);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, LF_STATE(L)->mt[h->kind]);
 	lua_setmetatable(L, -2);
+	if (cache && rh->cached < LF_CHILD_CACHE) {
+		rh->cached++;
+		lua_pushvalue(L, -1);
+		lua_rawsetp(L, cache, o);
+	}
+out:
+	/* The handle on top; drop the root and cache pushed under it. */
+	if (lua_gettop(L) > top + 1) {
+		lua_replace(L, top + 1);
+		lua_settop(L, top + 1);
+	}
 }
 
 /* Whether the frost scalar @o equals the Lua value at @idx. */
@@ -602,29 +656,6 @@ static struct frost_object *get_float(lua_State *L, const struct frost_object *m
 	return v;
 }
 
-/*
- * The hash of a str key, from the state's cache when the same text was read
- * recently: a Lua field name is one string object, so its address picks
- * the slot, and the text is compared, so a slot reused by another string
- * at that address is a miss, never a wrong hash. Saves the SipHash of the
- * key (about 130 instructions of the 900 a field read costs).
- */
-static uint64_t key_hash(struct lf_state *st, const char *s, size_t len)
-{
-	struct lf_key *k = &st->keys[(((uintptr_t)s >> 4) ^ len) & (LF_KEY_CACHE - 1)];
-	uint64_t hash;
-
-	if (frost_likely(k->len == len + 1 && !memcmp(k->text, s, len)))
-		return k->hash;
-	hash = frost_str_hash(s, len);
-	if (len <= LF_KEY_MAX) {
-		memcpy(k->text, s, len);
-		k->len = (uint32_t)len + 1;
-		k->hash = hash;
-	}
-	return hash;
-}
-
 static int h_index(lua_State *L)
 {
 	struct lf_handle *h = lua_touserdata(L, 1);
@@ -658,7 +689,7 @@ static int h_index(lua_State *L)
 		switch (lua_type(L, 2)) {
 		case LUA_TSTRING:
 			s = lua_tolstring(L, 2, &len);
-			v = frost_map_get_str_hashed(o, s, len, key_hash(LF_STATE(L), s, len));
+			v = frost_map_get_str_hashed(o, s, len, frost_str_hash(s, len));
 			if (!v && !utf8_valid((const unsigned char *)s, len))
 				v = frost_map_get_bytes(o, s, len);
 			break;
@@ -693,7 +724,7 @@ static int h_index(lua_State *L)
 	if (frost_likely(!is_container(v)))
 		push_scalar(L, v);
 	else
-		__lf_push_child(L, LF_STATE(L), v, 1);
+		__lf_push_child(L, h, 1, v);
 	return 1;
 }
 
@@ -739,12 +770,12 @@ static int h_next(lua_State *L)
 		if ((lua_Unsigned)pos >= frost_tuple_len(h->o))
 			return 0;
 		lua_pushinteger(L, pos + 1);
-		__lf_push_child(L, LF_STATE(L), frost_tuple_get(h->o, (size_t)pos), 1);
+		__lf_push_child(L, h, 1, frost_tuple_get(h->o, (size_t)pos));
 	} else if (frost_kind(h->o) == FROST_KIND_MAP) {
 		if (frost_map_item(h->o, (size_t)pos, &k, &v))
 			return 0;
-		__lf_push_child(L, LF_STATE(L), k, 1);
-		__lf_push_child(L, LF_STATE(L), v, 1);
+		__lf_push_child(L, h, 1, k);
+		__lf_push_child(L, h, 1, v);
 	} else {
 		return 0;
 	}
