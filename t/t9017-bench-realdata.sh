@@ -28,7 +28,8 @@ one_run() {
 }
 every_row() {
 	for r in realdata_jansson realdata_plain realdata_glib realdata_reload \
-		 realdata_mem_jansson realdata_mem_plain realdata_build_jansson; do
+		 realdata_mem_jansson realdata_mem_plain realdata_build_jansson \
+		 realdata_dedup_mem_jansson realdata_dedup_build_jansson; do
 		grep -q "^SUMMARY name=$r readers=2 copies=1 files=- frost=" "$tmp/out" || return 1
 	done
 }
@@ -36,7 +37,9 @@ targets() {
 	grep -q '^SUMMARY name=realdata_jansson .* target=1.50 cmp=ge verdict=' "$tmp/out" &&
 	grep -q '^SUMMARY name=realdata_plain .* target=0.80 cmp=ge verdict=' "$tmp/out" &&
 	grep -q '^SUMMARY name=realdata_mem_jansson .* unit=B target=0.50 verdict=' "$tmp/out" &&
-	grep -q '^SUMMARY name=realdata_build_jansson .* unit=ms target=1.50 verdict=' "$tmp/out"
+	grep -q '^SUMMARY name=realdata_build_jansson .* unit=ms target=1.50 verdict=' "$tmp/out" &&
+	grep -q '^SUMMARY name=realdata_dedup_mem_jansson .* unit=B target=0.50 verdict=' "$tmp/out" &&
+	grep -q '^SUMMARY name=realdata_dedup_build_jansson .* unit=ms target=1.50 verdict=' "$tmp/out"
 }
 figures() {
 	# Every record parsed, memory and reads reported, the CSV keyed.

@@ -20,10 +20,14 @@
  * with jansson (json_loadb) and turns the tree into its structure:
  *
  *   jansson  the parsed tree itself, kept: an object of record objects;
- *   frost    private str values and one private map per record (field-name
- *            keys made once and shared by every record), a map of records
- *            by key, frost_freeze() of that map (which copies it), the
+ *   frost    str values made shared in place (frost_str_new_frozen()) and
+ *            one private map per record (field-name keys made once and
+ *            shared by every record), a map of records by key,
+ *            frost_freeze() of that map (which copies the maps), the
  *            private graph and the tree dropped: "parse + freeze";
+ *            frost-dedup is the same with private str values and
+ *            frost_freeze_opt(FROST_FREEZE_DEDUP), for its memory and build
+ *            time only (equal values stored once; the readers read frost);
  *   glib     a GHashTable from the key (a g_strdup) to a GVariant a{ss};
  *   plain    an array of structs with one char * per field (NULL if
  *            absent; strdup'ed) and an open-addressing index of them (at
@@ -102,6 +106,7 @@
 #define RD_MAX_FILES	32
 #define RD_NAME		"realdata"
 #define RD_NAME_TUPLE	"realdata.tuple"
+#define RD_NAME_DEDUP	"realdata.dedup"
 #define RD_DEFAULT_DIR	"/usr/share/iso-codes/json"
 
 #define TARGET_JANSSON	1.5	/* frost over jansson, reads per thread, >= */
@@ -588,6 +593,7 @@ struct frost_build {
 	struct frost_object **keys, **recs;
 	size_t n, cap;
 	bool tuples;
+	bool dedup;	/* private strs, one frost_freeze_opt(FROST_FREEZE_DEDUP) */
 };
 
 static int frost_sink(void *arg, const struct rd_rec *r)
@@ -617,8 +623,9 @@ static int frost_sink(void *arg, const struct rd_rec *r)
 		 * freeze then copies only the containers. A tuple's absent
 		 * field: the static empty str.
 		 */
-		v[n] = r->f[f] ? frost_str_new_frozen(b->sb, r->f[f], r->flen[f])
-			       : frost_str_new(b->sb, "", 0);
+		v[n] = !r->f[f] ? frost_str_new(b->sb, "", 0)
+		       : b->dedup ? frost_str_new(b->sb, r->f[f], r->flen[f])
+				  : frost_str_new_frozen(b->sb, r->f[f], r->flen[f]);
 		if (!v[n])
 			goto fail;
 		n++;
@@ -644,9 +651,9 @@ fail:
  * type or a C struct is. Return: the frozen map of records, or NULL.
  */
 static struct frost_object *frost_build(struct rd_data *d, struct frost_sandbox *sb,
-					bool tuples)
+					bool tuples, bool dedup)
 {
-	struct frost_build b = { .sb = sb, .tuples = tuples };
+	struct frost_build b = { .sb = sb, .tuples = tuples, .dedup = dedup };
 	struct frost_object *top = NULL, *frozen = NULL;
 	int err = 0;
 
@@ -668,7 +675,9 @@ static struct frost_object *frost_build(struct rd_data *d, struct frost_sandbox 
 	free(b.keys);
 	free(b.recs);
 	if (top) {
-		frozen = frost_freeze(sb, top);
+		/* Dedup: the equal field values (repeated and absent ones
+		 * are common here) stored once, at one scratch table's cost. */
+		frozen = dedup ? frost_freeze_opt(sb, top, FROST_FREEZE_DEDUP) : frost_freeze(sb, top);
 		frost_decref(top);
 	}
 	return frozen;
@@ -858,7 +867,7 @@ static void *reloader(void *arg)
 	bench_sync_ready(&d->sync);
 	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	while (sb && !bench_stopped(&d->sync)) {
-		struct frost_object *f = frost_build(d, sb, false);
+		struct frost_object *f = frost_build(d, sb, false, false);
 
 		if (!f || frost_publish(sb, RD_NAME, f)) {
 			t->err = 1;
@@ -989,8 +998,8 @@ static int rd_run(const struct bench_common *c)
 {
 	struct rd_data *d = calloc(1, sizeof(*d));
 	double rate[NR_V][BENCH_MAX_REPS] = { { 0 } };
-	double bt[4][BENCH_MAX_REPS] = { { 0 } };
-	uint64_t rss0, rss[NR_V] = { 0 }, jbytes = 0, pbytes = 0, fbytes = 0, tbytes = 0;
+	double bt[4][BENCH_MAX_REPS] = { { 0 } }, bt_dedup[BENCH_MAX_REPS] = { 0 };
+	uint64_t rss0, rss[NR_V] = { 0 }, jbytes = 0, pbytes = 0, fbytes = 0, tbytes = 0, dbytes = 0;
 	uint64_t reloads = 0;
 	unsigned int nr = (unsigned int)opt_readers, reps = c->reps;
 	struct frost_object *frozen;
@@ -1043,7 +1052,7 @@ static int rd_run(const struct bench_common *c)
 	}
 	rss0 = rss_bytes();
 	fbytes = shared_bytes(d->heap);
-	frozen = frost_build(d, d->sb, false);
+	frozen = frost_build(d, d->sb, false, false);
 	if (!frozen || frost_publish(d->sb, RD_NAME, frozen)) {
 		bench_error("realdata: frost build failed: %s", strerror(errno));
 		return -1;
@@ -1053,7 +1062,7 @@ static int rd_run(const struct bench_common *c)
 	rss[V_FROST] = rss_bytes() - rss0;
 	rss0 = rss_bytes();
 	tbytes = shared_bytes(d->heap);
-	frozen = frost_build(d, d->sb, true);
+	frozen = frost_build(d, d->sb, true, false);
 	if (!frozen || frost_publish(d->sb, RD_NAME_TUPLE, frozen)) {
 		bench_error("realdata: frost tuple build failed: %s", strerror(errno));
 		return -1;
@@ -1061,6 +1070,18 @@ static int rd_run(const struct bench_common *c)
 	frost_reclaim(d->heap);
 	tbytes = shared_bytes(d->heap) - tbytes;
 	rss[V_TUPLE] = rss_bytes() - rss0;
+	/* The same maps frozen with FROST_FREEZE_DEDUP: memory only (the
+	 * readers read the plain build; a lookup does not depend on it). */
+	dbytes = shared_bytes(d->heap);
+	frozen = frost_build(d, d->sb, false, true);
+	if (!frozen || frost_publish(d->sb, RD_NAME_DEDUP, frozen)) {
+		bench_error("realdata: frost dedup build failed: %s", strerror(errno));
+		return -1;
+	}
+	frost_reclaim(d->heap);
+	dbytes = shared_bytes(d->heap) - dbytes;
+	frost_unpublish(d->sb, RD_NAME_DEDUP);
+	frost_reclaim(d->heap);
 	for (unsigned int f = 0; f < RD_NR_FIELDS; f++)
 		d->fhash[f] = frost_str_hash(rd_fields[f], strlen(rd_fields[f]));
 
@@ -1096,11 +1117,14 @@ static int rd_run(const struct bench_common *c)
 	bench_info(c, "# memory: frost-tuple shared %llu B (%.1f B/record, RSS +%llu)\n",
 		   (unsigned long long)tbytes, (double)tbytes / (double)d->nr,
 		   (unsigned long long)rss[V_TUPLE]);
+	bench_info(c, "# memory: frost with FROST_FREEZE_DEDUP shared %llu B (%.1f B/record)\n",
+		   (unsigned long long)dbytes, (double)dbytes / (double)d->nr);
 	bench_csv(c, "realdata", "jansson", "bytes", (double)jbytes, "B");
 	bench_csv(c, "realdata", "plain", "bytes", (double)pbytes, "B");
 	bench_csv(c, "realdata", "frost", "bytes", (double)fbytes, "B");
 	bench_csv(c, "realdata", "frost", "bytes_per_record", (double)fbytes / (double)d->nr, "B");
 	bench_csv(c, "realdata", "frost-tuple", "bytes", (double)tbytes, "B");
+	bench_csv(c, "realdata", "frost-dedup", "bytes", (double)dbytes, "B");
 	for (int v = 0; v < 4; v++)
 		bench_csv(c, "realdata", rd_variants[v], "rss_delta", (double)rss[v], "B");
 	layout_report(c, d);
@@ -1120,7 +1144,7 @@ static int rd_run(const struct bench_common *c)
 				bt[v][r] = (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6;
 				json_decref(j);
 			} else if (v == V_FROST) {
-				if (!frost_build(d, d->sb, false))
+				if (!frost_build(d, d->sb, false, false))
 					failed = 1;
 				bt[v][r] = (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6;
 				frost_quiescent(d->sb);
@@ -1140,6 +1164,14 @@ static int rd_run(const struct bench_common *c)
 				plain_free(&tmp);
 			}
 		}
+		if (!c->variant) {
+			uint64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+
+			if (!frost_build(d, d->sb, false, true))
+				failed = 1;
+			bt_dedup[r] = (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6;
+			frost_quiescent(d->sb);
+		}
 		/* Offline while the threads run: no stall, no cycle waits for us. */
 		frost_sandbox_offline(d->sb);
 		for (int v = 0; v < NR_V; v++)
@@ -1153,9 +1185,11 @@ static int rd_run(const struct bench_common *c)
 		return -1;
 
 	if (!c->variant)
-		bench_info(c, "# build (ms of CPU, median): jansson %.1f, frost %.1f, glib %.1f, plain %.1f\n",
+		bench_info(c, "# build (ms of CPU, median): jansson %.1f, frost %.1f, glib %.1f, plain %.1f,"
+			   " frost-dedup %.1f\n",
 			   bench_median(bt[V_JANSSON], reps), bench_median(bt[V_FROST], reps),
-			   bench_median(bt[V_GLIB], reps), bench_median(bt[V_PLAIN], reps));
+			   bench_median(bt[V_GLIB], reps), bench_median(bt[V_PLAIN], reps),
+			   bench_median(bt_dedup, reps));
 	for (int v = 0; v < 4 && !c->variant; v++)
 		bench_csv(c, "realdata", rd_variants[v], "build_ms", bench_median(bt[v], reps), "ms");
 	for (int v = 0; v < NR_V; v++) {
@@ -1193,6 +1227,12 @@ static int rd_run(const struct bench_common *c)
 		bench_summary_ge(c, "realdata_tuple_plain", bench_median(rate[V_TUPLE], reps),
 				 bench_median(rate[V_PLAIN], reps), "op/cpu-s", 0);
 		bench_summary(c, "realdata_tuple_mem_jansson", (double)tbytes, (double)jbytes, "B", 0);
+		/* The maps frozen with FROST_FREEZE_DEDUP: memory and build
+		 * against the same targets. */
+		bench_summary(c, "realdata_dedup_mem_jansson", (double)dbytes, (double)jbytes, "B",
+			      TARGET_MEM);
+		bench_summary(c, "realdata_dedup_build_jansson", bench_median(bt_dedup, reps),
+			      bench_median(bt[V_JANSSON], reps), "ms", TARGET_BUILD);
 	}
 
 	frost_unpublish(d->sb, RD_NAME);
