@@ -303,9 +303,15 @@ TEST_F_TIMEOUT(manual_heap, trigger_from_live_estimate, 120)
 	tap_diag("live %llu B, last cycle kept %llu B, live estimate %llu B, trigger %llu B",
 		 (unsigned long long)live, (unsigned long long)st.survivor_bytes,
 		 (unsigned long long)cs.live_bytes, (unsigned long long)cs.trigger_bytes);
-	/* Slack: an object frozen while the sweep walks the pages may be
-	 * counted as kept and not as frozen during the cycle. */
-	expect_uint(cs.live_bytes, <=, live + live / 20);
+	/*
+	 * The estimate subtracts from what the last cycle kept what was
+	 * frozen between its open and its page walk (born marked, kept):
+	 * below what it kept, since the churner froze all along. How far
+	 * below depends on timing (what is frozen while the walk runs is
+	 * kept and not subtracted; an ASan build's slower walk overlaps
+	 * more of it): no closer bound here.
+	 */
+	expect_uint(cs.live_bytes, <, st.survivor_bytes);
 	expect_int(frost_reclaim(self->heap), >=, 0);
 	expect_int(frost_reclaim(self->heap), >=, 0);
 	expect_uint(shared_bytes(self->heap), ==, live);
