@@ -552,7 +552,7 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
 		uint32_t w = first / 64, n = pg->capacity - first < 64 ? pg->capacity - first : 64;
 		uint64_t valid = n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1;
 		uint64_t old = __atomic_load_n(&pg->old[w], __ATOMIC_RELAXED), new_old = old;
-		uint64_t aged = pg->aged[w], aged2 = pg->aged2[w], mark, born, todo;
+		uint64_t aged = pg->aged[w], aged2 = pg->aged2[w], mark, born, todo, unborn = 0;
 
 		todo = skip_old ? valid & ~old : valid;
 		if (!todo)
@@ -619,9 +619,7 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
 			}
 			aged &= ~bit;
 			aged2 &= ~bit;
-			/* Relaxed: no publication in this slot until it is free. */
-			__atomic_fetch_and(&pg->born[0][w], ~bit, __ATOMIC_RELAXED);
-			__atomic_fetch_and(&pg->born[1][w], ~bit, __ATOMIC_RELAXED);
+			unborn |= bit;
 			if (sc->garbage_full || __frost_stack_push_ptr(&gc->garbage, o)) {
 				sc->garbage_full = true;	/* out of memory: it waits a cycle */
 				continue;
@@ -635,6 +633,13 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
 		}
 		pg->aged[w] = aged;
 		pg->aged2[w] = aged2;
+		if (unborn) {
+			/* The collected slots lose their born bits, once per
+			 * word. Relaxed: no publication in them until they are
+			 * free; others of the word may set theirs meanwhile. */
+			__atomic_fetch_and(&pg->born[0][w], ~unborn, __ATOMIC_RELAXED);
+			__atomic_fetch_and(&pg->born[1][w], ~unborn, __ATOMIC_RELAXED);
+		}
 		if (new_old != old) {
 			/* Relaxed: read by markers through the phase (__frost_gc_is_old()). */
 			__atomic_store_n(&pg->old[w], new_old, __ATOMIC_RELAXED);
