@@ -182,6 +182,7 @@ TEST_F(manual_heap, promotion_after_three_marks_with_children)
 	cs = cstats(self->heap);
 	expect_uint(cs.promoted_bytes, ==, all);
 	expect_uint(cs.old_bytes, ==, all);
+	expect_int(frost_debug_check_generations(self->heap), ==, 0);
 
 	/* Reachable only through the old tuple now: young cycles, which do
 	 * not trace the tuple, must not free them. */
@@ -392,8 +393,10 @@ TEST_F(manual_heap, break_promote_alone_leaves_old_to_young_edges)
 	assert_int(frost_publish(self->sb, "t", t), ==, 0);
 	assert_int(frost_debug_break_reclaimer(self->heap, FROST_BREAK_PROMOTE_ALONE), ==, 0);
 	promote_all(self->heap);
-	/* The tuple is old, its ints are not: the next young cycle stops at
-	 * the tuple and frees them under it. */
+	/* The tuple is old, its ints are not: the checker sees both edges,
+	 * and the next young cycle stops at the tuple and frees them under
+	 * it. */
+	expect_int(frost_debug_check_generations(self->heap), ==, 2);
 	expect_int(frost_reclaim_young(self->heap), ==, 2);
 	expect_true(is_freed(items[0]));
 	expect_true(is_freed(items[1]));
@@ -408,6 +411,7 @@ TEST_F(manual_heap, bad_arguments)
 	expect_neg_errno(frost_heap_cycle_stats(NULL, &cs), EINVAL);
 	expect_neg_errno(frost_heap_cycle_stats(self->heap, NULL), EINVAL);
 	expect_neg_errno(frost_debug_break_reclaimer(self->heap, FROST_BREAK_ALL + 1), EINVAL);
+	expect_neg_errno(frost_debug_check_generations(NULL), EINVAL);
 }
 
 TAP_MAIN()

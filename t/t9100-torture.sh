@@ -50,7 +50,7 @@ stats_lines() {
 }
 histogram_and_errors() {
 	grep -E '^frost-torture: age histogram .* current=[0-9]+ 0=[0-9]+ 1=[0-9]+ 2=0 3\+=0 unknown=[0-9]+$' "$tmp/out" &&
-	grep -x 'frost-torture: errors: freed=0 poison=0 type=0 shape=0 checksum=0 generation=0 age=0 namespace=0 order=0 api=0 leak=0' "$tmp/out" ||
+	grep -x 'frost-torture: errors: freed=0 poison=0 type=0 shape=0 checksum=0 generation=0 age=0 namespace=0 order=0 api=0 leak=0 old-to-young=0' "$tmp/out" ||
 		{ cat "$tmp/out"; return 1; }
 }
 end_success() {

@@ -223,6 +223,26 @@ FROST_API int frost_heap_cycle_stats(struct frost_heap *heap, struct frost_cycle
 FROST_API int frost_debug_break_reclaimer(struct frost_heap *heap, unsigned int flags);
 
 /**
+ * frost_debug_check_generations() - Check that no old object points to a young one.
+ * @heap: the heap.
+ *
+ * Walks every old shared object of @heap and checks that each child is old
+ * too (or static): the invariant young cycles rely on
+ * (Documentation/design/reclaimer.rst, I1). A violation is a reclaimer bug
+ * that a later young cycle turns into a reachable object freed; this finds
+ * it before that happens. The first few violations are printed on stderr.
+ * Costs a walk of the whole shared heap; no cycle runs meanwhile.
+ * CONFIG_FROST_DEBUG builds run the same check after every cycle and abort
+ * on a violation.
+ *
+ * Context: any thread; waits for a running cycle (a calling sandbox is
+ * offline meanwhile: a quiescent state).
+ * Return: the number of old-to-young edges found (0: the invariant holds);
+ * -EINVAL for a NULL or destroyed @heap.
+ */
+FROST_API long frost_debug_check_generations(struct frost_heap *heap);
+
+/**
  * frost_debug_protect_shared() - Make every shared page read-only, or writable again.
  * @heap: the heap.
  * @readonly: true to protect, false to restore.

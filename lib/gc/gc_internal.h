@@ -124,6 +124,13 @@ static inline bool __frost_gc_stops_at(const struct frost_object *o, unsigned in
 bool __frost_gc_test_and_mark(struct frost_object *o, unsigned int colour);
 
 /*
+ * __frost_gc_check_generations() - count (and print the first few of) the
+ * old objects of @heap with a young child (lib/gc/check.c). Context: under
+ * gc->cycle_lock.
+ */
+long __frost_gc_check_generations(struct frost_heap *heap);
+
+/*
  * __frost_gc_is_marked() - is @o's mark bit of @colour set? Static objects
  * always are (by address: @o is not read). Inline: the sweep asks it of
  * every allocated slot.

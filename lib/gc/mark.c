@@ -107,20 +107,28 @@ void __frost_gc_born_marked(struct frost_object *o, unsigned int phase)
 	struct frost_shared_page *pg = __frost_shared_page_of(o);
 	uint32_t slot = __frost_shared_slot(pg, o);
 	/*
-	 * Acquire: the open of this cycle number cleared its born bitmap
-	 * before storing it. Pairs with the release store of gc_cycle_no in
-	 * run_cycle() (lib/gc/reclaim.c). The parent of @o (a later
-	 * publication) reads a number at least this one: the sweep's
-	 * "born since the open" set is closed under "frozen after".
+	 * The born bitmap is the one of @phase's colour (the parity of the
+	 * open or last cycle's number), not of a number loaded here: every
+	 * object of one freeze is born by the same reading, so a sweep never
+	 * takes a parent as published before its cycle opened and a child of
+	 * the same freeze as published after (memo order publishes parents
+	 * before children as often as not; frost-bench churn's frost-b2b
+	 * found it: a promoted tuple whose ints were one aging behind). A
+	 * child published by an earlier call read the phase before this
+	 * reading, so its colour is of this cycle or an earlier one: the
+	 * sweep's "born since the open" set is closed under "frozen after".
+	 * The open cleared this bitmap before storing the phase that names
+	 * it (the acquire in __frost_gc_phase() pairs with that release
+	 * store in run_cycle()).
 	 */
-	uint64_t cycle = __atomic_load_n(&__frost_heap_gc(pg->heap)->gc_cycle_no, __ATOMIC_ACQUIRE);
+	unsigned int colour = phase_colour(phase);
 
 	/* Relaxed: ordered before the mark below (release) and before the
 	 * type word's release store in __frost_seal_publish(). */
-	__atomic_fetch_or(&pg->born[cycle & 1][slot / 64], UINT64_C(1) << (slot % 64),
+	__atomic_fetch_or(&pg->born[colour][slot / 64], UINT64_C(1) << (slot % 64),
 			  __ATOMIC_RELAXED);
 	if (phase & FROST_GC_ACTIVE)
-		__frost_gc_test_and_mark(o, phase_colour(phase));
+		__frost_gc_test_and_mark(o, colour);
 }
 
 void __frost_gc_drop_new(struct frost_sandbox *sb, struct frost_object *o)

@@ -833,13 +833,15 @@ static uint64_t run_cycle(struct frost_heap *heap, bool young)
 
 	/* 1. open */
 	clear_colour(heap, colour, young);
-	/* Release: a publication that reads @cycle sees its born bitmap
-	 * cleared above. Pairs with the acquire load in
-	 * __frost_gc_born_marked(). */
+	/* Before the phase: an intern claim that sees the open phase loads
+	 * this number or a later one (intern_claim() loads it after the
+	 * phase, whose release store below orders this one before it). */
 	__atomic_store_n(&__frost_heap_gc(heap)->gc_cycle_no, cycle, __ATOMIC_RELEASE);
 	/* Release: pairs with the acquire loads in the barriers, in
-	 * __frost_gc_born_marked() and in the handshake; also publishes the
-	 * old bits the last sweep wrote to this cycle's markers. */
+	 * __frost_gc_phase() and in the handshake; a publication that reads
+	 * this phase sees its colour's born bitmap cleared above
+	 * (__frost_gc_born_marked()); also publishes the old bits the last
+	 * sweep wrote to this cycle's markers. */
 	__atomic_store_n(&__frost_heap_gc(heap)->gc_phase,
 			 FROST_GC_ACTIVE | (colour << FROST_GC_COLOUR_SHIFT) |
 			 (young ? FROST_GC_YOUNG : 0), __ATOMIC_RELEASE);
@@ -875,8 +877,17 @@ static uint64_t run_cycle(struct frost_heap *heap, bool young)
 	__atomic_store_n(&gc->step, FROST_GC_STEP_SWEEP, __ATOMIC_RELAXED);
 	freed = sweep(heap, &sc, cycle);
 
-	/* 6. close */
-	__atomic_store_n(&__frost_heap_gc(heap)->gc_phase, FROST_GC_IDLE, __ATOMIC_RELEASE);
+#ifdef CONFIG_FROST_DEBUG
+	/* I1 after every sweep (lib/gc/check.c): under our cycle_lock; not
+	 * with a bug planted on purpose (FROST_BREAK_PROMOTE_ALONE). */
+	if (!gc->broken && __frost_gc_check_generations(heap))
+		__frost_panic("heap %p: cycle %llu left old objects pointing to young ones",
+			      (void *)heap, (unsigned long long)cycle);
+#endif
+	/* 6. close: idle, with this cycle's colour (the born bitmap of the
+	 * publications until the next open, __frost_gc_born_marked()) */
+	__atomic_store_n(&__frost_heap_gc(heap)->gc_phase,
+			 FROST_GC_IDLE | (colour << FROST_GC_COLOUR_SHIFT), __ATOMIC_RELEASE);
 	__atomic_store_n(&gc->step, FROST_GC_STEP_IDLE, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc->trigger_bytes, alloc_bytes, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc->last_freed_objects, freed, __ATOMIC_RELAXED);

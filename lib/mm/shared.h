@@ -85,10 +85,11 @@ struct frost_heap;
  *	cycles did (the next such sweep promotes it). Only sweeps write them;
  *	a free slot has neither.
  * @born: one bitmap per parity of the cycle number: a publication sets its
- *	slot's bit in @born[n & 1], n the cycle number it read (atomic OR,
- *	lib/gc/mark.c); the open of cycle k clears @born[k & 1] before it
- *	stores k, and the sweep of k does not age a slot of @born[k & 1]
- *	(born since k opened). A sweep clears the bits of the slots it frees.
+ *	slot's bit in @born[p], p the colour of its freeze's phase reading
+ *	(atomic OR, lib/gc/mark.c); the open of cycle k clears @born[k & 1]
+ *	before it stores its phase, and the sweep of k does not age a slot
+ *	of @born[k & 1] (born since k opened). A sweep clears the bits of the
+ *	slots it frees.
  * @old_count: set bits in @old (the reclaimer's alone): a slab whose
  *	slots are all old has no free slot and no young object, and young
  *	cycles skip it.

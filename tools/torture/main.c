@@ -13,6 +13,10 @@
  * t->stop, closes the channel (receivers drain it and see EPIPE), joins
  * everyone, and checks, as a sandbox of its own, that every slot still
  * holds an intact structure of the generation its writer published last.
+ * Every GEN_CHECK_MS, and once after the workers stop, it also asks
+ * frost_debug_check_generations() whether an old object points to a young
+ * one: the cause of a reachable young object freed by a later young
+ * cycle, seen before any reader can trip over it.
  * It then unbinds every name, restores the reclaimer and runs two cycles:
  * with no root left every shared object must be gone (a leak is an
  * error), and the channel and heap must be destroyable.
@@ -41,6 +45,8 @@
 
 #define PROG			"frost-torture"
 #define TICK_MS			100
+/* How often the main thread checks for old-to-young edges (a heap walk). */
+#define GEN_CHECK_MS		1000
 #define STALL_WARN_MS_TEST	100	/* heap stall_warn_ms under --stall */
 #define CHANNEL_CAPACITY	64
 
@@ -327,6 +333,18 @@ static struct torture_worker *main_worker(struct torture *t)
 }
 
 /* Every slot intact at its last generation; then unbind everything. */
+/* No old object may point to a young one (frost_debug_check_generations()). */
+static void check_generations(struct torture *t)
+{
+	long edges = frost_debug_check_generations(t->heap);
+
+	if (edges < 0)
+		torture_error(main_worker(t), TE_API, "frost_debug_check_generations: %s",
+			      strerror((int)-edges));
+	else if (edges)
+		torture_error(main_worker(t), TE_EDGE, "%ld old-to-young edges (an old object with a young child)", edges);
+}
+
 static void final_checks(struct torture *t)
 {
 	struct torture_worker *w = main_worker(t);
@@ -511,7 +529,7 @@ int main(int argc, char **argv)
 	struct frost_heap_config cfg = { 0 };
 	struct frost_heap_stats hs;
 	struct torture_stats s;
-	uint64_t start, next_stats, last_progress = 0, elapsed = 0;
+	uint64_t start, next_stats, next_gen_check, last_progress = 0, elapsed = 0;
 	bool tty, ok, started;
 	int c, ret;
 
@@ -599,11 +617,16 @@ int main(int argc, char **argv)
 
 	start = mono_ms();
 	next_stats = p->stats_interval * 1000;
+	next_gen_check = GEN_CHECK_MS;
 	while (started && (elapsed = mono_ms() - start) < p->duration * 1000u) {
 		struct timespec ts = { 0, TICK_MS * 1000000L };
 
 		nanosleep(&ts, NULL);
 		elapsed = mono_ms() - start;
+		if (elapsed >= next_gen_check) {
+			check_generations(t);
+			next_gen_check = elapsed + GEN_CHECK_MS;
+		}
 		if (!p->quiet && p->stats_interval && elapsed >= next_stats) {
 			stats_line(t, elapsed, tty);
 			next_stats += p->stats_interval * 1000;
@@ -618,6 +641,8 @@ int main(int argc, char **argv)
 		frost_debug_fail_every(0);
 	if (t->workers)
 		stop_workers(t);
+	if (started)
+		check_generations(t);
 	if (t->chan)
 		final_checks(t);
 	leak_check(t, &hs);

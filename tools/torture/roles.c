@@ -90,6 +90,7 @@ const char *const torture_err_names[TE_NR] = {
 	[TE_ORDER] = "order",
 	[TE_API] = "api",
 	[TE_LEAK] = "leak",
+	[TE_EDGE] = "old-to-young",
 };
 
 const char *const torture_role_names[ROLE_NR] = {

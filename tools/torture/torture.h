@@ -42,6 +42,7 @@ enum torture_err {
 	TE_ORDER,	/* channel messages of one sender out of order */
 	TE_API,		/* an API call failed in a way it must not */
 	TE_LEAK,	/* objects survive with no root at the end */
+	TE_EDGE,	/* an old object points to a young one (the cause of a TE_FREED to come) */
 	TE_NR
 };
 
