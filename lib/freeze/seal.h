@@ -55,10 +55,11 @@ static inline void __frost_seal_publish(struct frost_object *o, const struct fro
 					unsigned int phase)
 {
 	o->refcnt = FROST_REFCNT_IMMORTAL;
-	/* Its born bit always (its age starts at the next cycle), and, made
-	 * while a cycle is open, its mark: it survives that cycle (both
-	 * before the type word, so a sweep that sees the object sees them). */
-	__frost_gc_born_marked(o, phase);
+	/* Made while a cycle is open: its born bit (it does not age in that
+	 * cycle) and its mark (it survives it), both before the type word,
+	 * so a sweep that sees the object sees them. */
+	if (unlikely(phase & FROST_GC_ACTIVE))
+		__frost_gc_born_marked(o, phase);
 	/* Pairs with the acquire load of the type word in the slab scans of
 	 * sweep_page(), retrace_large() and retrace_all_marked(). */
 	__atomic_store_n(&o->type, type, __ATOMIC_RELEASE);

@@ -98,7 +98,7 @@ struct frost_sandbox_gc {
  * @gc: the reclaimer's own state (lib/gc/gc_internal.h).
  * @gc_phase: whether a cycle is open and its colour; read by the barriers.
  * @gc_cycle_no: the open (or last) cycle's number (the intern table's
- *	claims; its parity is also in @gc_phase).
+ *	claims; while a cycle is open its parity is the colour in @gc_phase).
  * @hs_epoch: the newest handshake the reclaimer asked sandboxes for.
  * @hs_scan_cycle: sandboxes whose last root scan is older than this cycle
  *	scan their pins and private objects at the handshake.
@@ -118,13 +118,12 @@ struct frost_heap_gc {
 #define __frost_sb_gc(sb)	((struct frost_sandbox_gc *)(sb))
 
 /*
- * heap->gc_phase: whether a cycle is open, and the colour (mark bitmap) of
- * the open or the last cycle, which is also the parity of its number: the
- * born bitmap a publication sets (__frost_gc_born_marked()). The idle
- * phase keeps the last cycle's colour, so that one reading of the phase
- * gives a freeze both its born marks and its born bitmap.
+ * heap->gc_phase: no cycle, or the open cycle's colour (mark bitmap), which
+ * is also the parity of its number: the born bitmap a publication sets
+ * (__frost_gc_born_marked()), so that one reading of the phase gives a
+ * freeze both its born marks and its born bits.
  */
-#define FROST_GC_IDLE		0u	/* no cycle open (colour bit: the last one's) */
+#define FROST_GC_IDLE		0u
 #define FROST_GC_ACTIVE		1u	/* bit 0: a cycle is open */
 #define FROST_GC_COLOUR_SHIFT	1	/* bit 1: its colour */
 #define FROST_GC_YOUNG		4u	/* bit 2: a young cycle (stops at old objects) */

@@ -148,8 +148,14 @@ static inline bool __frost_gc_is_marked(const struct frost_object *o, unsigned i
 	return __atomic_load_n(&pg->mark[colour][slot / 64], __ATOMIC_ACQUIRE) &
 	       (UINT64_C(1) << (slot % 64));
 }
-void __frost_gc_mark_root(struct frost_heap *heap, struct __frost_stack *gs,
-			  struct frost_object *o, uint64_t *marked);
+/*
+ * __frost_gc_mark_roots() - mark root objects @objs[0..@n) in turn, each
+ * followed by the trace of what it reaches, on the reclaimer's grey stack
+ * @gs; add the objects marked to *@marked. One marking context (one phase
+ * reading) serves the batch.
+ */
+void __frost_gc_mark_roots(struct frost_heap *heap, struct __frost_stack *gs,
+			   struct frost_object *const *objs, size_t n, uint64_t *marked);
 void __frost_gc_trace_marked(struct frost_heap *heap, struct __frost_stack *gs,
 			     struct frost_object *o, uint64_t *marked);
 void __frost_gc_sandbox_work(struct frost_sandbox *sb);

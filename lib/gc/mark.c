@@ -104,31 +104,41 @@ bool __frost_gc_test_and_mark(struct frost_object *o, unsigned int colour)
 
 void __frost_gc_born_marked(struct frost_object *o, unsigned int phase)
 {
-	struct frost_shared_page *pg = __frost_shared_page_of(o);
-	uint32_t slot = __frost_shared_slot(pg, o);
-	/*
-	 * The born bitmap is the one of @phase's colour (the parity of the
-	 * open or last cycle's number), not of a number loaded here: every
-	 * object of one freeze is born by the same reading, so a sweep never
-	 * takes a parent as published before its cycle opened and a child of
-	 * the same freeze as published after (memo order publishes parents
-	 * before children as often as not; frost-bench churn's frost-b2b
-	 * found it: a promoted tuple whose ints were one aging behind). A
-	 * child published by an earlier call read the phase before this
-	 * reading, so its colour is of this cycle or an earlier one: the
-	 * sweep's "born since the open" set is closed under "frozen after".
-	 * The open cleared this bitmap before storing the phase that names
-	 * it (the acquire in __frost_gc_phase() pairs with that release
-	 * store in run_cycle()).
-	 */
-	unsigned int colour = phase_colour(phase);
+	struct frost_shared_page *pg;
+	unsigned int colour;
+	uint32_t slot;
 
+	/*
+	 * With no cycle open, nothing at all: the sweep of cycle k reads only
+	 * the born bits of k's colour, and those only readings of k's open
+	 * phase set. A freeze that read the idle phase is over before k's
+	 * GP1 ends, so its objects were published long before k's sweep and
+	 * may age there, parents and children alike.
+	 */
+	if (!(phase & FROST_GC_ACTIVE))
+		return;
+	pg = __frost_shared_page_of(o);
+	slot = __frost_shared_slot(pg, o);
+	/*
+	 * The born bitmap is the one of @phase's colour, not of a cycle
+	 * number loaded here: every object of one freeze is born by the same
+	 * reading, so a sweep never takes a parent as published before its
+	 * cycle opened and a child of the same freeze as published after
+	 * (memo order publishes parents before children as often as not;
+	 * frost-bench churn's frost-b2b found it: a promoted tuple whose ints
+	 * were one aging behind). A child published by an earlier call read
+	 * the phase before this reading, so it is born in this cycle or
+	 * published before it opened: the sweep's "born since the open" set
+	 * is closed under "frozen after". The open cleared this bitmap
+	 * before storing the phase that names it (the acquire in
+	 * __frost_gc_phase() pairs with that release store in run_cycle()).
+	 */
+	colour = phase_colour(phase);
 	/* Relaxed: ordered before the mark below (release) and before the
 	 * type word's release store in __frost_seal_publish(). */
 	__atomic_fetch_or(&pg->born[colour][slot / 64], UINT64_C(1) << (slot % 64),
 			  __ATOMIC_RELAXED);
-	if (phase & FROST_GC_ACTIVE)
-		__frost_gc_test_and_mark(o, colour);
+	__frost_gc_test_and_mark(o, colour);
 }
 
 void __frost_gc_drop_new(struct frost_sandbox *sb, struct frost_object *o)
@@ -158,7 +168,8 @@ static void grey_push(struct frost_heap_gc *heap, struct __frost_stack *grey,
 		__atomic_store_n(&heap->gc->overflow, true, __ATOMIC_RELAXED);
 }
 
-static inline void mark_object(struct mark_ctx *mc, struct frost_object *o)
+static inline __attribute__((always_inline))
+void mark_object(struct mark_ctx *mc, struct frost_object *o)
 {
 	enum mark_result r;
 
@@ -226,13 +237,16 @@ static struct mark_ctx reclaimer_ctx(struct frost_heap *heap_, struct __frost_st
 	return mc;
 }
 
-void __frost_gc_mark_root(struct frost_heap *heap, struct __frost_stack *gs,
-			  struct frost_object *o, uint64_t *marked)
+void __frost_gc_mark_roots(struct frost_heap *heap, struct __frost_stack *gs,
+			   struct frost_object *const *objs, size_t n, uint64_t *marked)
 {
 	struct mark_ctx mc = reclaimer_ctx(heap, gs);
 
-	mark_object(&mc, o);
-	mark_drain(&mc);
+	/* Each root's trace right after it: its children are near it. */
+	for (size_t i = 0; i < n; i++) {
+		mark_object(&mc, objs[i]);
+		mark_drain(&mc);
+	}
 	*marked += mc.marked;
 }
 

@@ -405,44 +405,55 @@ static void rcu_reader_end(struct rcu_reader *r)
 /* Marking the reclaimer's roots                                       */
 
 /*
- * Roots wait this many deep in a ring, prefetched, before they are marked:
- * a root object is read when it is marked (its type, then its children), and
- * the roots of a namespace are scattered over the heap, so without the ring
- * each costs a cache miss the marker waits for. Eight misses in flight cover
- * the latency of an L3 or memory access at the few ns a mark takes.
+ * Roots wait in two batches of this many, prefetched, before they are
+ * marked: a root object is read when it is marked (its type, then its
+ * children), and the roots of a namespace are scattered over the heap, so
+ * marking each as it comes costs a cache miss the marker waits for. A batch
+ * is marked (one call, one marking context) once the other one has filled
+ * behind it, so 8 to 15 loads are in flight: enough to cover an L3 or
+ * memory access at the few ns a mark takes.
  */
-#define FROST_GC_ROOT_PREFETCH	8
+#define FROST_GC_ROOT_BATCH	8
 
 struct root_ctx {
 	struct frost_heap *heap;
 	uint64_t marked;
-	struct frost_object *ring[FROST_GC_ROOT_PREFETCH];
-	uint64_t nr_seen;	/* roots given to mark_root() so far */
+	struct frost_object *batch[2][FROST_GC_ROOT_BATCH];
+	unsigned int filling;	/* the batch mark_root() fills */
+	unsigned int len[2];	/* roots in each batch */
 };
+
+static void mark_batch(struct root_ctx *rc, unsigned int b)
+{
+	__frost_gc_mark_roots(rc->heap, &__frost_heap_gc(rc->heap)->gc->grey, rc->batch[b],
+			      rc->len[b], &rc->marked);
+	rc->len[b] = 0;
+}
 
 static void mark_root(struct frost_object *o, void *arg)
 {
 	struct root_ctx *rc = arg;
-	unsigned int i = (unsigned int)(rc->nr_seen++ % FROST_GC_ROOT_PREFETCH);
+	unsigned int b = rc->filling;
 
 	__builtin_prefetch(o);
-	if (rc->nr_seen > FROST_GC_ROOT_PREFETCH)
-		__frost_gc_mark_root(rc->heap, &__frost_heap_gc(rc->heap)->gc->grey, rc->ring[i],
-				     &rc->marked);
-	rc->ring[i] = o;
+	rc->batch[b][rc->len[b]++] = o;
+	if (rc->len[b] < FROST_GC_ROOT_BATCH)
+		return;
+	/* This one is full: mark the other, older one; fill that next. */
+	rc->filling = !b;
+	if (rc->len[!b])
+		mark_batch(rc, !b);
 }
 
-/* Mark the roots still in the ring (oldest first). */
+/* Mark the roots still waiting, the older batch first. */
 static void mark_root_flush(struct root_ctx *rc)
 {
-	unsigned int n = rc->nr_seen < FROST_GC_ROOT_PREFETCH ? (unsigned int)rc->nr_seen
-							       : FROST_GC_ROOT_PREFETCH;
+	unsigned int older = !rc->filling;
 
-	for (unsigned int k = 0; k < n; k++)
-		__frost_gc_mark_root(rc->heap, &__frost_heap_gc(rc->heap)->gc->grey,
-				     rc->ring[(rc->nr_seen - n + k) % FROST_GC_ROOT_PREFETCH],
-				     &rc->marked);
-	rc->nr_seen = 0;
+	if (rc->len[older])
+		mark_batch(rc, older);
+	if (rc->len[!older])
+		mark_batch(rc, !older);
 }
 
 struct retrace_ctx {
@@ -533,6 +544,7 @@ struct sweep_ctx {
 	bool garbage_full;	/* the garbage stack could not grow */
 	uint64_t alloc_walk;	/* bytes allocated when the page walk began */
 	uint64_t freed_bytes;	/* bytes of the garbage collected */
+	uint64_t garbage_bytes;	/* bytes of what the page walk collected so far */
 	uint64_t young_freed;	/* of them, bytes of young objects */
 	struct frost_heap *heap;
 	uint64_t kept_bytes;	/* marked (or skipped old) bytes on the visited pages */
@@ -582,6 +594,7 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
 		uint64_t valid = n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1;
 		uint64_t old = __atomic_load_n(&pg->old[w], __ATOMIC_RELAXED), new_old = old;
 		uint64_t aged = pg->aged[w], aged2 = pg->aged2[w], mark, born, todo, unborn = 0;
+		uint64_t unmarked = 0;
 
 		todo = skip_old ? valid & ~old : valid;
 		if (!todo)
@@ -625,41 +638,58 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
 			new_old |= bit;
 			sc->promoted_bytes += size;
 		}
+		/* The unmarked slots that hold an object: a type word that is
+		 * not the freed type. Acquire: a published object's contents
+		 * are visible. Pairs with the release store of the type word
+		 * in __frost_seal_publish() and intern_build(). */
 		for (uint64_t m = todo & ~mark; m; m &= m - 1) {
 			uint64_t bit = m & -m;
 			struct frost_object *o = (struct frost_object *)(void *)
 				(base + (size_t)(first + __builtin_ctzll(bit)) * size);
 
-			/* Acquire: a published object's contents are visible.
-			 * Pairs with the release store of the type word in
-			 * __frost_seal_publish() and intern_build(). */
-			if (__atomic_load_n(&o->type, __ATOMIC_ACQUIRE) == &__frost_freed_type)
-				continue;
-			/*
-			 * Published since @mark was read, born marked: the
-			 * mark was set before the type word just read, so it
-			 * is visible now. Pairs with the release fetch_or in
-			 * __frost_gc_test_and_mark(), ordered before the type
-			 * store by __frost_seal_publish() and intern_build().
-			 */
-			if (__atomic_load_n(&pg->mark[sc->colour][w], __ATOMIC_ACQUIRE) & bit) {
-				sc->kept_bytes += size;
-				continue;
-			}
-			aged &= ~bit;
-			aged2 &= ~bit;
-			unborn |= bit;
+			if (__atomic_load_n(&o->type, __ATOMIC_ACQUIRE) != &__frost_freed_type)
+				unmarked |= bit;
+		}
+		if (!unmarked)
+			goto store;
+		/*
+		 * Published since @mark was read, born marked: each mark was
+		 * set before the type word read above, so one more reading of
+		 * the word, after all of those, sees them all. Pairs with the
+		 * release fetch_or in __frost_gc_test_and_mark(), ordered
+		 * before the type store by __frost_seal_publish() and
+		 * intern_build().
+		 */
+		mark = __atomic_load_n(&pg->mark[sc->colour][w], __ATOMIC_ACQUIRE);
+		sc->kept_bytes += (uint64_t)__builtin_popcountll(unmarked & mark) * size;
+		unmarked &= ~mark;
+		aged &= ~unmarked;
+		aged2 &= ~unmarked;
+		unborn = unmarked;
+		for (uint64_t m = unmarked; m; m &= m - 1) {
+			uint64_t bit = m & -m;
+			struct frost_object *o = (struct frost_object *)(void *)
+				(base + (size_t)(first + __builtin_ctzll(bit)) * size);
+			const struct frost_type *t;
+
 			if (sc->garbage_full || __frost_stack_push_ptr(&gc->garbage, o)) {
 				sc->garbage_full = true;	/* out of memory: it waits a cycle */
 				continue;
 			}
+			sc->garbage_bytes += size;
 			if (old & bit) {
 				new_old &= ~bit;
 				sc->old_freed_bytes += size;
 			} else {
 				sc->young_freed += size;
 			}
+			/* Collected: it is finalized now, once (the type
+			 * word's line is in the cache since the loop above). */
+			t = o->type;
+			if (t->finalize)
+				t->finalize(o);
 		}
+store:
 		pg->aged[w] = aged;
 		pg->aged2[w] = aged2;
 		if (unborn) {
@@ -719,15 +749,10 @@ static uint64_t sweep(struct frost_heap *heap, struct sweep_ctx *sc, uint64_t cy
 	sc->heap = heap;
 	__frost_shared_for_each_large(heap, sweep_large, sc);
 
+	/* The walk finalized the garbage as it collected it. */
 	garbage = __frost_stack_array(&gc->garbage);
 	nr_garbage = __frost_stack_len(&gc->garbage);
-	for (size_t i = 0; i < nr_garbage; i++) {
-		struct frost_object *o = garbage[i];
-
-		bytes += __frost_shared_size(o);
-		if (o->type->finalize)
-			o->type->finalize(o);
-	}
+	bytes = sc->garbage_bytes;
 	/* One more grace period before the memory is reused. */
 	if (!(gc->broken & FROST_BREAK_SKIP_FREE_GP))
 		handshake(heap, cycle);
@@ -914,10 +939,8 @@ static uint64_t run_cycle(struct frost_heap *heap, bool young)
 		__frost_panic("heap %p: cycle %llu left old objects pointing to young ones",
 			      (void *)heap, (unsigned long long)cycle);
 #endif
-	/* 6. close: idle, with this cycle's colour (the born bitmap of the
-	 * publications until the next open, __frost_gc_born_marked()) */
-	__atomic_store_n(&__frost_heap_gc(heap)->gc_phase,
-			 FROST_GC_IDLE | (colour << FROST_GC_COLOUR_SHIFT), __ATOMIC_RELEASE);
+	/* 6. close */
+	__atomic_store_n(&__frost_heap_gc(heap)->gc_phase, FROST_GC_IDLE, __ATOMIC_RELEASE);
 	__atomic_store_n(&gc->step, FROST_GC_STEP_IDLE, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc->trigger_bytes, alloc_bytes, __ATOMIC_RELAXED);
 	__atomic_store_n(&gc->last_freed_objects, freed, __ATOMIC_RELAXED);

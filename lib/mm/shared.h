@@ -84,12 +84,12 @@ struct frost_heap;
  *	old enough to age (see @born); @aged2: the sweeps of the last two
  *	cycles did (the next such sweep promotes it). Only sweeps write them;
  *	a free slot has neither.
- * @born: one bitmap per parity of the cycle number: a publication sets its
- *	slot's bit in @born[p], p the colour of its freeze's phase reading
- *	(atomic OR, lib/gc/mark.c); the open of cycle k clears @born[k & 1]
- *	before it stores its phase, and the sweep of k does not age a slot
- *	of @born[k & 1] (born since k opened). A sweep clears the bits of the
- *	slots it frees.
+ * @born: one bitmap per parity of the cycle number: a publication whose
+ *	freeze read an open phase sets its slot's bit in @born[p], p that
+ *	phase's colour (atomic OR, lib/gc/mark.c); the open of cycle k
+ *	clears @born[k & 1] before it stores its phase, and the sweep of k
+ *	does not age a slot of @born[k & 1] (born since k opened). A sweep
+ *	clears the bits of the slots it frees.
  * @old_count: set bits in @old (the reclaimer's alone): a slab whose
  *	slots are all old has no free slot and no young object, and young
  *	cycles skip it.
