@@ -354,13 +354,20 @@ bool __frost_index_remove_node(struct frost_index *idx, uint64_t hash, const voi
 }
 
 /* Internal: see index.h. */
+/*
+ * Nodes given to fn() trail the slot walk by this many, each prefetched
+ * when its slot is read: the nodes are scattered allocations, and fn()
+ * (the reclaimer's root walk) reads each one at once.
+ */
+#define FOR_EACH_PREFETCH	8
+
 void __frost_index_for_each(const struct frost_index *idx, void (*fn)(void *node, void *arg),
 			    void *arg)
 {
 	/* Pairs with the store-release in index_publish(). */
 	const struct frost_index_table *t = __atomic_load_n(&idx->table, __ATOMIC_ACQUIRE);
-	void *cur = NULL;
-	size_t i;
+	void *ring[FOR_EACH_PREFETCH];
+	size_t i, seen = 0;
 
 	for (i = 0; i <= t->mask; i++) {
 		/* Pairs with the store-release of @node in index_place(). */
@@ -368,14 +375,15 @@ void __frost_index_for_each(const struct frost_index *idx, void (*fn)(void *node
 
 		if (!n || n == FROST_INDEX_TOMB)
 			continue;
-		/* Fetch the next node while @fn works on the current one. */
+		/* Fetch this node while @fn works on the ones before it. */
 		__builtin_prefetch(n);
-		if (cur)
-			fn(cur, arg);
-		cur = n;
+		if (seen >= FOR_EACH_PREFETCH)
+			fn(ring[seen % FOR_EACH_PREFETCH], arg);
+		ring[seen++ % FOR_EACH_PREFETCH] = n;
 	}
-	if (cur)
-		fn(cur, arg);
+	/* The last ones, in order. */
+	for (i = seen > FOR_EACH_PREFETCH ? seen - FOR_EACH_PREFETCH : 0; i < seen; i++)
+		fn(ring[i % FOR_EACH_PREFETCH], arg);
 }
 
 /* Internal: see index.h. */
