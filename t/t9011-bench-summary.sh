@@ -5,7 +5,8 @@
 # that distinguishes them. Two alloc runs at different --size give rows
 # of the same comparisons that differ in size=, and CSV keys that differ
 # too (so scripts/bench-compare does not pair a 16-byte row with a 1024-byte
-# one); churn's rows carry names=, readers= and writers=.
+# one); churn's rows carry names=, readers= and writers=, and include the
+# frost-frozen writer's churn_frozen_boehm and churn_frozen_rcu.
 . "$(dirname "$0")/lib-tap.sh"
 
 bench=$FROST_OBJTREE/tools/frost-bench
@@ -36,13 +37,23 @@ default_size_named() {
 		grep -q '^SUMMARY name=alloc_glibc pattern=lifo size=16-256 '
 }
 churn_params() {
-	"$bench" churn --reps 1 --duration 0.05 --names 64 --readers 1 --writers 1 --quiet > "$tmp/churn" || return 1
+	"$bench" churn --reps 1 --duration 0.05 --names 64 --readers 1 --writers 1 --quiet \
+		--csv "$tmp/churn.csv" > "$tmp/churn" || return 1
 	grep '^SUMMARY' "$tmp/churn" > "$tmp/s" && [ -s "$tmp/s" ] &&
 	! grep -v ' readers=1 writers=1 names=64 ' "$tmp/s"
+}
+# The default run has every variant: the frozen writer's rows are there,
+# each with churn_boehm's and churn_rcu's targets, and frost-frozen has its
+# per-variant figures (the table's, in the CSV: --quiet prints no table).
+churn_frozen_rows() {
+	grep -q '^SUMMARY name=churn_frozen_boehm readers=1 .* unit=Mobjs/s target=1.00 cmp=ge verdict=' "$tmp/s" &&
+	grep -q '^SUMMARY name=churn_frozen_rcu readers=1 .* unit=Mobjs/s target=2.00 cmp=ge verdict=' "$tmp/s" &&
+	grep -q '^churn,frost-frozen,objs_per_s,[0-9]' "$tmp/churn.csv"
 }
 
 ok "alloc rows at two sizes differ in size=" -- alloc_rows
 ok "their CSV keys differ, and no key repeats" -- csv_keys_distinct
 ok "the cycling default is named size=16-256" -- default_size_named
 ok "churn rows carry readers=, writers= and names=" -- churn_params
+ok "churn compares frost-frozen's writer with Boehm's and rcu's" -- churn_frozen_rows
 done_testing

@@ -16,9 +16,14 @@
  * memory every millisecond.
  *
  * Variants (each runs --duration per repetition, interleaved):
- *   frost         default heap (adaptive cycle trigger); writers freeze a
- *                 private tuple and frost_publish() it; readers
- *                 frost_lookup(), frost_quiescent() every 64 reads;
+ *   frost         default heap (adaptive cycle trigger); writers build a
+ *                 private tuple of private ints, frost_freeze() it (a
+ *                 second allocation and a copy of every object) and
+ *                 frost_publish() the copy; readers frost_lookup(),
+ *                 frost_quiescent() every 64 reads;
+ *   frost-frozen  the same, but writers build the tuple shared in place:
+ *                 frost_int_new_frozen() per item, frost_tuple_new_frozen()
+ *                 of them, frost_publish() (no private object, no copy);
  *   frost-b2b     cycle_trigger 1 byte: cycles run back to back;
  *   frost-manual  FROST_HEAP_MANUAL: no reclaimer at all (memory grows);
  *                 the reference for reader throughput without cycles;
@@ -45,7 +50,13 @@
  * Targets (issue 18, generational reclaim): frost churn >= 1x Boehm and
  * >= 2x rcu (objects/s) at 65536 live tuples (--names 65536); peak shared
  * <= 1.5x live (frost default); reader throughput with back-to-back cycles
- * >= 0.95x that without cycles (frost-b2b / frost-manual).
+ * >= 0.95x that without cycles (frost-b2b / frost-manual). The frost rows
+ * (churn_boehm, churn_rcu) measure the freeze of a small structure; the
+ * frost-frozen rows (churn_frozen_boehm, churn_frozen_rcu, same targets)
+ * a writer that builds frozen data directly, as Boehm's and rcu's writers
+ * build theirs. The writer's update of either frost variant is one noipa
+ * function (bench_churn_frost_update(), bench_churn_frozen_update()) whose
+ * instructions tools/bench/callgrind-churn.sh counts.
  *
  * libgc defines no malloc/free: linking it changes nothing for frost (the
  * parameter block says which library provides the process's malloc).
@@ -87,9 +98,10 @@ static uint64_t opt_items = 4;
 static const char *opt_boehm = "full";
 static const char *const boehm_modes[] = { "full", "incremental", NULL };
 
-enum { V_FROST, V_B2B, V_MANUAL, V_BOEHM, V_RCU, NR_V };
-static const char *const churn_variants[] = { "frost", "frost-b2b", "frost-manual", "boehm",
-					      "rcu", NULL };
+/* The frost variants come first: v <= V_MANUAL is "a frost heap". */
+enum { V_FROST, V_FROZEN, V_B2B, V_MANUAL, V_BOEHM, V_RCU, NR_V };
+static const char *const churn_variants[] = { "frost", "frost-frozen", "frost-b2b", "frost-manual",
+					      "boehm", "rcu", NULL };
 
 /* Boehm's and rcu's objects. */
 struct gtuple {
@@ -219,6 +231,52 @@ out:
 	return f;
 }
 
+/*
+ * The same tuple built shared in place: frozen ints, then a frozen tuple
+ * of them. No private object, no copy, no memo table. Shared objects carry
+ * no reference a caller owns (frost_decref() is a no-op on them): if a
+ * later constructor fails, the items made so far are reachable from no
+ * root and the next cycle frees them; nothing is leaked. No quiescent
+ * state between the constructors, so the items stay valid until the tuple
+ * holds them (lifetime rule 1).
+ */
+static struct frost_object *frost_make_frozen(struct frost_sandbox *sb, size_t k)
+{
+	struct frost_object *it[MAX_ITEMS];
+	size_t n = (size_t)opt_items;
+
+	for (size_t j = 0; j < n; j++) {
+		it[j] = frost_int_new_frozen(sb, item_value(k, j));
+		if (!it[j])
+			return NULL;
+	}
+	return frost_tuple_new_frozen(sb, n, it);
+}
+
+/*
+ * One writer update of the frost and frost-frozen variants: build the
+ * tuple, publish it under @name (the old tuple becomes garbage). noipa with
+ * fixed names for callgrind's --toggle-collect
+ * (tools/bench/callgrind-churn.sh). Return: 0, or -1 if either step failed
+ * (a tuple that was made but not published is garbage, as above).
+ */
+int bench_churn_frost_update(struct frost_sandbox *sb, const char *name, size_t k);
+int bench_churn_frozen_update(struct frost_sandbox *sb, const char *name, size_t k);
+
+__bench_noipa int bench_churn_frost_update(struct frost_sandbox *sb, const char *name, size_t k)
+{
+	struct frost_object *f = frost_make(sb, k);
+
+	return f && !frost_publish(sb, name, f) ? 0 : -1;
+}
+
+__bench_noipa int bench_churn_frozen_update(struct frost_sandbox *sb, const char *name, size_t k)
+{
+	struct frost_object *f = frost_make_frozen(sb, k);
+
+	return f && !frost_publish(sb, name, f) ? 0 : -1;
+}
+
 static uint64_t frost_walk(const struct frost_object *t)
 {
 	size_t n = frost_tuple_len(t);
@@ -333,10 +391,11 @@ static void *churn_thread_fn(void *arg)
 	while (!t->err && !bench_stopped(&d->sync)) {
 		if (t->is_writer) {
 			for (unsigned int i = 0; i < 16; i++) {
-				if (v <= V_MANUAL) {
-					struct frost_object *f = frost_make(sb, k);
-
-					if (!f || frost_publish(sb, d->names[k], f))
+				if (v == V_FROZEN) {
+					if (bench_churn_frozen_update(sb, d->names[k], k))
+						t->err = 1;
+				} else if (v <= V_MANUAL) {
+					if (bench_churn_frost_update(sb, d->names[k], k))
 						t->err = 1;
 				} else if (v == V_BOEHM) {
 					struct gtuple *g = boehm_make(k);
@@ -457,7 +516,8 @@ static int prefill(struct churn_data *d)
 	}
 	for (size_t k = 0; k < nr; k++) {
 		if (sb) {
-			struct frost_object *f = frost_make(sb, k);
+			struct frost_object *f = d->variant == V_FROZEN ? frost_make_frozen(sb, k)
+									: frost_make(sb, k);
 
 			if (!f || frost_publish(sb, d->names[k], f))
 				return -1;
@@ -606,6 +666,21 @@ static int churn_once(const struct bench_common *c, struct churn_data *d, int v,
 	return failed ? -1 : 0;
 }
 
+/*
+ * SUMMARY rows @boehm_row and @rcu_row: a frost variant's objects/s
+ * (@frost) against Boehm's and rcu's, each if both sides ran.
+ */
+static void summary_objs(const struct bench_common *c, const char *boehm_row, const char *rcu_row,
+			 double frost, double boehm, double rcu)
+{
+	if (frost <= 0)
+		return;
+	if (boehm > 0)
+		bench_summary_ge(c, boehm_row, frost / 1e6, boehm / 1e6, "Mobjs/s", TARGET_BOEHM);
+	if (rcu > 0)
+		bench_summary_ge(c, rcu_row, frost / 1e6, rcu / 1e6, "Mobjs/s", TARGET_RCU);
+}
+
 static int churn_run(const struct bench_common *c)
 {
 	enum { M_OBJS, M_FREED, M_PEAK, M_LIVE, M_READ, M_P50, M_P99, M_P999, M_CYCLES,
@@ -709,13 +784,11 @@ static int churn_run(const struct bench_common *c)
 	}
 	if (failed)
 		goto out;
+	summary_objs(c, "churn_boehm", "churn_rcu", med[V_FROST][M_OBJS], med[V_BOEHM][M_OBJS],
+		     med[V_RCU][M_OBJS]);
+	summary_objs(c, "churn_frozen_boehm", "churn_frozen_rcu", med[V_FROZEN][M_OBJS],
+		     med[V_BOEHM][M_OBJS], med[V_RCU][M_OBJS]);
 	if (med[V_FROST][M_OBJS] > 0) {
-		if (med[V_BOEHM][M_OBJS] > 0)
-			bench_summary_ge(c, "churn_boehm", med[V_FROST][M_OBJS] / 1e6,
-					 med[V_BOEHM][M_OBJS] / 1e6, "Mobjs/s", TARGET_BOEHM);
-		if (med[V_RCU][M_OBJS] > 0)
-			bench_summary_ge(c, "churn_rcu", med[V_FROST][M_OBJS] / 1e6,
-					 med[V_RCU][M_OBJS] / 1e6, "Mobjs/s", TARGET_RCU);
 		if (med[V_FROST][M_LIVE] > 0)
 			bench_summary(c, "churn_peak_live", med[V_FROST][M_PEAK],
 				      med[V_FROST][M_LIVE], "MiB", TARGET_PEAK);
@@ -762,7 +835,8 @@ static const struct bench_option churn_options[] = {
 
 const struct bench bench_churn = {
 	.name = "churn",
-	.help = "replace published immutable tuples while reading: frost vs no reclaimer, Boehm GC, call_rcu",
+	.help = "replace published immutable tuples while reading: frost (freeze or frozen builders) "
+		"vs no reclaimer, Boehm GC, call_rcu",
 	.variants = churn_variants,
 	.chunk = "(not used: runs are timed by --duration)",
 	.options = churn_options,
