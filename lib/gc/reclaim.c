@@ -563,6 +563,23 @@ static bool intern_is_marked(struct frost_object *o, void *arg)
 }
 
 /*
+ * FROST_BREAK_PROMOTE_ALONE: of the slots in @bits (of the 64 from @first),
+ * only those whose object has children are promoted; leaves keep waiting.
+ */
+static uint64_t keep_traced(char *base, uint32_t first, size_t size, uint64_t bits)
+{
+	for (uint64_t m = bits; m; m &= m - 1) {
+		uint64_t bit = m & -m;
+		struct frost_object *o = (struct frost_object *)(void *)
+			(base + (size_t)(first + __builtin_ctzll(bit)) * size);
+
+		if (!__atomic_load_n(&o->type, __ATOMIC_ACQUIRE)->trace)
+			bits &= ~bit;
+	}
+	return bits;
+}
+
+/*
  * Sweep @pg (G5 of Documentation/design/reclaimer.rst): collect allocated,
  * unmarked objects into the garbage stack (an old one loses its old bit),
  * and age the young marked ones: an object that the sweeps of this cycle
@@ -594,7 +611,7 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
 		uint64_t valid = n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1;
 		uint64_t old = __atomic_load_n(&pg->old[w], __ATOMIC_RELAXED), new_old = old;
 		uint64_t aged = pg->aged[w], aged2 = pg->aged2[w], mark, born, todo, unborn = 0;
-		uint64_t unmarked = 0;
+		uint64_t unmarked = 0, age, promote, first_age, second_age;
 
 		todo = skip_old ? valid & ~old : valid;
 		if (!todo)
@@ -616,28 +633,18 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
 		 * child is published and its parent's after (model.rst, "The
 		 * sweep walk"). Both keep a parent's age at most its child's.
 		 */
-		for (uint64_t m = todo & mark & ~old & ~born; m; m &= m - 1) {
-			uint64_t bit = m & -m;
-
-			if (!(aged2 & bit)) {
-				if (aged & bit)
-					aged2 |= bit;
-				else
-					aged |= bit;
-				continue;
-			}
-			if (unlikely(sc->promote_alone)) {
-				struct frost_object *o = (struct frost_object *)(void *)
-					(base + (size_t)(first + __builtin_ctzll(bit)) * size);
-
-				if (!__atomic_load_n(&o->type, __ATOMIC_ACQUIRE)->trace)
-					continue;
-			}
-			aged &= ~bit;
-			aged2 &= ~bit;
-			new_old |= bit;
-			sc->promoted_bytes += size;
-		}
+		age = todo & mark & ~old & ~born;
+		/* 64 two-bit counters at once: (aged, aged2) goes (0,0) ->
+		 * (1,0) -> (1,1) -> promoted, back to (0,0) with the old bit. */
+		promote = age & aged2;
+		if (unlikely(sc->promote_alone))
+			promote = keep_traced(base, first, size, promote);
+		first_age = age & ~aged2 & ~aged;
+		second_age = age & ~aged2 & aged;
+		aged = (aged | first_age) & ~promote;
+		aged2 = (aged2 | second_age) & ~promote;
+		new_old |= promote;
+		sc->promoted_bytes += (uint64_t)__builtin_popcountll(promote) * size;
 		/* The unmarked slots that hold an object: a type word that is
 		 * not the freed type. Acquire: a published object's contents
 		 * are visible. Pairs with the release store of the type word

@@ -186,8 +186,8 @@ bool __frost_index_remove_node(struct frost_index *idx, uint64_t hash, const voi
 
 /*
  * __frost_index_for_each() - call @fn on every node of @idx's current
- * table (the reclaimer's root walk), prefetching the next node before each
- * call. Entries present for the whole walk are visited exactly once;
+ * table (the reclaimer's root walk), each a few slots after it was
+ * prefetched. Entries present for the whole walk are visited exactly once;
  * entries inserted or removed during it may or may not be.
  * Context: an online QSBR reader; @fn must not pass a quiescent state.
  */
