@@ -611,7 +611,7 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
 		uint64_t valid = n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1;
 		uint64_t old = __atomic_load_n(&pg->old[w], __ATOMIC_RELAXED), new_old = old;
 		uint64_t aged = pg->aged[w], aged2 = pg->aged2[w], mark, born, todo, unborn = 0;
-		uint64_t unmarked = 0, age, promote, first_age, second_age;
+		uint64_t unmarked = 0, collected, age, promote, first_age, second_age;
 
 		todo = skip_old ? valid & ~old : valid;
 		if (!todo)
@@ -673,6 +673,7 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
 		aged &= ~unmarked;
 		aged2 &= ~unmarked;
 		unborn = unmarked;
+		collected = 0;
 		for (uint64_t m = unmarked; m; m &= m - 1) {
 			uint64_t bit = m & -m;
 			struct frost_object *o = (struct frost_object *)(void *)
@@ -683,19 +684,17 @@ static void sweep_page(struct frost_heap *heap, struct frost_shared_page *pg,
 				sc->garbage_full = true;	/* out of memory: it waits a cycle */
 				continue;
 			}
-			sc->garbage_bytes += size;
-			if (old & bit) {
-				new_old &= ~bit;
-				sc->old_freed_bytes += size;
-			} else {
-				sc->young_freed += size;
-			}
+			collected |= bit;
 			/* Collected: it is finalized now, once (the type
 			 * word's line is in the cache since the loop above). */
 			t = o->type;
 			if (t->finalize)
 				t->finalize(o);
 		}
+		new_old &= ~collected;
+		sc->garbage_bytes += (uint64_t)__builtin_popcountll(collected) * size;
+		sc->old_freed_bytes += (uint64_t)__builtin_popcountll(collected & old) * size;
+		sc->young_freed += (uint64_t)__builtin_popcountll(collected & ~old) * size;
 store:
 		pg->aged[w] = aged;
 		pg->aged2[w] = aged2;
