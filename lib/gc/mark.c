@@ -157,7 +157,9 @@ struct mark_ctx {
 	unsigned int colour;
 	unsigned int phase;		/* the reading colour comes from */
 	struct __frost_stack *grey;	/* a sandbox's or the reclaimer's */
-	uint64_t marked;		/* objects this context marked */
+	/* Marks that set a bit: an object, or a word of leaves at once
+	 * (callers only ask whether it is 0: termination and re-tracing). */
+	uint64_t marked;
 };
 
 /* Push marked @o on @grey; if it cannot grow, termination re-traces. */
@@ -198,19 +200,79 @@ static void visit_mark(struct frost_object **slot, void *arg)
 }
 
 /*
+ * Leaf marks gathered by one bitmap word: the items of a tuple frozen
+ * together sit side by side in their leaf slab, so their bits usually
+ * share a word, and one atomic OR sets them all (a `lock` instruction is
+ * most of the cost of a mark).
+ */
+struct leaf_marks {
+	uint64_t *word;		/* NULL: nothing gathered */
+	uint64_t bits;
+};
+
+/* Set the gathered bits; count once if this marker set any first. */
+static inline void leaf_marks_flush(struct mark_ctx *mc, struct leaf_marks *lm)
+{
+	uint64_t bits;
+
+	if (!lm->word)
+		return;
+	/* As in mark_bit(): a plain test first, then the test-and-set that
+	 * decides. Release: pairs with the acquire load in
+	 * __frost_gc_is_marked() and the sweep's. */
+	bits = lm->bits & ~__atomic_load_n(lm->word, __ATOMIC_RELAXED);
+	if (bits && (bits & ~__atomic_fetch_or(lm->word, bits, __ATOMIC_RELEASE)))
+		mc->marked++;
+	lm->word = NULL;
+}
+
+/*
+ * Mark the items of shared tuple @t: leaves (known by their page's kind)
+ * gathered by bitmap word, anything else by mark_object(). The same marks
+ * as one mark_object() per item; a leaf has nothing to trace, so who set
+ * its bit first does not matter beyond the count.
+ */
+static inline void trace_tuple(struct mark_ctx *mc, struct frost_tuple *t)
+{
+	struct leaf_marks lm = { .word = NULL };
+
+	for (size_t i = 0; i < t->len; i++) {
+		struct frost_object *o = t->items[i];
+		struct frost_shared_page *pg;
+		uint64_t *word;
+		uint32_t slot;
+
+		frost_assert(!o || frost_is_shared(o));
+		if (!o || __frost_is_static(o))
+			continue;
+		pg = __frost_shared_page_of(o);
+		if (pg->kind != FROST_PAGE_SHARED_LEAF) {
+			mark_object(mc, o);
+			continue;
+		}
+		if (__frost_gc_stops_at(o, mc->phase))
+			continue;
+		slot = __frost_shared_slot(pg, o);
+		word = &pg->mark[mc->colour][slot / 64];
+		if (word != lm.word) {
+			leaf_marks_flush(mc, &lm);
+			lm.word = word;
+			lm.bits = 0;
+		}
+		lm.bits |= UINT64_C(1) << (slot % 64);
+	}
+	leaf_marks_flush(mc, &lm);
+}
+
+/*
  * Trace grey shared object @o. A tuple, the commonest container, is walked
- * here with the mark inlined, instead of through tuple_trace() and one
- * indirect visit_mark() call per item; it visits the same slots.
+ * here (trace_tuple()) instead of through tuple_trace() and one indirect
+ * visit_mark() call per item; it visits the same slots.
  */
 static inline void trace_shared(struct mark_ctx *mc, struct frost_object *o)
 {
 	if (o->type == &__frost_tuple_type) {
-		struct frost_tuple *t = __frost_container_of(o, struct frost_tuple, ob);
-
-		for (size_t i = 0; i < t->len; i++) {
-			frost_assert(!t->items[i] || frost_is_shared(t->items[i]));
-			mark_object(mc, t->items[i]);
-		}
+		trace_tuple(mc, __frost_container_of(o, struct frost_tuple, ob));
 		return;
 	}
 	o->type->trace(o, visit_mark, mc);
