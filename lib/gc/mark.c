@@ -186,20 +186,6 @@ void mark_object(struct mark_ctx *mc, struct frost_object *o)
 }
 
 /*
- * A child slot of a shared object (only shared objects are on the grey
- * stacks): the child is shared or static, since a frozen object only ever
- * points to objects that were shared when it was frozen, so it is not read
- * to check (the private-object walk, visit_mark_private(), checks).
- */
-static void visit_mark(struct frost_object **slot, void *arg)
-{
-	struct frost_object *child = *slot;
-
-	frost_assert(!child || frost_is_shared(child));
-	mark_object(arg, child);
-}
-
-/*
  * Leaf marks gathered by one bitmap word: the items of a tuple frozen
  * together sit side by side in their leaf slab, so their bits usually
  * share a word, and one atomic OR sets them all (a `lock` instruction is
@@ -227,55 +213,75 @@ static inline void leaf_marks_flush(struct mark_ctx *mc, struct leaf_marks *lm)
 }
 
 /*
- * Mark the items of shared tuple @t: leaves (known by their page's kind)
- * gathered by bitmap word, anything else by mark_object(). The same marks
- * as one mark_object() per item; a leaf has nothing to trace, so who set
- * its bit first does not matter beyond the count.
+ * Mark child @o of a shared object being traced: a leaf (known by its
+ * page's kind) is gathered into @lm by bitmap word, anything else marked
+ * by mark_object(). The same marks as mark_object() alone; a leaf has
+ * nothing to trace, so who set its bit first does not matter beyond the
+ * count. The caller flushes @lm before it is done with the parent. Only
+ * shared objects are traced (the grey stacks hold nothing else), and a
+ * frozen object only ever points to objects that were shared when it was
+ * frozen, so @o is not read to check that (the private-object walk,
+ * visit_mark_private(), checks).
  */
-static inline void trace_tuple(struct mark_ctx *mc, struct frost_tuple *t)
+static inline __attribute__((always_inline))
+void mark_child(struct mark_ctx *mc, struct leaf_marks *lm, struct frost_object *o)
 {
-	struct leaf_marks lm = { .word = NULL };
+	struct frost_shared_page *pg;
+	uint64_t *word;
+	uint32_t slot;
 
-	for (size_t i = 0; i < t->len; i++) {
-		struct frost_object *o = t->items[i];
-		struct frost_shared_page *pg;
-		uint64_t *word;
-		uint32_t slot;
-
-		frost_assert(!o || frost_is_shared(o));
-		if (!o || __frost_is_static(o))
-			continue;
-		pg = __frost_shared_page_of(o);
-		if (pg->kind != FROST_PAGE_SHARED_LEAF) {
-			mark_object(mc, o);
-			continue;
-		}
-		if (__frost_gc_stops_at(o, mc->phase))
-			continue;
-		slot = __frost_shared_slot(pg, o);
-		word = &pg->mark[mc->colour][slot / 64];
-		if (word != lm.word) {
-			leaf_marks_flush(mc, &lm);
-			lm.word = word;
-			lm.bits = 0;
-		}
-		lm.bits |= UINT64_C(1) << (slot % 64);
+	frost_assert(!o || frost_is_shared(o));
+	if (!o || __frost_is_static(o))
+		return;
+	pg = __frost_shared_page_of(o);
+	if (pg->kind != FROST_PAGE_SHARED_LEAF) {
+		mark_object(mc, o);
+		return;
 	}
-	leaf_marks_flush(mc, &lm);
+	if (__frost_gc_stops_at(o, mc->phase))
+		return;
+	slot = __frost_shared_slot(pg, o);
+	word = &pg->mark[mc->colour][slot / 64];
+	if (word != lm->word) {
+		leaf_marks_flush(mc, lm);
+		lm->word = word;
+		lm->bits = 0;
+	}
+	lm->bits |= UINT64_C(1) << (slot % 64);
+}
+
+/* What a type's trace callback is given while a shared object is traced. */
+struct trace_visit {
+	struct mark_ctx *mc;
+	struct leaf_marks lm;
+};
+
+static void visit_mark_child(struct frost_object **slot, void *arg)
+{
+	struct trace_visit *tv = arg;
+
+	mark_child(tv->mc, &tv->lm, *slot);
 }
 
 /*
- * Trace grey shared object @o. A tuple, the commonest container, is walked
- * here (trace_tuple()) instead of through tuple_trace() and one indirect
- * visit_mark() call per item; it visits the same slots.
+ * Trace grey shared object @o, its leaf children gathered by bitmap word
+ * (mark_child()). A tuple, the commonest container, is walked here
+ * instead of through tuple_trace() and one indirect call per item; it
+ * visits the same slots.
  */
 static inline void trace_shared(struct mark_ctx *mc, struct frost_object *o)
 {
+	struct trace_visit tv = { .mc = mc, .lm = { .word = NULL } };
+
 	if (o->type == &__frost_tuple_type) {
-		trace_tuple(mc, __frost_container_of(o, struct frost_tuple, ob));
-		return;
+		struct frost_tuple *t = __frost_container_of(o, struct frost_tuple, ob);
+
+		for (size_t i = 0; i < t->len; i++)
+			mark_child(mc, &tv.lm, t->items[i]);
+	} else {
+		o->type->trace(o, visit_mark_child, &tv);
 	}
-	o->type->trace(o, visit_mark, mc);
+	leaf_marks_flush(mc, &tv.lm);
 }
 
 static void mark_drain(struct mark_ctx *mc)
@@ -318,7 +324,7 @@ void __frost_gc_trace_marked(struct frost_heap *heap, struct __frost_stack *gs,
 	struct mark_ctx mc = reclaimer_ctx(heap, gs);
 
 	if (o->type->trace) {
-		o->type->trace(o, visit_mark, &mc);
+		trace_shared(&mc, o);
 		mark_drain(&mc);
 	}
 	*marked += mc.marked;
