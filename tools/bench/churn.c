@@ -45,7 +45,15 @@
  * reader Mops/s per thread and p50/p99/p99.9 of the 16-read batches; for
  * frost also the young and full cycles the run did and the mean CPU time
  * of each kind (frost_heap_cycle_stats(): the thread that ran the cycle,
- * the sandboxes' own root scans not included).
+ * the sandboxes' own root scans not included). And where the CPU goes, per
+ * object made (CLOCK_THREAD_CPUTIME_ID of each worker's timed loop,
+ * CLOCK_PROCESS_CPUTIME_ID around the run): "wr ns", the writer threads'
+ * CPU time, and "all ns", the process's CPU time less the readers' and
+ * the sampling main thread's, i.e. writing plus reclaiming whoever does it
+ * (frost's reclaimer and kicker, Boehm's allocating thread and markers,
+ * liburcu's call_rcu worker). On a machine whose cores are all busy, the
+ * objects per second a variant can reach is bounded by the cores left to
+ * it divided by "all ns".
  *
  * Targets (issue 18, generational reclaim): frost churn >= 1x Boehm and
  * >= 2x rcu (objects/s) at 65536 live tuples (--names 65536); peak shared
@@ -64,6 +72,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <urcu/urcu-qsbr.h>
 /*
  * Boehm's thread API without its pthread_create redirection. <gc/gc.h> (and
@@ -155,9 +164,19 @@ struct churn_thread {
 	uint64_t ops;		/* reads, or tuples published */
 	uint64_t alloc_bytes;	/* rcu writers */
 	uint64_t bad;
+	uint64_t cpu_ns;	/* thread CPU time of the timed loop */
 	int err;
 	struct bench_hist hist;
 } __attribute__((aligned(64)));
+
+static uint64_t cpu_clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	if (clock_gettime(clk, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static size_t tuple_objects(void)
 {
@@ -373,7 +392,7 @@ static void *churn_thread_fn(void *arg)
 	struct GC_stack_base gsb;
 	size_t nr = (size_t)opt_names, nw = (size_t)opt_writers;
 	size_t k = t->is_writer ? t->id : (t->id * 7919u) % nr;
-	uint64_t ops = 0, bad = 0, last;
+	uint64_t ops = 0, bad = 0, last, cpu0;
 	int v = d->variant;
 
 	if (v <= V_MANUAL) {
@@ -388,6 +407,7 @@ static void *churn_thread_fn(void *arg)
 	}
 	bench_sync_ready(&d->sync);
 	last = bench_now_ns();
+	cpu0 = cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	while (!t->err && !bench_stopped(&d->sync)) {
 		if (t->is_writer) {
 			for (unsigned int i = 0; i < 16; i++) {
@@ -464,6 +484,7 @@ static void *churn_thread_fn(void *arg)
 		else if (v == V_RCU)
 			urcu_qsbr_quiescent_state();
 	}
+	t->cpu_ns = cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	t->ops = ops;
 	t->bad = bad;
 	if (sb)
@@ -501,6 +522,8 @@ struct churn_result {
 	double cycles;
 	double young, full;		/* frost: cycles of each kind */
 	double young_ms, full_ms;	/* frost: mean CPU time of one, ms */
+	double writer_ns;	/* writer threads' CPU time per object made */
+	double cost_ns;		/* CPU time of all but readers and sampler, per object */
 };
 
 static int prefill(struct churn_data *d)
@@ -552,6 +575,7 @@ static int churn_once(const struct bench_common *c, struct churn_data *d, int v,
 	struct frost_cycle_stats cs0 = { 0 }, cs1 = { 0 };
 	struct bench_hist hist;
 	uint64_t reads = 0, writes = 0, rcu_alloc = 0, freed0 = 0;
+	uint64_t proc0, main0, proc_ns, main_ns, reader_cpu = 0, writer_cpu = 0;
 	double secs;
 	int failed = 0;
 
@@ -595,7 +619,10 @@ static int churn_once(const struct bench_common *c, struct churn_data *d, int v,
 			exit(1);
 		}
 	}
+	proc0 = cpu_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	main0 = cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	secs = bench_sync_run(&d->sync, nr + nw, c->duration, sample, d);
+	main_ns = cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID) - main0;
 	memset(&hist, 0, sizeof(hist));
 	for (unsigned int i = 0; i < nr + nw; i++) {
 		pthread_join(th[i].tid, NULL);
@@ -608,10 +635,24 @@ static int churn_once(const struct bench_common *c, struct churn_data *d, int v,
 		if (th[i].is_writer) {
 			writes += th[i].ops;
 			rcu_alloc += th[i].alloc_bytes;
+			writer_cpu += th[i].cpu_ns;
 		} else {
 			reads += th[i].ops;
+			reader_cpu += th[i].cpu_ns;
 			bench_hist_merge(&hist, &th[i].hist);
 		}
+	}
+	/* After the joins: every worker's loop is over, so its CPU time is
+	 * in both the process's and its own figure. */
+	proc_ns = cpu_clock_ns(CLOCK_PROCESS_CPUTIME_ID) - proc0;
+	if (writes) {
+		double objs = (double)writes * (double)tuple_objects();
+
+		res->writer_ns = (double)writer_cpu / objs;
+		/* Writers plus whatever reclaims: frost's reclaimer and
+		 * kicker, Boehm's markers, liburcu's call_rcu worker. */
+		if (proc_ns > reader_cpu + main_ns)
+			res->cost_ns = (double)(proc_ns - reader_cpu - main_ns) / objs;
 	}
 	res->objs_per_s = (double)writes * (double)tuple_objects() / secs;
 	res->read_mops = nr ? (double)reads / secs / nr / 1e6 : 0;
@@ -684,14 +725,15 @@ static void summary_objs(const struct bench_common *c, const char *boehm_row, co
 static int churn_run(const struct bench_common *c)
 {
 	enum { M_OBJS, M_FREED, M_PEAK, M_LIVE, M_READ, M_P50, M_P99, M_P999, M_CYCLES,
-	       M_YOUNG, M_FULL, M_YOUNG_MS, M_FULL_MS, NR_M };
+	       M_YOUNG, M_FULL, M_YOUNG_MS, M_FULL_MS, M_WRITER_NS, M_COST_NS, NR_M };
 	static const char *const mname[NR_M] = { "objs_per_s", "freed_per_s", "peak_mib", "live_mib",
 						 "read_mops", "lat_p50", "lat_p99", "lat_p999",
 						 "cycles", "young_cycles", "full_cycles",
-						 "young_cycle_cpu_ms", "full_cycle_cpu_ms" };
+						 "young_cycle_cpu_ms", "full_cycle_cpu_ms",
+						 "writer_cpu_per_obj", "cpu_per_obj" };
 	static const char *const munit[NR_M] = { "objs/s", "objs/s", "MiB", "MiB", "Mops/s/thread",
 						 "ns/16reads", "ns/16reads", "ns/16reads",
-						 "cycles", "cycles", "cycles", "ms", "ms" };
+						 "cycles", "cycles", "cycles", "ms", "ms", "ns", "ns" };
 	static double res[NR_V][NR_M][BENCH_MAX_REPS];
 	double med[NR_V][NR_M] = { { 0 } };
 	struct churn_data d = { 0 };
@@ -755,18 +797,21 @@ static int churn_run(const struct bench_common *c)
 			res[v][M_FULL][r] = cr.full;
 			res[v][M_YOUNG_MS][r] = cr.young_ms;
 			res[v][M_FULL_MS][r] = cr.full_ms;
-			bench_info(c, "rep %u/%u %-12s %6.2f Mobj/s freed %6.2f M/s peak %7.2f MiB live %6.2f MiB read %6.2f Mops/s p50 %.0f p99 %.0f p99.9 %.0f ns cycles %.0f (young %.0f at %.2f ms CPU, full %.0f at %.2f ms)\n",
+			res[v][M_WRITER_NS][r] = cr.writer_ns;
+			res[v][M_COST_NS][r] = cr.cost_ns;
+			bench_info(c, "rep %u/%u %-12s %6.2f Mobj/s freed %6.2f M/s peak %7.2f MiB live %6.2f MiB read %6.2f Mops/s p50 %.0f p99 %.0f p99.9 %.0f ns cycles %.0f (young %.0f at %.2f ms CPU, full %.0f at %.2f ms) CPU ns/obj writer %.0f all %.0f\n",
 				   r + 1, c->reps, churn_variants[v], cr.objs_per_s / 1e6,
 				   cr.freed_per_s / 1e6, cr.peak_mib, cr.live_mib, cr.read_mops,
 				   cr.p50, cr.p99, cr.p999, cr.cycles, cr.young, cr.young_ms, cr.full,
-				   cr.full_ms);
+				   cr.full_ms, cr.writer_ns, cr.cost_ns);
 		}
 	}
 	if (failed)
 		goto out;
-	bench_info(c, "%-12s %9s %9s %8s %8s %8s %8s %8s %9s %7s %6s %8s %6s %8s  (medians of %u)\n",
+	bench_info(c, "%-12s %9s %9s %8s %8s %8s %8s %8s %9s %7s %6s %8s %6s %8s %6s %6s  (medians of %u)\n",
 		   "variant", "Mobj/s", "freed M/s", "peakMiB", "liveMiB", "read", "p50ns", "p99ns",
-		   "p99.9ns", "cycles", "young", "youngms", "full", "fullms", c->reps);
+		   "p99.9ns", "cycles", "young", "youngms", "full", "fullms", "wr ns", "all ns",
+		   c->reps);
 	for (int v = 0; v < NR_V; v++) {
 		if (!bench_variant_on(c, churn_variants[v]))
 			continue;
@@ -776,11 +821,12 @@ static int churn_run(const struct bench_common *c)
 		}
 		if (!bench_sane(churn_variants[v], med[v][M_OBJS]))
 			failed = 1;
-		bench_info(c, "%-12s %9.3f %9.3f %8.2f %8.2f %8.3f %8.0f %8.0f %9.0f %7.0f %6.0f %8.2f %6.0f %8.2f\n",
+		bench_info(c, "%-12s %9.3f %9.3f %8.2f %8.2f %8.3f %8.0f %8.0f %9.0f %7.0f %6.0f %8.2f %6.0f %8.2f %6.0f %6.0f\n",
 			   churn_variants[v], med[v][M_OBJS] / 1e6, med[v][M_FREED] / 1e6,
 			   med[v][M_PEAK], med[v][M_LIVE], med[v][M_READ], med[v][M_P50],
 			   med[v][M_P99], med[v][M_P999], med[v][M_CYCLES], med[v][M_YOUNG],
-			   med[v][M_YOUNG_MS], med[v][M_FULL], med[v][M_FULL_MS]);
+			   med[v][M_YOUNG_MS], med[v][M_FULL], med[v][M_FULL_MS],
+			   med[v][M_WRITER_NS], med[v][M_COST_NS]);
 	}
 	if (failed)
 		goto out;
