@@ -44,6 +44,12 @@ FROST_API int frost_publish(struct frost_sandbox *sb, const char *name, struct f
  *	(create only).
  * @shared: the new object.
  *
+ * @expected is compared by address. It must still be valid for @sb when
+ * the call is made (lifetime rule 1, or a root such as a pin): an object
+ * looked up before a quiescent state and held by nothing may have been
+ * freed since and its memory reused for a newer object bound to @name,
+ * and the swap would then succeed against that one.
+ *
  * Context: the sandbox's own thread; never blocks.
  * Return: 0 if @name was bound to @expected and is now bound to @shared;
  * -EAGAIN if it was not (nothing changed); -EINVAL, -EPERM or -ENOMEM as

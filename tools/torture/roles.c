@@ -19,7 +19,9 @@
  *            (held meanwhile only by the holder), and the chunk it
  *            replaces stays reachable one generation longer, only through
  *            the new structure's node. Every writer also CASes the
- *            contended last slot, building on the chunk of what it read.
+ *            contended last slot, building on the chunk of what it read,
+ *            which it pins until the CAS; every 100-300 ms it waits offline
+ *            there for two cycles (hot_wait()).
  *  reader    batches of lookups, each verified at once and again at the
  *            end of the batch (same interval), with generation and age
  *            checks (below); sometimes offline for a moment.
@@ -48,6 +50,21 @@
  * release and the lookup an acquire, so a reader that sees g+1 bound sees
  * cur_gen >= g+1). Found g > upper, or g + 1 < lower, the namespace
  * returned a generation it cannot hold.
+ *
+ * The contended slot's generations form one chain too: each writer builds
+ * info.gen + 1 on the structure info.gen it read and CASes it in against
+ * that structure, pinned from the lookup to the CAS (writer_hot() says why
+ * the pin is needed). After a successful CAS the writer raises cur_gen to
+ * the generation it published (raise_hot_gen(), release) and records the
+ * one it replaced. A reader that loads lower before its lookup (acquire)
+ * therefore finds at least lower: g < lower is an error. The lookup that
+ * found g is ordered after every earlier CAS of the chain (each writer
+ * looked up, acquire, what its release CAS replaced), and each writer has
+ * at most one published generation it has not raised cur_gen to yet, so
+ * of the generations g - writers .. g two are one writer's, and the raise
+ * of the first precedes the CAS of the second: g > upper + writers is an
+ * error. Generation numbers are unique (one CAS replaces each), so the
+ * ring records, and the age checks below, are exact for it as well.
  *
  * Let c0 be the cycle count the reader reads right after its quiescent
  * state and before the lookup, and now the count read at the end of the
@@ -214,6 +231,7 @@ struct writer {
 	 * chunks, [2 nown] the chunk for the contended slot */
 	struct frost_object *holder;
 	uint64_t hot_tries;
+	uint64_t hot_wait_ms;		/* no hot_wait() before this time */
 };
 
 static struct frost_object *new_chunk(struct writer *wr)
@@ -317,7 +335,51 @@ static void writer_update(struct writer *wr, unsigned int j)
 		hs[wr->nown + j] = new_chunk(wr);
 }
 
-/* The contended slot: everybody CASes it from what they just read. */
+/*
+ * Raise the contended slot's cur_gen to @g (a generation just published
+ * there), unless another writer raised it further already.
+ */
+static void raise_hot_gen(struct torture_slot *ts, uint64_t g)
+{
+	uint64_t old = __atomic_load_n(&ts->cur_gen, __ATOMIC_RELAXED);
+
+	/* Release: pairs with the acquire loads in load_cur_gen(). */
+	while (old < g && !__atomic_compare_exchange_n(&ts->cur_gen, &old, g, false,
+							__ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		;
+}
+
+/*
+ * Every 100-300 ms, wait offline until two cycles have ended: pacing inside
+ * torture_slot_new()'s freezes does the same now and then (under load), and
+ * this makes the window between writer_hot()'s lookup and its CAS, which
+ * only the pin covers, wide and frequent enough to be tested.
+ */
+static void hot_wait(struct writer *wr)
+{
+	struct torture *t = wr->w->t;
+	uint64_t until, now = now_ms();
+
+	if (now < wr->hot_wait_ms)
+		return;
+	wr->hot_wait_ms = now + 100 + torture_rand(wr->w) % 201;
+	until = heap_cycles(t) + 2;
+	frost_sandbox_offline(wr->sb);
+	while (heap_cycles(t) < until && !torture_stopping(t))
+		sleep_us(100);
+	frost_sandbox_online(wr->sb);
+	ST_INC(&wr->w->st, offline);
+}
+
+/*
+ * The contended slot: everybody CASes it from what they just read. The
+ * structure read is pinned until the CAS is done: building the new one may
+ * be a quiescent state (a freeze that paces), after which an unpinned
+ * @cur, replaced meanwhile, may be freed and its memory reused for a newer
+ * generation bound there; the CAS, comparing pointers, would then succeed
+ * against that one and bind generation info.gen + 1 over a newer one (the
+ * slot's history going back, its later generations published twice).
+ */
 static void writer_hot(struct writer *wr)
 {
 	struct torture_worker *w = wr->w;
@@ -340,23 +402,40 @@ static void writer_hot(struct writer *wr)
 		return;
 	if (!cur && w->idx != 0)
 		return;		/* writer 0 creates it */
+	if (cur) {
+		ret = frost_pin(wr->sb, cur);
+		if (ret) {
+			count_failure(w, -ret, "pinning the contended slot's structure");
+			return;
+		}
+		hot_wait(wr);
+	}
 	/* The new node points at the chunk of what we read: an object we
 	 * obtained by a lookup becomes reachable through our new parent. */
 	nw = torture_slot_new(wr->sb, ts, s, cur ? info.gen + 1 : 0, hot_chunk,
 			      cur ? frost_tuple_get(cur, 3) : hot_chunk);
 	if (!nw) {
 		count_failure(w, errno, "building a contended structure");
-		return;
+		goto out;
 	}
 	ret = frost_publish_replace(wr->sb, ts->name, cur, nw);
 	if (ret == 0) {
-		if (cur)
+		if (cur) {
+			raise_hot_gen(ts, info.gen + 1);
 			record_replaced(t, s, info.gen);
+		}
 		ST_INC(&w->st, hot_updates);
 	} else if (ret == -EAGAIN) {
 		ST_INC(&w->st, cas_fail);
 	} else {
 		count_failure(w, -ret, "CAS on the contended slot");
+	}
+out:
+	if (cur) {
+		ret = frost_unpin(wr->sb, cur);
+		if (ret)
+			torture_error(w, TE_API, "unpinning the contended slot's structure: %s",
+				      strerror(-ret));
 	}
 }
 
@@ -471,7 +550,12 @@ static int reader_main(struct frost_sandbox *sb, struct torture_worker *w)
 			if (!hot && info.gen > upper)
 				torture_error(w, TE_GEN, "slot %u: read generation %" PRIu64
 					      " but its writer is only at %" PRIu64, s, info.gen, upper);
-			if (!hot && info.gen + 1 < lower)
+			if (hot && info.gen > upper + t->p.writers)
+				torture_error(w, TE_GEN, "slot %u: read generation %" PRIu64
+					      " but its writers have raised it only to %" PRIu64
+					      " (at most %u more in flight)", s, info.gen, upper,
+					      t->p.writers);
+			if (info.gen + (hot ? 0 : 1) < lower)
 				torture_error(w, TE_GEN, "slot %u: read generation %" PRIu64
 					      " after %" PRIu64 " was published", s, info.gen, lower);
 			if (ring_lookup(t, s, info.gen, &rr) == AGE_0 && rr < c0)

@@ -15,9 +15,10 @@
  * Sharing between threads: every counter in struct torture_stats has one
  * writer (its role thread) and is read by the main thread; both sides use
  * relaxed __atomic accesses (ST_ADD/ST_GET). The slot records (cur_gen and
- * the replacement ring) are written by the slot's writer with release
- * stores and read by everyone with acquire loads; the pairing is spelled
- * out where they are used (roles.c).
+ * the replacement ring) are written by the slot's writer (the contended
+ * slot's by every writer: cur_gen with a release CAS that only raises it)
+ * with release stores and read by everyone with acquire loads; the pairing
+ * is spelled out where they are used (roles.c).
  */
 #ifndef __FROST_TORTURE_H
 #define __FROST_TORTURE_H
@@ -97,7 +98,9 @@ struct torture_stats {
 
 struct torture_slot {
 	char name[32];
-	uint64_t cur_gen;	/* newest generation about to be / published */
+	uint64_t cur_gen;	/* newest generation about to be / published
+				 * (contended slot: newest published, raised
+				 * after the CAS) */
 	/* ring[g % RING] = (g << 24) | cycles read after g was replaced */
 	uint64_t ring[TORTURE_RING];
 };
