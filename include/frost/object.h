@@ -284,10 +284,14 @@ FROST_API const char *frost_type_name(const struct frost_object *o);
  *
  * Built-in types hash with SipHash-1-3 under a key drawn from getrandom()
  * at start-up, so hashes differ between processes and cannot be predicted
- * from user data. Equal objects have equal hashes. Every built-in hash is
- * computed when the object is built and stored in it, so frost_hash() never
- * walks the object, however deeply nested (a user type's hash callback is
- * called as it is).
+ * from user data. Equal objects have equal hashes. A str, bytes, float,
+ * map, and a tuple holding a tuple or a map, computes its hash when it is
+ * built and stores it. An int, and a tuple of leaves only, is built without
+ * it (most are never hashed): the first frost_hash() of a private one
+ * computes and keeps it (and a frozen copy carries it); a shared one is
+ * never written, so each frost_hash() of it computes it again, one SipHash
+ * step per item. So frost_hash() looks at most one level into an object,
+ * however deeply nested (a user type's hash callback is called as it is).
  *
  * Return: the hash; 0 with errno EINVAL when @o is NULL or unhashable
  * (a list, or a user type without a hash callback). A hash may be 0 too:

@@ -8,9 +8,11 @@
  * static immortal object: frost_none(), frost_bool(), frost_int_new()
  * for CONFIG_FROST_SMALLINT_MIN..MAX and the constructors of an empty str,
  * bytes, tuple or map return the one shared copy and allocate nothing.
- * Everything but list and dict is immutable once constructed, and its hash
- * (str, bytes, int, float, tuple, map) is computed at construction, so a
- * frozen copy is never written again. Containers take a new reference to
+ * Everything but list and dict is immutable once constructed, and a frozen
+ * copy is never written again: a hash is computed at construction (str,
+ * bytes, float, map, a tuple holding a container) or, for an int and a tuple
+ * of leaves, when first asked (kept by a private one, recomputed each time
+ * for a shared one: see frost_hash()). Containers take a new reference to
  * each item; accessors return borrowed references, valid while the container
  * is. Any argument that is another sandbox's private object fails with EPERM.
  *

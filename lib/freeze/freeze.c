@@ -235,7 +235,7 @@ static bool dedup_leaf(const struct frost_object *o, uint64_t *hash)
 	else if (t == &__frost_bytes_type)
 		*hash = ((const struct frost_bytes *)o)->hash;
 	else if (t == &__frost_int_type)
-		*hash = ((const struct frost_int *)o)->hash;
+		*hash = o->type->hash(o);	/* an int hashes when asked */
 	else if (t == &__frost_float_type)
 		*hash = ((const struct frost_float *)o)->hash;
 	else

@@ -79,7 +79,8 @@ static inline int eq_shallow(const struct frost_object *a, const struct frost_ob
 
 		if (ta->len != tb->len)
 			return 0;
-		if (ta->hashable && tb->hashable && ta->hash != tb->hash)
+		/* Hashes that are known (0: not computed, or unhashable). */
+		if (ta->hash && tb->hash && ta->hash != tb->hash)
 			return 0;
 		return ta->len ? EQ_DEEP : 1;
 	}

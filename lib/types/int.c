@@ -26,9 +26,25 @@ __FROST_SAME_MEMBER(struct frost_int, struct frost_int_pub, hash);
 _Static_assert(CONFIG_FROST_SMALLINT_MIN <= CONFIG_FROST_SMALLINT_MAX,
 	       "empty small-int range");
 
+/*
+ * An int is made without its hash (0: not computed): most ints are never
+ * hashed (a tuple of them is not; see lib/types/tuple.c), and SipHash is
+ * most of what making one costs. The first frost_hash() of a private int
+ * computes and keeps it: the owner is its only user. A shared or static
+ * one is never written: it hashes again each time it is asked (a map
+ * keyed by it hashed it once, when the map was made).
+ */
 static uint64_t int_hash(const struct frost_object *o)
 {
-	return ((const struct frost_int *)o)->hash;
+	const struct frost_int *i = (const struct frost_int *)o;
+	uint64_t h = i->hash;
+
+	if (likely(h))
+		return h;
+	h = __frost_int_hash_value(i->value);
+	if (!frost_is_shared(o))
+		((struct frost_int *)(uintptr_t)i)->hash = h;
+	return h;
 }
 
 static bool int_equal(const struct frost_object *a, const struct frost_object *b)
@@ -77,7 +93,7 @@ void __frost_int_init(struct frost_object *o, int64_t v)
 	struct frost_int *n = __frost_container_of(o, struct frost_int, ob);
 
 	n->value = v;
-	n->hash = __frost_int_hash_value(v);
+	n->hash = 0;	/* computed when asked (int_hash()) */
 }
 
 /* Public: see include/frost/types.h. */

@@ -48,9 +48,37 @@ static void tuple_trace(struct frost_object *o, frost_visit_fn visit, void *arg)
 		visit(&t->items[i], arg);
 }
 
+/* Hash of hashable tuple @t from its items' hashes (never 0). */
+static uint64_t tuple_hash_items(const struct frost_tuple *t)
+{
+	uint64_t acc = __frost_hash_u64(TUPLE_HASH_SEED ^ (uint64_t)t->len);
+
+	for (size_t i = 0; i < t->len; i++)
+		acc = __frost_hash_u64(acc ^ t->items[i]->type->hash(t->items[i]));
+	return __frost_hash_known(acc);
+}
+
+/*
+ * A tuple of leaves only (no tuple or map among its items) is made
+ * without its hash (0: not computed), as its ints are: a tuple is rarely
+ * hashed (a map key, or frost_hash()), and hashing it and its items is
+ * most of what making it costs. The first hash of a private one is kept;
+ * a shared one hashes again each time (its items' hashes: n + 1 SipHash
+ * rounds, no recursion, since no item is a container). A tuple with a
+ * container among its items hashes at construction, as before, so a deep
+ * nest of tuples never hashes recursively.
+ */
 static uint64_t tuple_hash(const struct frost_object *o)
 {
-	return to_tuple(o)->hash;
+	const struct frost_tuple *t = to_tuple(o);
+	uint64_t h = t->hash;
+
+	if (likely(h) || !t->hashable)
+		return h;
+	h = tuple_hash_items(t);
+	if (!frost_is_shared(o))
+		((struct frost_tuple *)(uintptr_t)t)->hash = h;
+	return h;
 }
 
 /* frost_equal() compares tuples itself (lib/types/equal.c); for direct callers. */
@@ -73,25 +101,22 @@ const struct frost_type __frost_tuple_type = {
 void __frost_tuple_init(struct frost_object *o, size_t n, struct frost_object *const items[])
 {
 	struct frost_tuple *t = to_tuple(o);
-	bool hashable = true;
-	uint64_t acc;
+	bool hashable = true, leaves = true;
 
 	t->len = n;
-	acc = __frost_hash_u64(TUPLE_HASH_SEED ^ (uint64_t)n);
 	for (size_t i = 0; i < n; i++) {
-		uint64_t h;
+		const struct frost_type *type = items[i]->type;
 
 		frost_incref(items[i]);
 		t->items[i] = items[i];
-		if (!hashable)
-			continue;
-		if (!__frost_hashable(items[i]) || __frost_hash_checked(items[i], &h))
+		if (!__frost_hashable(items[i]))
 			hashable = false;
-		else
-			acc = __frost_hash_u64(acc ^ h);
+		if (type == &__frost_tuple_type || type == &__frost_map_type)
+			leaves = false;
 	}
 	t->hashable = hashable;
-	t->hash = hashable ? acc : 0;
+	/* Leaves only: hashed when asked (tuple_hash()); else now. */
+	t->hash = hashable && !leaves ? tuple_hash_items(t) : 0;
 }
 
 /*
@@ -107,7 +132,7 @@ static struct frost_tuple empty_tuple FROST_STATIC_OBJECT = {
 __attribute__((constructor(102)))
 static void empty_tuple_init(void)
 {
-	empty_tuple.hash = __frost_hash_u64(TUPLE_HASH_SEED ^ 0);
+	empty_tuple.hash = tuple_hash_items(&empty_tuple);
 }
 
 /* Public: see include/frost/types.h. */

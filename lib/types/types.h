@@ -75,10 +75,20 @@ struct frost_int {
 	uint64_t hash;
 };
 
-/* The hash every int with value @v caches (lib/types/int.c). */
+/*
+ * __frost_hash_known() - @h as a cached hash: never 0, since 0 in the hash
+ * field of an int or of a tuple of leaves means "not computed yet" (those
+ * hash when first asked: lib/types/int.c, lib/types/tuple.c).
+ */
+static inline uint64_t __frost_hash_known(uint64_t h)
+{
+	return h ? h : 1;
+}
+
+/* The hash of every int with value @v (lib/types/int.c). */
 static inline uint64_t __frost_int_hash_value(int64_t v)
 {
-	return __frost_hash_u64((uint64_t)v);
+	return __frost_hash_known(__frost_hash_u64((uint64_t)v));
 }
 
 struct frost_float {
