@@ -38,42 +38,16 @@ bench=${1:-${FROST_BENCH:-$here/../frost-bench}}
 seconds=${2:-0.5}
 names=${3:-65536}
 
-if [ ! -x "$bench" ]; then
-	echo "$0: $bench is not an executable frost-bench (build it: make tools)" >&2
-	exit 2
-fi
-if ! command -v valgrind >/dev/null 2>&1; then
-	echo "$0: valgrind not found (apt-get install valgrind)" >&2
-	exit 2
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/frost-cg.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+# shellcheck source=tools/bench/callgrind-lib.sh
+. "$here/callgrind-lib.sh"
+cg_prepare "$bench" "frost-bench (build it: make tools)"
 
 echo "# callgrind-churn: bench=$bench duration=$seconds names=$names readers=0 writers=1"
 
 # irupdate VARIANT FUNCTION: "<Ir> <calls>" of FUNCTION, on stdout.
 irupdate() {
-	fn=$2
-	out=$tmp/callgrind.out.$1
-	if ! valgrind --tool=callgrind --callgrind-out-file="$out" --compress-strings=no \
-		--toggle-collect="$fn" --toggle-collect="$fn.*" \
-		"$bench" churn --variant "$1" --readers 0 --writers 1 --names "$names" \
-		--reps 1 --duration "$seconds" --quiet >"$tmp/stdout.$1" 2>"$tmp/stderr.$1"; then
-		echo "$0: the $1 run failed:" >&2
-		cat "$tmp/stderr.$1" "$tmp/stdout.$1" >&2
-		exit 1
-	fi
-	total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$out")
-	[ -n "$total" ] || total=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out")
-	calls=$(awk -v fn="$fn" '$1 == "cfn=" fn || $1 ~ "^cfn=\\(" && $2 == fn { c = 1; next }
-		c && /^calls=/ { split($1, a, "="); n += a[2] } { c = 0 }
-		END { print n + 0 }' "$out")
-	if [ -z "$total" ] || [ "$total" -eq 0 ] || [ "$calls" -eq 0 ]; then
-		echo "$0: callgrind counted nothing in $fn (stripped binary? renamed function?)" >&2
-		exit 1
-	fi
-	echo "$total $calls"
+	cg_collect "$1" "$2" calls "$bench" churn --variant "$1" --readers 0 --writers 1 \
+		--names "$names" --reps 1 --duration "$seconds" --quiet
 }
 
 res="frost $(irupdate frost bench_churn_frost_update)"

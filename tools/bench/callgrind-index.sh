@@ -25,17 +25,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 bench=${1:-${INDEX_BENCH:-$here/../index-bench}}
 lookups=${2:-262144}
 
-if [ ! -x "$bench" ]; then
-	echo "$0: $bench is not an executable index-bench (build it: make tools)" >&2
-	exit 2
-fi
-if ! command -v valgrind >/dev/null 2>&1; then
-	echo "$0: valgrind not found (apt-get install valgrind)" >&2
-	exit 2
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/frost-cgi.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+# shellcheck source=tools/bench/callgrind-lib.sh
+. "$here/callgrind-lib.sh"
+cg_prepare "$bench" "index-bench (build it: make tools)"
 
 # ir VARIANT NAMES: Ir per lookup, on stdout.
 ir() {
@@ -43,20 +35,7 @@ ir() {
 	lfht*) fn=bench_index_lfht_lookups ;;
 	*) fn=bench_index_$1_lookups ;;
 	esac
-	out=$tmp/cg.$1.$2
-	if ! valgrind --tool=callgrind --callgrind-out-file="$out" --compress-strings=no \
-		--toggle-collect="$fn" "$bench" lookup "$1" "$2" "$lookups" \
-		>"$tmp/stdout" 2>"$tmp/stderr"; then
-		echo "$0: $1 $2 failed:" >&2
-		cat "$tmp/stderr" >&2
-		exit 1
-	fi
-	total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$out")
-	[ -n "$total" ] || total=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out")
-	if [ -z "$total" ] || [ "$total" -eq 0 ]; then
-		echo "$0: callgrind counted nothing in $fn" >&2
-		exit 1
-	fi
+	total=$(cg_collect "$1.$2" "$fn" total "$bench" lookup "$1" "$2" "$lookups")
 	awk -v t="$total" -v n="$lookups" 'BEGIN { printf "%.1f", t / n }'
 }
 

@@ -35,17 +35,9 @@ pairs=1000
 case $iterations in
 ''|*[!0-9]*) echo "$0: ITERATIONS must be a number" >&2; exit 2 ;;
 esac
-if [ ! -x "$bench" ]; then
-	echo "$0: $bench is not an executable frost-bench (build it: make tools)" >&2
-	exit 2
-fi
-if ! command -v valgrind >/dev/null 2>&1; then
-	echo "$0: valgrind not found (apt-get install valgrind)" >&2
-	exit 2
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/frost-cg.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+# shellcheck source=tools/bench/callgrind-lib.sh
+. "$here/callgrind-lib.sh"
+cg_prepare "$bench" "frost-bench (build it: make tools)"
 
 n=$((iterations * pairs))
 echo "# callgrind-offline: bench=$bench iterations=$iterations pairs=$pairs total_pairs=$n"
@@ -54,22 +46,8 @@ echo "# callgrind-offline: bench=$bench iterations=$iterations pairs=$pairs tota
 ir() {
 	name=$1 variant=$2 fn=$3
 	shift 3
-	out=$tmp/callgrind.out.$name
-	if ! env "$@" valgrind --tool=callgrind --callgrind-out-file="$out" \
-		--toggle-collect="$fn" --toggle-collect="$fn.*" \
-		"$bench" offline --variant "$variant" --iterations "$iterations" --reps 1 \
-		--pairs "$pairs" --quiet >"$tmp/stdout.$name" 2>"$tmp/stderr.$name"; then
-		echo "$0: the $name run failed:" >&2
-		cat "$tmp/stderr.$name" "$tmp/stdout.$name" >&2
-		exit 1
-	fi
-	total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$out")
-	[ -n "$total" ] || total=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out")
-	if [ -z "$total" ] || [ "$total" -eq 0 ]; then
-		echo "$0: callgrind counted nothing in $fn for $name" >&2
-		exit 1
-	fi
-	echo "$total"
+	cg_collect "$name" "$fn" total "$@" "$bench" offline --variant "$variant" \
+		--iterations "$iterations" --reps 1 --pairs "$pairs" --quiet
 }
 
 frost=$(ir frost frost bench_offline_frost_loop)

@@ -39,46 +39,20 @@ bench=${1:-${FROST_BENCH:-$here/../frost-bench}}
 passes=${2:-1}
 baselines=${3:-plain jansson}
 
-if [ ! -x "$bench" ]; then
-	echo "$0: $bench is not an executable frost-bench (build it: make tools)" >&2
-	exit 2
-fi
+# shellcheck source=tools/bench/callgrind-lib.sh
+. "$here/callgrind-lib.sh"
+cg_prepare "$bench" "frost-bench (build it: make tools)"
 if ! "$bench" list | grep -q '^realdata '; then
 	echo "$0: $bench has no realdata (built without jansson or GLib)" >&2
 	exit 2
 fi
-if ! command -v valgrind >/dev/null 2>&1; then
-	echo "$0: valgrind not found (apt-get install valgrind)" >&2
-	exit 2
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/frost-cg.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
 
 echo "# callgrind-realdata: bench=$bench passes=$passes readers=1"
 
 # irop VARIANT: "<Ir> <calls>" of bench_realdata_VARIANT_op, on stdout.
 irop() {
-	fn=bench_realdata_${1#frost-}_op
-	out=$tmp/callgrind.out.$1
-	if ! valgrind --tool=callgrind --callgrind-out-file="$out" --compress-strings=no \
-		--toggle-collect="$fn" --toggle-collect="$fn.*" \
-		"$bench" realdata --variant "$1" --readers 1 --reps 1 \
-		--iterations "$passes" --quiet >"$tmp/stdout.$1" 2>"$tmp/stderr.$1"; then
-		echo "$0: the $1 run failed:" >&2
-		cat "$tmp/stderr.$1" "$tmp/stdout.$1" >&2
-		exit 1
-	fi
-	total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$out")
-	[ -n "$total" ] || total=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out")
-	calls=$(awk -v fn="$fn" '$1 == "cfn=" fn || $1 ~ "^cfn=\\(" && $2 == fn { c = 1; next }
-		c && /^calls=/ { split($1, a, "="); n += a[2] } { c = 0 }
-		END { print n + 0 }' "$out")
-	if [ -z "$total" ] || [ "$total" -eq 0 ] || [ "$calls" -eq 0 ]; then
-		echo "$0: callgrind counted nothing in $fn (stripped binary? renamed function?)" >&2
-		exit 1
-	fi
-	echo "$total $calls"
+	cg_collect "$1" "bench_realdata_${1#frost-}_op" calls "$bench" realdata --variant "$1" \
+		--readers 1 --reps 1 --iterations "$passes" --quiet
 }
 
 res=

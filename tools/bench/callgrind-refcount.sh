@@ -40,17 +40,9 @@ steps=256
 case $iterations in
 ''|*[!0-9]*) echo "$0: ITERATIONS must be a number" >&2; exit 2 ;;
 esac
-if [ ! -x "$bench" ]; then
-	echo "$0: $bench is not an executable frost-bench (build it: make tools)" >&2
-	exit 2
-fi
-if ! command -v valgrind >/dev/null 2>&1; then
-	echo "$0: valgrind not found (apt-get install valgrind)" >&2
-	exit 2
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/frost-cg.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+# shellcheck source=tools/bench/callgrind-lib.sh
+. "$here/callgrind-lib.sh"
+cg_prepare "$bench" "frost-bench (build it: make tools)"
 
 ops=$((iterations * objects * passes * 2))
 wsteps=$((iterations * steps))
@@ -58,23 +50,8 @@ echo "# callgrind-refcount: bench=$bench iterations=$iterations objects=$objects
 
 # ir VARIANT LOOPFN: the Ir collected inside LOOPFN, on stdout.
 ir() {
-	out=$tmp/callgrind.out.$1
-	if ! valgrind --tool=callgrind --callgrind-out-file="$out" \
-		--toggle-collect="$2" --toggle-collect="$2.*" \
-		"$bench" refcount --variant "$1" --iterations "$iterations" --reps 1 \
-		--objects "$objects" --passes "$passes" --steps "$steps" --quiet \
-		>"$tmp/stdout.$1" 2>"$tmp/stderr.$1"; then
-		echo "$0: the $1 run failed:" >&2
-		cat "$tmp/stderr.$1" "$tmp/stdout.$1" >&2
-		exit 1
-	fi
-	total=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$out")
-	[ -n "$total" ] || total=$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out")
-	if [ -z "$total" ] || [ "$total" -eq 0 ]; then
-		echo "$0: callgrind counted nothing in $2 for $1 (stripped binary? renamed function?)" >&2
-		exit 1
-	fi
-	echo "$total"
+	cg_collect "$1" "$2" total "$bench" refcount --variant "$1" --iterations "$iterations" \
+		--reps 1 --objects "$objects" --passes "$passes" --steps "$steps" --quiet
 }
 
 frost=$(ir frost bench_refcount_frost_loop)
