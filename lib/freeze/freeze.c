@@ -41,7 +41,9 @@
  * bounded by the number of private objects found, and running out of
  * either is ENOMEM with nothing changed. An object whose children are all
  * shared already (a str, a tuple of frozen items) takes a shorter path,
- * freeze_single(), with the same four steps and no tables.
+ * freeze_single(), with the same four steps and no tables; so does a small
+ * tuple whose private items have no children (a record of ints and strs),
+ * freeze_flat_tuple(), its item array standing for the memo table.
  *
  * frost_freeze_opt() adds two options to the same passes.
  *
@@ -456,6 +458,105 @@ moved:
 	return copy;
 }
 
+/* Items of a tuple freeze_flat_tuple() takes: enough for a record. */
+#define FREEZE_FLAT_MAX	16
+
+/*
+ * A private tuple of at most FREEZE_FLAT_MAX items, each shared (or static)
+ * or a private object without children (an int, a str, ...): the four
+ * passes of the general path with the memo table replaced by the item
+ * array itself, since nothing below the items can be private and the only
+ * sharing possible is an item repeated (found by comparing pointers, so
+ * that it gets one copy, as the memo would give it). Not with
+ * FROST_FREEZE_DEDUP (the general path merges values). Return: the copy,
+ * NULL with errno set, or ERR_GENERAL for the general path.
+ */
+static struct frost_object *freeze_flat_tuple(struct frost_sandbox *sb, struct frost_object *o,
+					      unsigned int flags)
+{
+	const struct frost_tuple *t = (const struct frost_tuple *)o;
+	struct frost_object *copy[FREEZE_FLAT_MAX], *root;
+	/* For each item: the index of its first occurrence (itself if it is
+	 * the first), or -1 for a shared item, kept as it is. */
+	int first[FREEZE_FLAT_MAX];
+	unsigned int phase;
+	size_t n = t->len;
+	int err;
+
+	if (o->type != &__frost_tuple_type || n > FREEZE_FLAT_MAX || (flags & FROST_FREEZE_DEDUP))
+		return ERR_GENERAL;
+	/* 1. discover and validate (the root was, by freeze_single()). */
+	for (size_t i = 0; i < n; i++) {
+		struct frost_object *it = t->items[i];
+
+		if (frost_is_shared(it)) {
+			err = __frost_shared_check(sb, it);
+			if (err)
+				return frost_err_null(-err);
+			first[i] = -1;
+			continue;
+		}
+		if (it->type->trace)
+			return ERR_GENERAL;	/* a private container below */
+		err = __frost_check_object(sb, it);
+		if (err)
+			return frost_err_null(-err);
+		if (!(it->type->flags & FROST_TYPE_IMMUTABLE))
+			return frost_err_null(EPERM);
+		first[i] = (int)i;
+		for (size_t j = 0; j < i; j++) {
+			if (t->items[j] == it) {
+				first[i] = first[j];
+				break;
+			}
+		}
+	}
+	/* 2. allocate every copy before writing any (a pacing allocation is a
+	 * quiescent state: nothing is read from the shared heap until all
+	 * are made). */
+	root = __frost_shared_alloc_for(sb, __frost_private_usable_size(o), o->type);
+	if (!root)
+		return frost_err_null(ENOMEM);
+	for (size_t i = 0; i < n; i++) {
+		if (first[i] != (int)i)
+			continue;
+		copy[i] = __frost_shared_alloc_for(sb, __frost_private_usable_size(t->items[i]),
+						   t->items[i]->type);
+		if (!copy[i]) {
+			for (size_t j = 0; j < i; j++)
+				if (first[j] == (int)j)
+					__frost_shared_unalloc(sb, copy[j]);
+			__frost_shared_unalloc(sb, root);
+			return frost_err_null(ENOMEM);
+		}
+	}
+	/* 3. copy and relink, by one reading of the phase (as freeze()). */
+	phase = __frost_gc_phase(sb->heap);
+	memcpy(root + 1, o + 1, __frost_private_usable_size(o) - sizeof(*root));
+	for (size_t i = 0; i < n; i++) {
+		struct frost_object **slot = &((struct frost_tuple *)root)->items[i];
+
+		if (first[i] < 0) {
+			/* An existing shared child of a new object: shaded
+			 * while a cycle is open (relink_visit() says why). */
+			__frost_gc_shade_new_child(sb, *slot, phase);
+			continue;
+		}
+		if (first[i] == (int)i)
+			memcpy(copy[i] + 1, t->items[i] + 1,
+			       __frost_private_usable_size(t->items[i]) - sizeof(*root));
+		*slot = copy[first[i]];
+	}
+	/* 4. publish, the items before the tuple. */
+	for (size_t i = 0; i < n; i++)
+		if (first[i] == (int)i)
+			__frost_seal_publish(copy[i], t->items[i]->type, phase);
+	__frost_seal_publish(root, o->type, phase);
+	if (flags & FROST_FREEZE_MOVE)
+		frost_decref(o);
+	return root;
+}
+
 #define FREEZE_FLAGS	(FROST_FREEZE_DEDUP | FROST_FREEZE_INTERN | FROST_FREEZE_MOVE)
 
 static struct frost_object *freeze(struct frost_sandbox *sb, struct frost_object *o,
@@ -477,6 +578,9 @@ static struct frost_object *freeze(struct frost_sandbox *sb, struct frost_object
 		return err ? frost_err_null(-err) : o;
 	}
 	root = freeze_single(sb, o, flags);
+	if (root != ERR_GENERAL)
+		return root;
+	root = freeze_flat_tuple(sb, o, flags);
 	if (root != ERR_GENERAL)
 		return root;
 
