@@ -160,6 +160,19 @@ static inline uint64_t frost_test_live(struct frost_sandbox *sb)
 }
 
 /**
+ * frost_test_shared() - @heap's shared objects (frost_heap_stats()).
+ * @heap: the heap.
+ */
+static inline uint64_t frost_test_shared(struct frost_heap *heap)
+{
+	struct frost_heap_stats st;
+
+	memset(&st, 0, sizeof(st));
+	frost_heap_stats(heap, &st);
+	return st.shared_objects;
+}
+
+/**
  * frost_test_int() - a new int @v of @sb; the test fails if it cannot be made.
  * @sb: the sandbox.
  * @v: the value.

@@ -24,14 +24,6 @@ static const struct frost_heap_config manual_cfg = { .flags = FROST_HEAP_MANUAL 
 
 FROST_TEST_HEAP_FIXTURE(manual_heap, &manual_cfg)
 
-static uint64_t shared_objects(struct frost_heap *heap)
-{
-	struct frost_heap_stats st;
-
-	frost_heap_stats(heap, &st);
-	return st.shared_objects;
-}
-
 /* A private tuple of @n private ints BIG + base + i. */
 static struct frost_object *int_tuple(struct frost_sandbox *sb, int64_t base, size_t n)
 {
@@ -54,7 +46,7 @@ TEST_F(manual_heap, mixed_items_copied_as_the_general_path_would)
 	struct frost_object *ps = frost_test_str(self->sb, "a private str");
 	struct frost_object *sh = frost_test_frozen_int(self->sb, BIG + 2);
 	struct frost_object *items[7], *t, *f;
-	uint64_t before = shared_objects(self->heap), live = frost_test_live(self->sb);
+	uint64_t before = frost_test_shared(self->heap), live = frost_test_live(self->sb);
 
 	items[0] = pi;
 	items[1] = sh;
@@ -70,7 +62,7 @@ TEST_F(manual_heap, mixed_items_copied_as_the_general_path_would)
 	expect_true(frost_is_shared(f));
 	expect_true(frost_equal(f, t));
 	/* The tuple, the int and the str: the rest were shared or static. */
-	expect_uint(shared_objects(self->heap), ==, before + 3);
+	expect_uint(frost_test_shared(self->heap), ==, before + 3);
 	expect_true(frost_is_shared(frost_tuple_get(f, 0)));
 	expect_ptr(frost_tuple_get(f, 0), ==, frost_tuple_get(f, 3));
 	expect_ptr(frost_tuple_get(f, 0), !=, pi);
@@ -93,13 +85,13 @@ TEST_F(manual_heap, sixteen_items_and_seventeen_give_the_same)
 {
 	for (size_t n = 15; n <= 17; n++) {
 		struct frost_object *t = int_tuple(self->sb, (int64_t)(n * 100), n);
-		uint64_t before = shared_objects(self->heap);
+		uint64_t before = frost_test_shared(self->heap);
 		struct frost_object *f = frost_freeze(self->sb, t);
 
 		assert_ptr(f, !=, NULL);
 		expect_true(frost_equal(f, t));
 		expect_uint(frost_hash(f), ==, frost_hash(t));
-		expect_uint(shared_objects(self->heap), ==, before + n + 1);
+		expect_uint(frost_test_shared(self->heap), ==, before + n + 1);
 		for (size_t i = 0; i < n; i++)
 			expect_true(frost_is_shared(frost_tuple_get(f, i)));
 		frost_decref(t);
@@ -116,7 +108,7 @@ TEST_F(manual_heap, a_mutable_leaf_item_is_refused_with_nothing_allocated)
 {
 	struct frost_object *m = frost_object_new(self->sb, &mutable_leaf_type, 0);
 	struct frost_object *items[2], *t;
-	uint64_t before = shared_objects(self->heap);
+	uint64_t before = frost_test_shared(self->heap);
 
 	assert_ptr(m, !=, NULL);
 	items[0] = frost_int_new(self->sb, BIG + 3);
@@ -124,7 +116,7 @@ TEST_F(manual_heap, a_mutable_leaf_item_is_refused_with_nothing_allocated)
 	t = frost_tuple_new(self->sb, 2, items);
 	assert_ptr(t, !=, NULL);
 	expect_null_errno(frost_freeze(self->sb, t), EPERM);
-	expect_uint(shared_objects(self->heap), ==, before);
+	expect_uint(frost_test_shared(self->heap), ==, before);
 	frost_decref(t);
 	frost_decref(items[0]);
 	frost_decref(m);
@@ -145,7 +137,7 @@ TEST_F(manual_heap, move_hands_the_reference_over)
 TEST_F(manual_heap, enomem_changes_nothing)
 {
 	struct frost_object *t = int_tuple(self->sb, 600, 6), *f = NULL;
-	uint64_t before = shared_objects(self->heap), live = frost_test_live(self->sb);
+	uint64_t before = frost_test_shared(self->heap), live = frost_test_live(self->sb);
 	int fails = 0;
 
 	if (frost_debug_fail_every(0) == -ENOSYS) {
@@ -161,7 +153,7 @@ TEST_F(manual_heap, enomem_changes_nothing)
 			break;
 		expect_int(errno, ==, ENOMEM);
 		fails++;
-		expect_uint(shared_objects(self->heap), ==, before);
+		expect_uint(frost_test_shared(self->heap), ==, before);
 		expect_uint(frost_test_live(self->sb), ==, live);
 	}
 	expect_int(fails, >, 0);
