@@ -89,7 +89,7 @@
 /* The adaptive trigger: this fraction of the live estimate. */
 #define FROST_GC_TRIGGER_DIV	6
 /* A full cycle once the old generation grew by 1/this since the last one. */
-#define FROST_GC_FULL_GROWTH	3
+#define FROST_GC_FULL_GROWTH	4
 /* Young cycles pay if a cycle frees, of young objects, 1/this of what was
  * frozen since the one before began. */
 #define FROST_GC_PRODUCTIVE	4
