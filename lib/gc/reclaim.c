@@ -546,8 +546,7 @@ struct sweep_ctx {
 	bool promote_alone;	/* FROST_BREAK_PROMOTE_ALONE */
 	bool garbage_full;	/* the garbage stack could not grow */
 	uint64_t alloc_walk;	/* bytes allocated when the page walk began */
-	uint64_t freed_bytes;	/* bytes of the garbage collected */
-	uint64_t garbage_bytes;	/* bytes of what the page walk collected so far */
+	uint64_t garbage_bytes;	/* bytes of the garbage the page walk collected */
 	uint64_t young_freed;	/* of them, bytes of young objects */
 	struct frost_heap *heap;
 	uint64_t kept_bytes;	/* marked (or skipped old) bytes on the visited pages */
@@ -768,7 +767,6 @@ static uint64_t sweep(struct frost_heap *heap, struct sweep_ctx *sc, uint64_t cy
 	__frost_shared_free_batch(heap, garbage, nr_garbage);
 	__atomic_fetch_add(&gc->freed_objects, nr_garbage, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&gc->freed_bytes, bytes, __ATOMIC_RELAXED);
-	sc->freed_bytes = bytes;
 	return nr_garbage;
 }
 
