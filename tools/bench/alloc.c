@@ -138,6 +138,18 @@ static inline void *init_header(void *p)
 #define NO_END(a)		((void)(a))
 #define QS_END(a)		frost_quiescent((a)->sb)
 
+/* Freeze private @p (NULL: a failed allocation) and drop the original. */
+static inline struct frost_object *freeze_drop(struct frost_sandbox *sb, struct frost_object *p)
+{
+	struct frost_object *f;
+
+	if (frost_unlikely(!p))
+		return NULL;
+	f = frost_freeze(sb, p);
+	frost_decref(p);
+	return f;
+}
+
 /*
  * A shared small object through the public path: a private object frozen
  * (copied into the per-CPU shared slabs), the private original dropped.
@@ -147,14 +159,7 @@ static inline void *init_header(void *p)
  */
 static inline struct frost_object *freeze_one(struct frost_sandbox *sb, size_t sz)
 {
-	struct frost_object *p = frost_object_new(sb, &bench_frozen_type, sz);
-	struct frost_object *f;
-
-	if (frost_unlikely(!p))
-		return NULL;
-	f = frost_freeze(sb, p);
-	frost_decref(p);
-	return f;
+	return freeze_drop(sb, frost_object_new(sb, &bench_frozen_type, sz));
 }
 
 /* The same shared object through the frozen builder: made in place. */
@@ -189,14 +194,7 @@ static inline struct frost_object *tuple_one(struct frost_sandbox *sb, size_t sz
  */
 static inline struct frost_object *tfreeze_one(struct frost_sandbox *sb, size_t sz)
 {
-	struct frost_object *p = tuple_one(sb, sz);
-	struct frost_object *f;
-
-	if (frost_unlikely(!p))
-		return NULL;
-	f = frost_freeze(sb, p);
-	frost_decref(p);
-	return f;
+	return freeze_drop(sb, tuple_one(sb, sz));
 }
 
 /* The same with FROST_FREEZE_MOVE: the freeze drops the original itself. */

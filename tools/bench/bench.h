@@ -132,6 +132,9 @@ extern const struct bench bench_realdata;	/* with jansson and GLib only */
 /* Work function measured by bench_measure(): returns operations done. */
 typedef uint64_t (*bench_chunk_fn)(void *arg);
 
+/* Clock @clk in ns (CLOCK_THREAD_CPUTIME_ID, ...); 0 if it cannot be read. */
+uint64_t bench_clock_ns(clockid_t clk);
+/* CLOCK_MONOTONIC in ns. */
 uint64_t bench_now_ns(void);
 
 /*

@@ -169,14 +169,6 @@ struct churn_thread {
 	struct bench_hist hist;
 } __attribute__((aligned(64)));
 
-static uint64_t cpu_clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	if (clock_gettime(clk, &ts))
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static size_t tuple_objects(void)
 {
@@ -407,7 +399,7 @@ static void *churn_thread_fn(void *arg)
 	}
 	bench_sync_ready(&d->sync);
 	last = bench_now_ns();
-	cpu0 = cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	cpu0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	while (!t->err && !bench_stopped(&d->sync)) {
 		if (t->is_writer) {
 			for (unsigned int i = 0; i < 16; i++) {
@@ -484,7 +476,7 @@ static void *churn_thread_fn(void *arg)
 		else if (v == V_RCU)
 			urcu_qsbr_quiescent_state();
 	}
-	t->cpu_ns = cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	t->cpu_ns = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	t->ops = ops;
 	t->bad = bad;
 	if (sb)
@@ -619,10 +611,10 @@ static int churn_once(const struct bench_common *c, struct churn_data *d, int v,
 			exit(1);
 		}
 	}
-	proc0 = cpu_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-	main0 = cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	proc0 = bench_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	main0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	secs = bench_sync_run(&d->sync, nr + nw, c->duration, sample, d);
-	main_ns = cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID) - main0;
+	main_ns = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - main0;
 	memset(&hist, 0, sizeof(hist));
 	for (unsigned int i = 0; i < nr + nw; i++) {
 		pthread_join(th[i].tid, NULL);
@@ -644,7 +636,7 @@ static int churn_once(const struct bench_common *c, struct churn_data *d, int v,
 	}
 	/* After the joins: every worker's loop is over, so its CPU time is
 	 * in both the process's and its own figure. */
-	proc_ns = cpu_clock_ns(CLOCK_PROCESS_CPUTIME_ID) - proc0;
+	proc_ns = bench_clock_ns(CLOCK_PROCESS_CPUTIME_ID) - proc0;
 	if (writes) {
 		double objs = (double)writes * (double)tuple_objects();
 

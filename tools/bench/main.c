@@ -48,12 +48,18 @@ static const struct bench *const bench_table[] = {
 
 static const char *prog = "frost-bench";
 
-uint64_t bench_now_ns(void)
+uint64_t bench_clock_ns(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (clock_gettime(clk, &ts))
+		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t bench_now_ns(void)
+{
+	return bench_clock_ns(CLOCK_MONOTONIC);
 }
 
 double bench_measure(const struct bench_common *c, bench_chunk_fn fn, void *arg)

@@ -67,39 +67,31 @@ __bench_noipa void bench_offline_urcu_loop(uint64_t n)
 	}
 }
 
-static uint64_t cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* ns per pair of variant @v: --iterations chunks, or --duration of CPU time. */
 static double measure(const struct bench_common *c, int v, struct frost_sandbox *sb)
 {
 	uint64_t chunks = 0, t0, now, deadline;
 
 	if (c->iterations) {
-		t0 = cpu_ns();
+		t0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 		for (uint64_t i = 0; i < c->iterations; i++) {
 			if (v == V_URCU)
 				bench_offline_urcu_loop(opt_pairs);
 			else
 				bench_offline_frost_loop(sb, opt_pairs);
 		}
-		return (double)(cpu_ns() - t0) / (double)(c->iterations * opt_pairs);
+		return (double)(bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / (double)(c->iterations * opt_pairs);
 	}
 	/* Warm-up, 1/16 of the time. */
-	t0 = cpu_ns();
+	t0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	deadline = t0 + (uint64_t)(c->duration * 1e9 / 16);
 	do {
 		if (v == V_URCU)
 			bench_offline_urcu_loop(opt_pairs);
 		else
 			bench_offline_frost_loop(sb, opt_pairs);
-	} while (cpu_ns() < deadline);
-	t0 = cpu_ns();
+	} while (bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) < deadline);
+	t0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	deadline = t0 + (uint64_t)(c->duration * 1e9);
 	do {
 		if (v == V_URCU)
@@ -107,7 +99,7 @@ static double measure(const struct bench_common *c, int v, struct frost_sandbox 
 		else
 			bench_offline_frost_loop(sb, opt_pairs);
 		chunks++;
-		now = cpu_ns();
+		now = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	} while (now < deadline);
 	return (double)(now - t0) / (double)(chunks * opt_pairs);
 }

@@ -151,14 +151,6 @@ static struct frost_heap *heap_of(const struct read_data *d, int v)
 	return v >= V_MANUAL ? d->share_heaps[v] : d->heap;
 }
 
-static uint64_t clock_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static struct read_slot *table_find(struct read_data *d, const char *name)
 {
 	size_t len = strlen(name);
@@ -306,7 +298,7 @@ static void *reader(void *arg)
 		urcu_qsbr_register_thread();
 	}
 	bench_sync_ready(&d->sync);
-	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	cpu0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	while (!bench_stopped(&d->sync)) {
 		for (unsigned int i = 0; i < READ_BATCH; i++) {
 			switch (t->variant) {
@@ -338,7 +330,7 @@ static void *reader(void *arg)
 		else if (t->variant == V_URCU)
 			urcu_qsbr_quiescent_state();
 	}
-	t->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	t->cpu_ns = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	t->ops = ops;
 	t->bad = bad;
 	if (bind) {
@@ -406,7 +398,7 @@ static void *writer(void *arg)
 		urcu_qsbr_register_thread();
 	}
 	bench_sync_ready(&d->sync);
-	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	cpu0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	while (!t->err && !bench_stopped(&d->sync)) {
 		struct read_slot *s = table_find(d, d->names[k]);
 		struct read_box *nb, *old;
@@ -451,7 +443,7 @@ static void *writer(void *arg)
 		ops++;
 		k = (k + 1) % d->nr;
 	}
-	t->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	t->cpu_ns = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	t->ops = ops;
 	if (sb)
 		frost_sandbox_detach(sb);
@@ -485,7 +477,7 @@ static struct read_speed run_once(const struct bench_common *c, struct read_data
 	double secs;
 
 	bench_sync_init(&d->sync);
-	pcpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	pcpu0 = bench_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	for (unsigned int i = 0; i < nr + nw; i++) {
 		th[i] = (struct read_thread){ .d = d, .variant = v, .id = i };
 		if (pthread_create(&th[i].tid, NULL, i < nr ? reader : writer, &th[i])) {
@@ -514,7 +506,7 @@ static struct read_speed run_once(const struct bench_common *c, struct read_data
 	}
 	/* From before the threads start to after they are joined: their
 	 * set-up is in it, a few attaches, noise next to --duration. */
-	pcpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - pcpu0;
+	pcpu = bench_clock_ns(CLOCK_PROCESS_CPUTIME_ID) - pcpu0;
 	sp.wall = (double)ops / secs / nr;
 	sp.thread_cpu = reader_cpu ? (double)ops / ((double)reader_cpu / 1e9) / nr : 0;
 	sp.process_cpu = pcpu ? (double)ops / ((double)pcpu / 1e9) / nr : 0;

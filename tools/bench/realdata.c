@@ -183,14 +183,6 @@ static uint64_t rss_bytes(void)
 	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-static uint64_t clock_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* ----------------------------------------------------------------------- */
 /* The data set */
 
@@ -808,7 +800,7 @@ static void *reader(void *arg)
 	bench_sync_ready(&d->sync);
 	if (t->err)
 		goto out;
-	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	cpu0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	/* At least one batch: a reader the scheduler starts late still counts. */
 	while (d->fixed_ops ? ops < d->fixed_ops : !ops || !bench_stopped(&d->sync)) {
 		if (fr && !(map = frost_binding_lookup(bind))) {
@@ -843,7 +835,7 @@ static void *reader(void *arg)
 		if (sb)
 			frost_quiescent(sb);
 	}
-	t->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	t->cpu_ns = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	t->ops = ops;
 	t->bad = bad;
 out:
@@ -865,7 +857,7 @@ static void *reloader(void *arg)
 	if (!sb)
 		t->err = 1;
 	bench_sync_ready(&d->sync);
-	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	cpu0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	while (sb && !bench_stopped(&d->sync)) {
 		struct frost_object *f = frost_build(d, sb, false, false);
 
@@ -876,7 +868,7 @@ static void *reloader(void *arg)
 		n++;
 		frost_quiescent(sb);
 	}
-	t->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	t->cpu_ns = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	t->ops = n;
 	if (sb)
 		frost_sandbox_detach(sb);
@@ -1136,22 +1128,22 @@ static int rd_run(const struct bench_common *c)
 	 */
 	for (unsigned int r = 0; r < reps; r++) {
 		for (int v = 0; v < 4 && !c->variant; v++) {
-			uint64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+			uint64_t t0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 
 			if (v == V_JANSSON) {
 				json_t *j = jansson_build(d);
 
-				bt[v][r] = (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6;
+				bt[v][r] = (double)(bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6;
 				json_decref(j);
 			} else if (v == V_FROST) {
 				if (!frost_build(d, d->sb, false, false))
 					failed = 1;
-				bt[v][r] = (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6;
+				bt[v][r] = (double)(bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6;
 				frost_quiescent(d->sb);
 			} else if (v == V_GLIB) {
 				GHashTable *h = glib_build(d);
 
-				bt[v][r] = (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6;
+				bt[v][r] = (double)(bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6;
 				if (h)
 					g_hash_table_destroy(h);
 			} else {
@@ -1160,16 +1152,16 @@ static int rd_run(const struct bench_common *c)
 				tmp.ptab = NULL;
 				if (plain_build(&tmp, nrec))
 					failed = 1;
-				bt[v][r] = (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6;
+				bt[v][r] = (double)(bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6;
 				plain_free(&tmp);
 			}
 		}
 		if (!c->variant) {
-			uint64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+			uint64_t t0 = bench_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 
 			if (!frost_build(d, d->sb, false, true))
 				failed = 1;
-			bt_dedup[r] = (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6;
+			bt_dedup[r] = (double)(bench_clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6;
 			frost_quiescent(d->sb);
 		}
 		/* Offline while the threads run: no stall, no cycle waits for us. */
