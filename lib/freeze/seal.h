@@ -58,8 +58,7 @@ static inline void __frost_seal_publish(struct frost_object *o, const struct fro
 	/* Made while a cycle is open: its born bit (it does not age in that
 	 * cycle) and its mark (it survives it), both before the type word,
 	 * so a sweep that sees the object sees them. */
-	if (unlikely(phase & FROST_GC_ACTIVE))
-		__frost_gc_born_marked(o, phase);
+	__frost_gc_born_marked(o, phase);
 	/* Pairs with the acquire load of the type word in the slab scans of
 	 * sweep_page(), retrace_large() and retrace_all_marked(). */
 	__atomic_store_n(&o->type, type, __ATOMIC_RELEASE);

@@ -162,9 +162,16 @@ static inline unsigned int __frost_gc_phase(struct frost_heap *heap)
 /*
  * __frost_gc_born_marked() - mark a new shared object @o if @phase (one
  * reading of __frost_gc_phase()) has a cycle open. Must run before @o's
- * type word is published.
+ * type word is published. With no cycle open it does nothing (inline: the
+ * common case costs a test).
  */
-void __frost_gc_born_marked(struct frost_object *o, unsigned int phase);
+void __frost_gc_born_marked_open(struct frost_object *o, unsigned int phase);
+
+static inline void __frost_gc_born_marked(struct frost_object *o, unsigned int phase)
+{
+	if (unlikely(phase & FROST_GC_ACTIVE))
+		__frost_gc_born_marked_open(o, phase);
+}
 
 /*
  * __frost_gc_shade_new_child() - a new object made while @phase had a

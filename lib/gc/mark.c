@@ -102,23 +102,20 @@ bool __frost_gc_test_and_mark(struct frost_object *o, unsigned int colour)
 	return mark_bit(o, colour) != MARK_NONE;
 }
 
-void __frost_gc_born_marked(struct frost_object *o, unsigned int phase)
+/*
+ * @phase has a cycle open (__frost_gc_born_marked() tests it). With none
+ * open, nothing at all is needed: the sweep of cycle k reads only the born
+ * bits of k's colour, and those only readings of k's open phase set. A
+ * freeze that read the idle phase is over before k's GP1 ends, so its
+ * objects were published long before k's sweep and may age there, parents
+ * and children alike.
+ */
+void __frost_gc_born_marked_open(struct frost_object *o, unsigned int phase)
 {
-	struct frost_shared_page *pg;
+	struct frost_shared_page *pg = __frost_shared_page_of(o);
+	uint32_t slot = __frost_shared_slot(pg, o);
 	unsigned int colour;
-	uint32_t slot;
 
-	/*
-	 * With no cycle open, nothing at all: the sweep of cycle k reads only
-	 * the born bits of k's colour, and those only readings of k's open
-	 * phase set. A freeze that read the idle phase is over before k's
-	 * GP1 ends, so its objects were published long before k's sweep and
-	 * may age there, parents and children alike.
-	 */
-	if (!(phase & FROST_GC_ACTIVE))
-		return;
-	pg = __frost_shared_page_of(o);
-	slot = __frost_shared_slot(pg, o);
 	/*
 	 * The born bitmap is the one of @phase's colour, not of a cycle
 	 * number loaded here: every object of one freeze is born by the same
