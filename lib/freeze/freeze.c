@@ -152,6 +152,20 @@ static inline struct frost_object *memo_copy(const struct freeze_ctx *fc,
 	return memo_lookup(fc, o, &ext);
 }
 
+/*
+ * May private object @o be copied by @sb's freeze? 0; -EPERM for another
+ * sandbox's object or a mutable type (a list); what
+ * __frost_check_object() says of a bad one.
+ */
+static int check_private(struct frost_sandbox *sb, const struct frost_object *o)
+{
+	int err = __frost_check_object(sb, o);
+
+	if (err)
+		return err;
+	return o->type->flags & FROST_TYPE_IMMUTABLE ? 0 : -EPERM;
+}
+
 /* May @o be part of a frozen graph built by @fc->sb? Adds new ones. */
 static int discover_one(struct freeze_ctx *fc, struct frost_object *o)
 {
@@ -161,11 +175,9 @@ static int discover_one(struct freeze_ctx *fc, struct frost_object *o)
 
 	if (frost_is_shared(o))
 		return __frost_shared_check(fc->sb, o);
-	err = __frost_check_object(fc->sb, o);
+	err = check_private(fc->sb, o);
 	if (err)
 		return err;
-	if (!(o->type->flags & FROST_TYPE_IMMUTABLE))
-		return -EPERM;
 	slot = __frost_addrtab_insert(&fc->memo, o, &added);
 	if (!slot)
 		return -ENOMEM;
@@ -404,11 +416,9 @@ static struct frost_object *freeze_single(struct frost_sandbox *sb, struct frost
 	size_t size;
 	int err;
 
-	err = __frost_check_object(sb, o);
+	err = check_private(sb, o);
 	if (err)
 		return frost_err_null(-err);
-	if (!(type->flags & FROST_TYPE_IMMUTABLE))
-		return frost_err_null(EPERM);
 	if (type == &__frost_tuple_type) {
 		/* The common container, without trace's indirect calls. */
 		const struct frost_tuple *t = (const struct frost_tuple *)o;
@@ -498,11 +508,9 @@ static struct frost_object *freeze_flat_tuple(struct frost_sandbox *sb, struct f
 		}
 		if (it->type->trace)
 			return ERR_GENERAL;	/* a private container below */
-		err = __frost_check_object(sb, it);
+		err = check_private(sb, it);
 		if (err)
 			return frost_err_null(-err);
-		if (!(it->type->flags & FROST_TYPE_IMMUTABLE))
-			return frost_err_null(EPERM);
 		first[i] = (int)i;
 		for (size_t j = 0; j < i; j++) {
 			if (t->items[j] == it) {
